@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
 import { TransportError } from '../../errors.js';
@@ -109,7 +110,9 @@ export async function statusError(res: Dispatcher.ResponseData, what: string): P
   serviceCode ??= /<Code>([A-Za-z0-9._-]{1,100})<\/Code>/.exec(body)?.[1];
   const status = res.statusCode;
   const retryable = isRetryableStatus(status);
-  const text = `${status}${res.statusText ? ` ${res.statusText}` : ''}${serviceCode ? ` (${serviceCode})` : ''}`;
+  // The standard reason phrase, not the server's: Azure puts its own sentences there.
+  const reason = STATUS_CODES[status];
+  const text = `${status}${reason ? ` ${reason}` : ''}${serviceCode ? ` (${serviceCode})` : ''}`;
   return new HttpStatusError(`${what} failed: HTTP ${text}`, status, serviceCode, retryable);
 }
 
