@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * The command line. Exit codes are decided here and only here: 0 done (rejects allowed, or a
+ * closed stdout), 1 run failure, 2 usage or configuration error.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { AudiencePipeError } from '../errors.js';
+import { generateCommand } from './generate-command.js';
+import { processCommand } from './process-command.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function program(): Command {
+  const root = new Command('audience-pipe')
+    .description('Hash, encrypt and reconcile multi-million-row marketing audience files at hardware speed')
+    .version(pkg.version, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+  for (const cmd of [processCommand(), generateCommand()]) {
+    root.addCommand(cmd.exitOverride());
+  }
+  return root;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (isClosedStdout(err)) return 0;
+    if (err instanceof AudiencePipeError) {
+      process.stderr.write(`audience-pipe: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`audience-pipe: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+function isClosedStdout(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'EPIPE';
+}
+
+// A reader that went away (`| head`) is a normal end, not a crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
+const code = await main(process.argv);
+process.exit(code);

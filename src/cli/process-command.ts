@@ -1,0 +1,103 @@
+/** `audience-pipe process`: flags -> config -> run -> report. */
+import { writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { buildProcessConfig, readConfigFile, type RawOptions } from '../config/load.js';
+import type { ProcessConfig } from '../config/types.js';
+import { resolveSink, resolveSource } from '../pipeline/endpoints.js';
+import { runProcess } from '../pipeline/run-process.js';
+import { RunError } from '../errors.js';
+import { createLogger } from '../util/logger.js';
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+const env = (name: string): string => `AUDIENCE_PIPE_${name.toUpperCase().replaceAll('-', '_')}`;
+
+/** Options shared by `process` and `bench` (the transform options). */
+export function addTransformOptions(cmd: Command): Command {
+  return cmd
+    .option('--hash <column=method>', 'hash a column: email_lc_sha256, phone_sha256, phone_sha256_e164, sha256, sha256_lc (repeatable)', collect)
+    .option('--encrypt <column>', 'AES-CBC encrypt a column (repeatable)', collect)
+    .option('--decrypt <column>', 'AES-CBC decrypt a column (repeatable)', collect)
+    .option('--aes-key-file <path>', `file holding the AES key in hex (or ${'AUDIENCE_PIPE_AES_KEY'})`)
+    .addOption(new Option('--aes-iv <hex>', 'AES IV, 16 bytes in hex').env(env('aes-iv')))
+    .addOption(new Option('--cipher-encoding <encoding>', 'ciphertext text encoding: hex (default) or base64').env(env('cipher-encoding')))
+    .addOption(new Option('--default-country <code>', 'ISO 3166-1 alpha-2 country for phone numbers written without a country code').env(env('default-country')))
+    .addOption(new Option('--delimiter <char>', 'field delimiter (default ,)').env(env('delimiter')))
+    .addOption(new Option('--escape <char>', 'escape character inside quotes: " (RFC 4180, default) or \\ (AEP)').env(env('escape')))
+    .addOption(new Option('--workers <n>', 'worker threads (default: available cores)').env(env('workers')))
+    .addOption(new Option('--chunk-size <bytes>', 'bytes per chunk sent to a worker (default 1MiB; 4MiB, 512KiB accepted)').env(env('chunk-size')))
+    .addOption(new Option('--max-record-bytes <n>', 'longest record accepted (default 1MiB)').env(env('max-record-bytes')))
+    .addOption(new Option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace, silent').env(env('log-level')));
+}
+
+export function processCommand(): Command {
+  const cmd = new Command('process')
+    .description('hash, encrypt or decrypt identity columns of a CSV audience, in input order, with rejects and a report')
+    .addOption(new Option('--in <path|->', 'input: a file, - for stdin (default), sftp://user@host/path, account:NAME, https://...').env(env('in')))
+    .addOption(new Option('--out <path|->', 'output: a file (.gz to gzip), - for stdout (default), sftp://..., account:NAME, an Azure Blob SAS URL').env(env('out')));
+  addTransformOptions(cmd)
+    .addOption(new Option('--rejects <path>', 'write rejected records here (CSV: line,column,reason,record)').env(env('rejects')))
+    .addOption(new Option('--report <path>', 'write the run report (JSON) here').env(env('report')))
+    .option('--config <file.json>', 'options as JSON, keyed by the flags\' long names')
+    .option('--name <name>', 'output file name when --out is a directory')
+    .option('--sftp-key <path>', 'SSH private key (passphrase from AUDIENCE_PIPE_SFTP_PASSPHRASE; password auth from AUDIENCE_PIPE_SFTP_PASSWORD)')
+    .option('--sftp-host-key <fingerprint>', 'pinned server host key, SHA256:...')
+    .option('--known-hosts <file>', 'OpenSSH known_hosts file (default ~/.ssh/known_hosts)')
+    .option('--sftp-insecure-accept-any-host-key', 'accept any SFTP host key (warned on every run)')
+    .addOption(new Option('--retries <n>', 'transport retries (default 3)').env(env('retries')))
+    .option('--delete-after', 'delete the remote input files once the run has succeeded')
+    .option('--move-after <dir>', 'move the remote input files to this directory once the run has succeeded')
+    .option('--no-progress', 'no progress line on stderr even when it is a terminal')
+    .action(async (_opts, command: Command) => {
+      process.exitCode = await runProcessCommand(command);
+    });
+  return cmd;
+}
+
+/** Flag and environment values only (commander resolves flags over environment); the config file fills the rest. */
+export function explicitOptions(command: Command): RawOptions {
+  const values = command.opts();
+  const out: RawOptions = {};
+  for (const key of Object.keys(values)) {
+    const from = command.getOptionValueSource(key);
+    if (from === 'cli' || from === 'env') out[key] = values[key];
+  }
+  return out;
+}
+
+async function runProcessCommand(command: Command): Promise<number> {
+  const cli = explicitOptions(command);
+  const file = typeof cli.config === 'string' ? readConfigFile(cli.config) : {};
+  delete cli.config;
+  delete cli.progress;
+  const config = buildProcessConfig(cli, file);
+  const log = createLogger(config.logLevel);
+  const source = resolveSource(config, log);
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new RunError('ERR_INTERRUPTED', 'interrupted by a signal'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const outcome = await runProcess(config, {
+    source,
+    openSink: (inputName) => resolveSink(config, log, inputName),
+    log,
+    signal: controller.signal,
+    progress: command.opts().progress !== false && process.stderr.isTTY === true,
+  });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  await writeReport(config, outcome.report, log);
+  const { report } = outcome;
+  const summary = { event: 'summary', status: report.status, recordsIn: report.recordsIn, recordsOut: report.recordsOut, recordsRejected: report.recordsRejected, blankLines: report.blankLines, rejectReasons: report.rejectReasons, bytesIn: report.bytesIn, bytesOut: report.bytesOut, durationMs: report.durationMs, workers: report.workers, rowsPerSecond: report.durationMs > 0 ? Math.round((report.recordsIn / report.durationMs) * 1000) : undefined };
+  if (report.status === 'failed') log.error({ ...summary, err: report.error }, `run failed: ${report.error?.message ?? 'unknown error'}`);
+  else log.info(summary, report.status === 'cut-short' ? 'output closed early: run cut short' : 'done');
+  return outcome.exitCode;
+}
+
+async function writeReport(config: ProcessConfig, report: unknown, log: ReturnType<typeof createLogger>): Promise<void> {
+  if (!config.report) return;
+  try {
+    await writeFile(config.report, JSON.stringify(report, null, 2) + '\n');
+  } catch (err) {
+    log.error({ event: 'report_write_failed', code: (err as NodeJS.ErrnoException).code }, `cannot write the report to ${config.report}`);
+  }
+}

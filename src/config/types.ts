@@ -1,0 +1,66 @@
+/** The validated, frozen configuration of one run. Built by src/config/load.ts. */
+
+export type HashMethod = 'email_lc_sha256' | 'phone_sha256' | 'phone_sha256_e164' | 'sha256' | 'sha256_lc';
+export const HASH_METHODS: readonly HashMethod[] = ['email_lc_sha256', 'phone_sha256', 'phone_sha256_e164', 'sha256', 'sha256_lc'];
+
+export interface HashSpec {
+  readonly column: string;
+  readonly method: HashMethod;
+}
+
+/** A named SFTP account, as Campaign's external accounts (`--out account:NAME`). */
+export interface SftpAccount {
+  readonly host: string;
+  readonly port?: number;
+  readonly username: string;
+  readonly privateKeyFile?: string;
+  /** Pinned host key fingerprint, `SHA256:<base64>` as `ssh-keygen -lf` prints it. */
+  readonly hostKey?: string;
+  /** Remote directory used when the account is named without a path. */
+  readonly dir?: string;
+}
+
+/**
+ * Secrets travel apart from the rest of the configuration so that logging or serialising a
+ * config can never reveal them: `toJSON` and `util.inspect` show only which secrets are set.
+ */
+export interface Secrets {
+  readonly aesKey?: Buffer;
+  readonly sftpPassword?: string;
+  readonly sftpPassphrase?: string;
+}
+
+export interface TransportConfig {
+  /** Output file name when `--out` is a directory (path ending in `/`). */
+  readonly name?: string;
+  readonly sftpKey?: string;
+  readonly sftpHostKey?: string;
+  readonly knownHosts?: string;
+  readonly sftpInsecureAcceptAnyHostKey: boolean;
+  readonly retries: number;
+  readonly deleteAfter: boolean;
+  readonly moveAfter?: string;
+  readonly accounts: Readonly<Record<string, SftpAccount>>;
+}
+
+export interface ProcessConfig {
+  readonly in: string;
+  readonly out: string;
+  readonly hash: readonly HashSpec[];
+  readonly encrypt: readonly string[];
+  readonly decrypt: readonly string[];
+  readonly aesIv?: Buffer;
+  readonly cipherEncoding: 'hex' | 'base64';
+  readonly defaultCountry?: string;
+  /** Single bytes. */
+  readonly delimiter: number;
+  readonly escape: number;
+  readonly workers: number;
+  readonly chunkSize: number;
+  readonly maxRecordBytes: number;
+  readonly rejects?: string;
+  readonly report?: string;
+  readonly logLevel: string;
+  readonly transport: TransportConfig;
+  readonly secrets: Secrets;
+}

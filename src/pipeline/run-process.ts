@@ -1,0 +1,257 @@
+/**
+ * The `process` job: source -> (gunzip) -> record-aligned chunks -> worker pool -> ordered
+ * merge -> (gzip) -> sink, as one `stream.pipeline` with backpressure end to end. The number of
+ * chunks in flight is bounded, so memory stays flat whatever the input size, and a slow sink
+ * slows the reader.
+ */
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { AudiencePipeError, ConfigError, RunError } from '../errors.js';
+import type { ProcessConfig } from '../config/types.js';
+import { frameRecords, type FramedItem } from '../framing/chunker.js';
+import { CsvFraming } from '../framing/csv-framing.js';
+import { parseHeader } from '../framing/header.js';
+import { ChunkPool } from '../pool/chunk-pool.js';
+import { Op, REJECT_REASONS, type ChunkResult, type ColumnOp, type WorkerInit } from '../pool/messages.js';
+import { RejectsWriter } from '../report/rejects-writer.js';
+import { RunAccounting, type RunReport, type RunStatus } from '../report/run-report.js';
+import type { Sink } from '../sinks/sink.js';
+import { decodedBytes } from '../sources/decode.js';
+import type { Source, SourcePart } from '../sources/source.js';
+import type { Dialect } from '../transforms/csv-scan.js';
+import type { Logger } from '../util/logger.js';
+import { ProgressMeter } from './progress.js';
+
+export interface ProcessDeps {
+  readonly source: Source;
+  /** Called once the header is known to be valid: no sink is opened for a configuration error. */
+  readonly openSink: (inputName: string | undefined) => Sink;
+  readonly log: Logger;
+  readonly signal?: AbortSignal;
+  readonly progress?: boolean;
+}
+
+export interface ProcessOutcome {
+  readonly report: RunReport;
+  readonly exitCode: 0 | 1 | 2;
+  readonly error?: unknown;
+}
+
+const METHOD_OPS: Record<string, Op> = {
+  email_lc_sha256: Op.EmailSha256,
+  phone_sha256: Op.PhoneSha256,
+  phone_sha256_e164: Op.PhoneSha256E164,
+  sha256: Op.Sha256,
+  sha256_lc: Op.Sha256Lc,
+};
+
+/** Maps the configured transforms onto header columns; a missing or ambiguous column is a configuration error. */
+export function planColumns(config: ProcessConfig, header: readonly string[]): ColumnOp[] {
+  const wanted: Array<{ name: string; op: Op; option: string }> = [
+    ...config.hash.map((h) => ({ name: h.column, op: METHOD_OPS[h.method], option: 'hash' })),
+    ...config.encrypt.map((name) => ({ name, op: Op.Encrypt, option: 'encrypt' })),
+    ...config.decrypt.map((name) => ({ name, op: Op.Decrypt, option: 'decrypt' })),
+  ];
+  return wanted.map(({ name, op, option }) => {
+    const first = header.indexOf(name);
+    if (first < 0) throw new ConfigError(`--${option}: column '${name}' is not in the header (columns: ${header.join(', ')})`, option);
+    if (header.indexOf(name, first + 1) >= 0) throw new ConfigError(`--${option}: column '${name}' appears more than once in the header`, option);
+    return { index: first, name, op };
+  });
+}
+
+type Pending = Promise<{ kind: 'records'; result: ChunkResult } | { kind: 'oversize'; bytes: Buffer; lineFeeds: number }>;
+
+export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Promise<ProcessOutcome> {
+  const started = performance.now();
+  const { log, source } = deps;
+  const controller = new AbortController();
+  const signal = deps.signal ? AbortSignal.any([deps.signal, controller.signal]) : controller.signal;
+  const dialect: Dialect = { delimiter: config.delimiter, quote: 0x22, escape: config.escape };
+  const accounting = new RunAccounting();
+  let sink: Sink | undefined;
+  let rejects: RejectsWriter | undefined;
+  let pool: ChunkPool | undefined;
+  let outputName = config.out;
+  const progress = deps.progress ? new ProgressMeter(accounting) : undefined;
+
+  const finish = (status: RunStatus, error?: unknown): ProcessOutcome => {
+    const report = accounting.toReport({
+      status,
+      error: error === undefined ? undefined : errorSummary(error),
+      input: source.description,
+      output: sink?.description ?? outputName,
+      durationMs: Math.round(performance.now() - started),
+      workers: config.workers,
+      transport: sink?.details?.(),
+    });
+    const exitCode = status === 'failed' ? (error instanceof AudiencePipeError ? error.exitCode : 1) : 0;
+    return { report, exitCode, error };
+  };
+
+  try {
+    const parts = await source.parts(signal);
+    if (parts.length === 0) throw new RunError('ERR_INPUT', `--in: no input files match ${source.description}`);
+    const framing = new CsvFraming(dialect);
+    const frame = (part: SourcePart, raw: import('node:stream').Readable): AsyncGenerator<FramedItem> =>
+      frameRecords(decodedBytes(raw, (n) => (accounting.bytesIn += n)), { framing, chunkSize: config.chunkSize, maxRecordBytes: config.maxRecordBytes });
+
+    // The header decides the plan; a bad plan stops the run before any output exists.
+    const firstRaw = await parts[0].open(signal);
+    const firstItems = frame(parts[0], firstRaw);
+    const headerItem = await nextHeader(firstItems, parts[0]);
+    const header = parseHeader(headerItem.bytes, dialect);
+    const columns = planColumns(config, header);
+    accounting.setColumns(columns);
+    if (parts.length > 1) await checkSameHeaders(parts.slice(1), headerItem.bytes, frame, signal);
+
+    const init: WorkerInit = {
+      fieldCount: header.length,
+      columns,
+      delimiter: dialect.delimiter,
+      quote: dialect.quote,
+      escape: dialect.escape,
+      maxRecordBytes: config.maxRecordBytes,
+      defaultCountry: config.defaultCountry,
+      cipherEncoding: config.cipherEncoding,
+      aesKey: config.secrets.aesKey,
+      aesIv: config.aesIv,
+    };
+    pool = new ChunkPool(init, config.workers);
+    sink = deps.openSink(parts.length === 1 ? parts[0].name : undefined);
+    outputName = sink.description;
+    if (config.rejects) {
+      rejects = new RejectsWriter(config.rejects);
+      await rejects.open();
+    }
+    const writable = await sink.open(signal);
+    progress?.start();
+    const maxInFlight = config.workers * 2 + 2;
+    let warnedCountry = false;
+    const activePool = pool;
+    const rejectsWriter = rejects;
+
+    async function* output(): AsyncGenerator<Buffer> {
+      yield Buffer.concat([headerItem.bytes, Buffer.from('\n')]);
+      for (let p = 0; p < parts.length; p++) {
+        const items = p === 0 ? firstItems : frame(parts[p], await parts[p].open(signal));
+        // Lines are counted per input file: its header is line 1.
+        let lineFeedsBefore = p === 0 ? headerItem.lineFeeds : -1;
+        accounting.blankLines += p === 0 ? headerItem.blankLines : 0;
+        const queue: Pending[] = [];
+        const settle = async function* (): AsyncGenerator<Buffer> {
+          const done = await queue.shift()!;
+          if (done.kind === 'oversize') {
+            accounting.addOversize();
+            await rejectsWriter?.add(lineFeedsBefore + 1, '', 'record_too_large', done.bytes);
+            lineFeedsBefore += done.lineFeeds;
+            return;
+          }
+          const r = done.result;
+          accounting.addChunk(r);
+          if (r.phonesNeedingCountry > 0 && !warnedCountry) {
+            warnedCountry = true;
+            log.warn({ event: 'phone_needs_country' }, 'phone numbers without a country code (no leading + or 00) are rejected as invalid_phone: pass --default-country to read them as national numbers');
+          }
+          if (rejectsWriter && r.rejects.count > 0) await writeRejects(rejectsWriter, r, lineFeedsBefore, header);
+          lineFeedsBefore += r.lineFeeds;
+          if (r.outLength > 0) yield Buffer.from(r.out, 0, r.outLength);
+        };
+        for await (const item of items) {
+          if (item.kind === 'header') {
+            lineFeedsBefore = item.lineFeeds;
+            accounting.blankLines += item.blankLines;
+            continue;
+          }
+          const pending: Pending =
+            item.kind === 'records'
+              ? activePool.run(item.buffer, item.length, signal).then((result) => ({ kind: 'records' as const, result }))
+              : Promise.resolve({ kind: 'oversize' as const, bytes: item.bytes, lineFeeds: item.lineFeeds });
+          pending.catch(() => {});
+          queue.push(pending);
+          if (queue.length >= maxInFlight) yield* settle();
+        }
+        while (queue.length > 0) yield* settle();
+      }
+    }
+
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        accounting.bytesOut += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    if (/\.gz$/i.test(sink.description)) await pipeline(output, createGzip({ level: 6 }), counter, writable, { signal });
+    else await pipeline(output, counter, writable, { signal });
+    await sink.commit();
+    await rejects?.commit();
+    await source.afterSuccess?.();
+    return finish('ok');
+  } catch (err) {
+    controller.abort();
+    await sink?.abort(err);
+    await rejects?.abort();
+    if (err instanceof ConfigError && sink === undefined) throw err;
+    if (isClosedPipe(err)) return finish('cut-short');
+    const error = classify(err);
+    return finish('failed', error);
+  } finally {
+    progress?.stop();
+    await pool?.close().catch(() => {});
+    await source.close?.();
+  }
+}
+
+async function nextHeader(items: AsyncGenerator<FramedItem>, part: SourcePart): Promise<Extract<FramedItem, { kind: 'header' }>> {
+  const first = await items.next();
+  if (first.done || first.value.kind !== 'header') throw new RunError('ERR_NO_HEADER', `${part.name}: input has no header`);
+  return first.value;
+}
+
+/** Every part must carry the same header; checked before any output is written. */
+async function checkSameHeaders(
+  parts: SourcePart[],
+  expected: Buffer,
+  frame: (part: SourcePart, raw: import('node:stream').Readable) => AsyncGenerator<FramedItem>,
+  signal: AbortSignal,
+): Promise<void> {
+  for (const part of parts) {
+    const raw = await part.open(signal);
+    try {
+      const header = await nextHeader(frame(part, raw), part);
+      if (!header.bytes.equals(expected)) {
+        throw new RunError('ERR_HEADER_MISMATCH', `${part.name}: its header differs from the first file's (expected '${expected.toString('utf8')}', got '${header.bytes.toString('utf8')}')`);
+      }
+    } finally {
+      raw.destroy();
+    }
+  }
+}
+
+async function writeRejects(writer: RejectsWriter, r: ChunkResult, lineFeedsBefore: number, header: readonly string[]): Promise<void> {
+  const rej = r.rejects;
+  const raw = Buffer.from(rej.raw);
+  for (let i = 0; i < rej.count; i++) {
+    const col = rej.columns[i];
+    await writer.add(lineFeedsBefore + rej.lineOffsets[i] + 1, col >= 0 ? header[col] : '', REJECT_REASONS[rej.reasons[i]], raw.subarray(rej.rawOffsets[i], rej.rawOffsets[i + 1]));
+  }
+}
+
+function isClosedPipe(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' && (err as Error).message.includes('stdout');
+}
+
+function classify(err: unknown): unknown {
+  if (err instanceof AudiencePipeError) return err;
+  const code = (err as { code?: string } | undefined)?.code;
+  if (code === 'ERR_NO_HEADER' || code === 'ERR_HEADER_TOO_LARGE') return new RunError(code, (err as Error).message, err);
+  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') return new RunError('ERR_GZIP', `input is not valid gzip: ${(err as Error).message}`, err);
+  return new RunError(code ?? 'ERR_RUN', (err as Error)?.message ?? String(err), err);
+}
+
+function errorSummary(err: unknown): { code: string; message: string } {
+  const e = err as { code?: string; message?: string };
+  return { code: e?.code ?? 'ERR_RUN', message: e?.message ?? String(err) };
+}

@@ -1,0 +1,94 @@
+/**
+ * The run's accounting: every input record ends up written or rejected, and the counts add up
+ * (`recordsIn = recordsOut + recordsRejected` when the run completes). Written as JSON at the
+ * end of every run that got past configuration, failed runs too.
+ */
+import { COLUMN_COUNTERS, REJECT_REASONS, type ChunkResult, type ColumnOp } from '../pool/messages.js';
+
+export type RunStatus = 'ok' | 'failed' | 'cut-short';
+export type ColumnReport = Record<(typeof COLUMN_COUNTERS)[number], number>;
+
+export interface RunReport {
+  status: RunStatus;
+  error?: { code: string; message: string };
+  input: string;
+  output: string;
+  recordsIn: number;
+  recordsOut: number;
+  recordsRejected: number;
+  blankLines: number;
+  rejectReasons: Record<string, number>;
+  columns: Record<string, ColumnReport>;
+  bytesIn: number;
+  bytesOut: number;
+  durationMs: number;
+  workers: number;
+  transport?: Record<string, unknown>;
+}
+
+export class RunAccounting {
+  recordsIn = 0;
+  recordsOut = 0;
+  recordsRejected = 0;
+  blankLines = 0;
+  phonesNeedingCountry = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  readonly rejectReasons: Record<string, number> = {};
+  private columns: readonly ColumnOp[] = [];
+  private columnCounts = new Float64Array(0);
+
+  setColumns(columns: readonly ColumnOp[]): void {
+    this.columns = [...columns].sort((a, b) => a.index - b.index);
+    this.columnCounts = new Float64Array(this.columns.length * COLUMN_COUNTERS.length);
+  }
+
+  addChunk(result: ChunkResult): void {
+    this.recordsIn += result.records;
+    this.recordsOut += result.recordsOut;
+    this.recordsRejected += result.rejects.count;
+    this.blankLines += result.blankLines;
+    this.phonesNeedingCountry += result.phonesNeedingCountry;
+    for (let i = 0; i < result.columnCounts.length; i++) this.columnCounts[i] += result.columnCounts[i];
+    for (let i = 0; i < result.rejects.count; i++) this.countReject(REJECT_REASONS[result.rejects.reasons[i]]);
+  }
+
+  /** A record rejected on the main thread (too large to frame). */
+  addOversize(): void {
+    this.recordsIn++;
+    this.recordsRejected++;
+    this.countReject('record_too_large');
+  }
+
+  private countReject(reason: string): void {
+    this.rejectReasons[reason] = (this.rejectReasons[reason] ?? 0) + 1;
+  }
+
+  toReport(base: Pick<RunReport, 'status' | 'error' | 'input' | 'output' | 'durationMs' | 'workers' | 'transport'>): RunReport {
+    const columns: Record<string, ColumnReport> = {};
+    this.columns.forEach((col, k) => {
+      const entry = {} as ColumnReport;
+      COLUMN_COUNTERS.forEach((name, j) => {
+        entry[name] = this.columnCounts[k * COLUMN_COUNTERS.length + j];
+      });
+      columns[col.name] = entry;
+    });
+    return {
+      status: base.status,
+      ...(base.error ? { error: base.error } : {}),
+      input: base.input,
+      output: base.output,
+      recordsIn: this.recordsIn,
+      recordsOut: this.recordsOut,
+      recordsRejected: this.recordsRejected,
+      blankLines: this.blankLines,
+      rejectReasons: { ...this.rejectReasons },
+      columns,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      durationMs: base.durationMs,
+      workers: base.workers,
+      ...(base.transport ? { transport: base.transport } : {}),
+    };
+  }
+}

@@ -1,0 +1,19 @@
+import type { Writable } from 'node:stream';
+
+/**
+ * Where output bytes go. The pipeline writes the output in order to `open()`'s Writable with
+ * backpressure, ends it, waits for it to finish, then calls `commit()`. On any failure it
+ * destroys the writable and calls `abort()`. A committed sink has published the complete
+ * output under its final name; an aborted one leaves nothing under that name.
+ */
+export interface Sink {
+  /** Shown in logs and reports: never contains secrets. */
+  readonly description: string;
+  open(signal: AbortSignal): Promise<Writable>;
+  /** Makes the complete output visible (rename into place, commit the block list, ...). */
+  commit(): Promise<void>;
+  /** Removes partial output where it can. Never throws. */
+  abort(reason: unknown): Promise<void>;
+  /** Facts for the report (e.g. remote host, path, attempts); never secrets. */
+  details?(): Record<string, unknown>;
+}

@@ -1,0 +1,24 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Where input bytes come from. A source is one or more parts (several files of a remote
+ * directory read as one input); each part is a byte stream that starts with the same header.
+ * Decompression (gzip, detected by magic bytes) is done by the pipeline, not by sources.
+ */
+export interface SourcePart {
+  /** Shown in logs and errors: never contains secrets (no passwords, no URL query). */
+  readonly name: string;
+  /** Opens the raw byte stream of this part. The caller destroys it on failure. */
+  open(signal: AbortSignal): Promise<Readable>;
+}
+
+export interface Source {
+  /** Shown in logs and reports: never contains secrets. */
+  readonly description: string;
+  /** Lists the parts in reading order (natural name order for directory patterns). */
+  parts(signal: AbortSignal): Promise<SourcePart[]>;
+  /** Called once after the whole run succeeded (e.g. `--delete-after`, `--move-after`). */
+  afterSuccess?(): Promise<void>;
+  /** Releases connections; called at the end of every run. Never throws. */
+  close?(): Promise<void>;
+}

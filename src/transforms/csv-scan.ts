@@ -1,0 +1,172 @@
+/**
+ * Byte-level CSV record scanning, shared by the worker's chunk processor and the main thread's
+ * header reader. Pure: no I/O, no allocation per record.
+ *
+ * The rules are quote parity, the property of RFC 4180 that the record cutter relies on too: a
+ * quote toggles the quoted state wherever it stands; inside quotes an escape byte other than the
+ * quote itself (AEP's backslash) makes the next byte literal. Outside quotes the delimiter ends a
+ * field and LF ends a record; a CR right before that LF belongs to the line end; a lone CR is data.
+ */
+
+export const LF = 0x0a;
+export const CR = 0x0d;
+
+export interface Dialect {
+  readonly delimiter: number;
+  readonly quote: number;
+  /** Equal to `quote` for RFC 4180 doubling. */
+  readonly escape: number;
+}
+
+export class RecordScanner {
+  /** Field i is [starts[i], ends[i]) for i < min(fieldCount, capacity). */
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  fieldCount = 0;
+  /** End of the record's bytes, before its CR LF / LF. */
+  recordEnd = 0;
+  /** Line feeds consumed, the terminating one included. */
+  lineFeeds = 0;
+  /** True when the record's last byte was inside quotes (an unterminated quote at the end of input). */
+  openQuote = false;
+  /** True when the record ended with a line feed, false when the input ended first. */
+  terminated = false;
+
+  private readonly delimiter: number;
+  private readonly quote: number;
+  private readonly escape: number;
+
+  constructor(dialect: Dialect, capacity: number) {
+    this.delimiter = dialect.delimiter;
+    this.quote = dialect.quote;
+    this.escape = dialect.escape;
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+  }
+
+  /** Scans the record starting at `pos`; returns the position after its line end (or `len`). */
+  scan(buf: Uint8Array, pos: number, len: number): number {
+    const D = this.delimiter;
+    const Q = this.quote;
+    const E = this.escape;
+    const escapeIsQuote = E === Q;
+    const starts = this.starts;
+    const ends = this.ends;
+    const cap = starts.length;
+    let nf = 0;
+    let fieldStart = pos;
+    let inQuotes = false;
+    let lf = 0;
+    let i = pos;
+    for (; i < len; i++) {
+      const c = buf[i];
+      if (inQuotes) {
+        if (c === Q) inQuotes = false;
+        else if (c === LF) lf++;
+        else if (c === E && !escapeIsQuote) {
+          i++;
+          if (i < len && buf[i] === LF) lf++;
+        }
+      } else if (c === D) {
+        if (nf < cap) {
+          starts[nf] = fieldStart;
+          ends[nf] = i;
+        }
+        nf++;
+        fieldStart = i + 1;
+      } else if (c === LF) {
+        break;
+      } else if (c === Q) {
+        inQuotes = true;
+      }
+    }
+    let end = i;
+    let next = len;
+    if (i < len) {
+      lf++;
+      next = i + 1;
+      if (end > fieldStart && buf[end - 1] === CR) end--;
+    } else if (i > len) {
+      // An escape byte was the last byte of the input.
+      end = len;
+    }
+    if (nf < cap) {
+      starts[nf] = fieldStart;
+      ends[nf] = end < fieldStart ? fieldStart : end;
+    }
+    nf++;
+    this.fieldCount = nf;
+    this.recordEnd = end;
+    this.lineFeeds = lf;
+    this.openQuote = inQuotes;
+    this.terminated = i < len;
+    return next;
+  }
+}
+
+/**
+ * Decodes a raw field into `dst` (which must hold end - start bytes) and returns the decoded
+ * length, or -1 when the quoting is malformed: a quoted field must be one quoted run; an
+ * unquoted field must not contain the quote.
+ */
+export function decodeField(buf: Uint8Array, start: number, end: number, dialect: Dialect, dst: Uint8Array): number {
+  const Q = dialect.quote;
+  const E = dialect.escape;
+  if (end > start && buf[start] === Q) {
+    if (end - start < 2 || buf[end - 1] !== Q) return -1;
+    let n = 0;
+    const last = end - 1;
+    if (E === Q) {
+      for (let i = start + 1; i < last; i++) {
+        const c = buf[i];
+        if (c === Q) {
+          if (i + 1 < last && buf[i + 1] === Q) i++;
+          else return -1;
+        }
+        dst[n++] = c;
+      }
+    } else {
+      for (let i = start + 1; i < last; i++) {
+        let c = buf[i];
+        if (c === E) {
+          i++;
+          if (i >= last) return -1;
+          c = buf[i];
+        } else if (c === Q) {
+          return -1;
+        }
+        dst[n++] = c;
+      }
+    }
+    return n;
+  }
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (c === Q) return -1;
+    dst[i - start] = c;
+  }
+  return end - start;
+}
+
+/** True when a value must be quoted to be written as one field. */
+export function needsQuoting(bytes: Uint8Array, start: number, end: number, dialect: Dialect): boolean {
+  const { delimiter: D, quote: Q, escape: E } = dialect;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    if (c === D || c === Q || c === E || c === CR || c === LF) return true;
+  }
+  return false;
+}
+
+/** Writes `bytes[start, end)` as a quoted field at `dst[pos]`; returns the new position. `dst` must hold 2 * (end - start) + 2 bytes. */
+export function writeQuoted(bytes: Uint8Array, start: number, end: number, dialect: Dialect, dst: Uint8Array, pos: number): number {
+  const { quote: Q, escape: E } = dialect;
+  dst[pos++] = Q;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    if (c === Q || (c === E && E !== Q)) dst[pos++] = E;
+    dst[pos++] = c;
+  }
+  dst[pos++] = Q;
+  return pos;
+}
