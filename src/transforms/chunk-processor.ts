@@ -141,14 +141,28 @@ export class ChunkProcessor {
       }
       const r = records++;
       if (r >= this.recStart.length) this.growRecords(r + 1);
-      const next = scanner.scan(buf, pos, length);
+      let next = scanner.scan(buf, pos, length);
       this.recStart[r] = pos;
       this.recEnd[r] = scanner.recordEnd;
       this.recLine[r] = lineFeeds;
-      lineFeeds += scanner.lineFeeds;
       this.rejectAt[r] = NOT_REJECTED;
-      if (scanner.recordEnd - pos > maxRecordBytes) this.reject(r, -1, R_TOO_LARGE);
-      else if (scanner.openQuote) this.reject(r, -1, R_QUOTE);
+      if (scanner.recordEnd - pos > maxRecordBytes) {
+        // The same rule as the chunker's, so the outcome does not depend on the chunk size:
+        // reading resumes after the first line break at or past the limit, outside quotes.
+        const lf = buf.indexOf(LF, pos + maxRecordBytes);
+        if (lf >= 0 && lf < scanner.recordEnd) {
+          this.recEnd[r] = lf;
+          next = lf + 1;
+          lineFeeds += countLineFeeds(buf, pos, next);
+        } else {
+          lineFeeds += scanner.lineFeeds;
+        }
+        this.reject(r, -1, R_TOO_LARGE);
+        pos = next;
+        continue;
+      }
+      lineFeeds += scanner.lineFeeds;
+      if (scanner.openQuote) this.reject(r, -1, R_QUOTE);
       else if (scanner.fieldCount !== fieldCount) this.reject(r, -1, R_FIELD_COUNT);
       else {
         const base = r * ncols;
@@ -415,6 +429,12 @@ export class ChunkProcessor {
     kinds.set(this.kinds);
     this.kinds = kinds;
   }
+}
+
+function countLineFeeds(buf: Buffer, start: number, end: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(LF, start); i !== -1 && i < end; i = buf.indexOf(LF, i + 1)) n++;
+  return n;
 }
 
 /** Copies src[start, end) to dst at pos; short runs by hand, where a native call costs more than the copy. */

@@ -1,0 +1,86 @@
+/**
+ * Runs the engine's pure core in-process (chunker + chunk processor, no pool) so differential
+ * tests can try thousands of inputs and chunk sizes quickly. The pool and the CLI are covered by
+ * the end-to-end tests.
+ */
+import { frameRecords } from '../../src/framing/chunker.js';
+import { CsvFraming } from '../../src/framing/csv-framing.js';
+import { parseHeader } from '../../src/framing/header.js';
+import { ChunkProcessor } from '../../src/transforms/chunk-processor.js';
+import type { ColumnOp, RejectReason, WorkerInit } from '../../src/pool/messages.js';
+import { REJECT_REASONS } from '../../src/pool/messages.js';
+
+export interface EngineRun {
+  header: string[];
+  output: Buffer;
+  rejects: Array<{ line: number; reason: RejectReason; column: number; record: string }>;
+  records: number;
+  recordsOut: number;
+  blankLines: number;
+}
+
+/** Feeds `input` in reads of `readSize` bytes, as a stream would. */
+async function* reads(input: Buffer, readSize: number): AsyncGenerator<Buffer> {
+  for (let i = 0; i < input.length; i += readSize) yield input.subarray(i, Math.min(input.length, i + readSize));
+}
+
+export async function runEngine(
+  input: Buffer,
+  opts: { chunkSize: number; readSize?: number; escape?: number; delimiter?: number; maxRecordBytes?: number; columns?: (header: string[]) => ColumnOp[]; init?: Partial<WorkerInit> },
+): Promise<EngineRun> {
+  const dialect = { delimiter: opts.delimiter ?? 0x2c, quote: 0x22, escape: opts.escape ?? 0x22 };
+  const maxRecordBytes = opts.maxRecordBytes ?? 1 << 20;
+  const items = frameRecords(reads(input, opts.readSize ?? 65536), { framing: new CsvFraming(dialect), chunkSize: opts.chunkSize, maxRecordBytes });
+  const out: Buffer[] = [];
+  const rejects: EngineRun['rejects'] = [];
+  let header: string[] = [];
+  let processor: ChunkProcessor | undefined;
+  let lineFeeds = 0;
+  let records = 0;
+  let recordsOut = 0;
+  let blankLines = 0;
+  for await (const item of items) {
+    if (item.kind === 'header') {
+      header = parseHeader(item.bytes, dialect);
+      out.push(Buffer.concat([item.bytes, Buffer.from('\n')]));
+      lineFeeds = item.lineFeeds;
+      blankLines += item.blankLines;
+      processor = new ChunkProcessor({ fieldCount: header.length, columns: opts.columns?.(header) ?? [], ...dialect, maxRecordBytes, cipherEncoding: 'hex', ...opts.init });
+      continue;
+    }
+    if (item.kind === 'oversize') {
+      rejects.push({ line: lineFeeds + 1, reason: 'record_too_large', column: -1, record: item.bytes.toString('latin1') });
+      records++;
+      lineFeeds += item.lineFeeds;
+      continue;
+    }
+    const r = processor!.process(new Uint8Array(item.buffer, 0, item.length), item.length);
+    const raw = Buffer.from(r.rejects.raw);
+    for (let i = 0; i < r.rejects.count; i++) {
+      rejects.push({
+        line: lineFeeds + r.rejects.lineOffsets[i] + 1,
+        reason: REJECT_REASONS[r.rejects.reasons[i]],
+        column: r.rejects.columns[i],
+        record: raw.subarray(r.rejects.rawOffsets[i], r.rejects.rawOffsets[i + 1]).toString('latin1'),
+      });
+    }
+    out.push(Buffer.from(r.out, 0, r.outLength));
+    lineFeeds += r.lineFeeds;
+    records += r.records;
+    recordsOut += r.recordsOut;
+    blankLines += r.blankLines;
+  }
+  return { header, output: Buffer.concat(out), rejects, records, recordsOut, blankLines };
+}
+
+/** A small seeded PRNG for test inputs (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
