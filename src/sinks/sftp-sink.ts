@@ -1,0 +1,292 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open as openFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Writable } from 'node:stream';
+import { ConfigError, TransportError } from '../errors.js';
+import type { Secrets, TransportConfig } from '../config/types.js';
+import type { Logger } from '../util/logger.js';
+import type { Sink } from './sink.js';
+import { displayPath, parseSftpAddress, remoteJoin, remoteUrl, type SftpAddress } from '../transport/sftp/address.js';
+import { connectSftp, READY_TIMEOUT_MS, type SftpSession } from '../transport/sftp/connect.js';
+import { resolveSftpCredentials } from '../transport/sftp/credentials.js';
+import { toSftpError } from '../transport/sftp/errors.js';
+import { hostKeyPolicy } from '../transport/sftp/host-key.js';
+import { publishPart, removeIfExists } from '../transport/sftp/publish.js';
+import { RemoteFileWriter } from '../transport/sftp/remote-writer.js';
+import { backoffMs, sleep } from '../transport/sftp/retry.js';
+import { SpoolTee } from '../transport/sftp/spool-tee.js';
+
+/**
+ * An SFTP output (`--out sftp://...` or `--out account:NAME`). The output streams to
+ * `<name>.part` while it is produced and is spooled to a local file at the same time; commit
+ * checks the remote size and renames the `.part` over the final name. A failed live upload is
+ * retried from the spool on fresh connections (`--retries`), so the transforms never rerun.
+ */
+export function createSftpSink(
+  spec: string,
+  cfg: TransportConfig,
+  secrets: Secrets,
+  log: Logger,
+  inputName: string | undefined,
+): Sink {
+  const addr = parseSftpAddress(spec, cfg.accounts, '--out');
+  // Fail before any work on a missing key file, a wrong passphrase or a malformed pin.
+  resolveSftpCredentials(addr, cfg, secrets);
+  hostKeyPolicy(addr, cfg);
+  const name = addr.name ?? outputName(cfg.name, inputName);
+  return new SftpSink(addr, remoteJoin(addr.dir, name), cfg, secrets, log);
+}
+
+function outputName(flagName: string | undefined, inputName: string | undefined): string {
+  const raw = flagName ?? (inputName === undefined ? undefined : basename(inputName.replace(/[?#].*$/, '')));
+  if (raw === undefined || raw === '' || raw === '-') {
+    throw new ConfigError('--out names a directory and the input has no file name: give --name <file name>', '--name');
+  }
+  if (raw.includes('/') || raw === '.' || raw === '..' || raw.includes('\0')) {
+    throw new ConfigError(`--name: "${raw}" is not a plain file name`, '--name');
+  }
+  return raw;
+}
+
+type State = 'new' | 'open' | 'committing' | 'committed' | 'failed' | 'aborted';
+
+class SftpSink implements Sink {
+  readonly description: string;
+  private readonly addr: SftpAddress;
+  private readonly cfg: TransportConfig;
+  private readonly secrets: Secrets;
+  private readonly log: Logger;
+  private readonly finalPath: string;
+  private readonly partPath: string;
+  private state: State = 'new';
+  private session: SftpSession | undefined;
+  private tee: SpoolTee | undefined;
+  private liveError: TransportError | undefined;
+  private spoolDir: string | undefined;
+  private signal: AbortSignal | undefined;
+  private partMayExist = false;
+  private attempts = 0;
+  private started = 0;
+  private durationMs = 0;
+  private fingerprint: string | undefined;
+  private committing: Promise<void> | undefined;
+
+  constructor(addr: SftpAddress, finalPath: string, cfg: TransportConfig, secrets: Secrets, log: Logger) {
+    this.addr = addr;
+    this.finalPath = finalPath;
+    this.partPath = `${finalPath}.part`;
+    this.cfg = cfg;
+    this.secrets = secrets;
+    this.log = log;
+    this.description = remoteUrl(addr, finalPath);
+  }
+
+  async open(signal: AbortSignal): Promise<Writable> {
+    if (this.state !== 'new') throw new Error('SftpSink.open() called twice');
+    this.state = 'open';
+    this.signal = signal;
+    this.started = performance.now();
+    this.spoolDir = await mkdtemp(join(tmpdir(), 'audience-pipe-sftp-'));
+    const spool = await openFile(this.spoolPath(), 'wx', 0o600);
+    this.attempts = 1;
+    let live: RemoteFileWriter | undefined;
+    try {
+      this.session = await this.connect();
+      this.partMayExist = true;
+      live = await RemoteFileWriter.open(this.session, this.partPath);
+    } catch (err) {
+      const e = toSftpError(err, { where: this.description, op: 'open', path: displayPath(this.partPath) });
+      if (!e.retryable) {
+        // The open itself was refused: nothing was created remotely.
+        this.partMayExist = false;
+        await spool.close().catch(() => undefined);
+        await this.cleanupLocal();
+        await this.endSession();
+        this.state = 'failed';
+        throw e;
+      }
+      // The output is spooled anyway: a server that is down now gets the spool in commit().
+      this.log.warn({ out: this.description, code: e.code, err: e.message }, 'sftp upload could not start; spooling, will upload at the end');
+      this.liveError = e;
+      await this.endSession();
+    }
+    const tee = new SpoolTee({
+      spool,
+      live,
+      where: this.description,
+      onLiveFailed: (e) => {
+        this.liveError = e;
+        this.log.warn({ out: this.description, code: e.code, err: e.message, at: tee.bytes }, 'sftp live upload failed; the output continues into the spool and is uploaded again at the end');
+        void this.endSession();
+      },
+    });
+    this.tee = tee;
+    return tee;
+  }
+
+  commit(): Promise<void> {
+    if (this.state !== 'open' || this.tee === undefined) {
+      return Promise.reject(new Error(`SftpSink.commit() in state ${this.state}`));
+    }
+    if (!this.tee.writableFinished) return Promise.reject(new Error('SftpSink.commit() before the output finished'));
+    this.state = 'committing';
+    this.committing = this.runCommit();
+    return this.committing;
+  }
+
+  private async runCommit(): Promise<void> {
+    const tee = this.tee as SpoolTee;
+    const bytes = tee.bytes;
+    let last = this.liveError;
+    if (last === undefined && tee.liveComplete && this.session !== undefined) {
+      try {
+        await publishPart(this.session, this.partPath, this.finalPath, bytes);
+        return await this.succeeded(bytes);
+      } catch (err) {
+        last = toSftpError(err, { where: this.description, op: 'publish', path: displayPath(this.finalPath) });
+        this.log.warn({ out: this.description, attempt: this.attempts, code: last.code, err: last.message }, 'sftp publish failed');
+      }
+    }
+    await this.endSession();
+    while (last === undefined || (last.retryable && this.attempts < 1 + this.cfg.retries)) {
+      if (this.state !== 'committing') break;
+      this.attempts++;
+      try {
+        await sleep(backoffMs(this.attempts), this.signal);
+        await this.uploadSpool(bytes);
+        return await this.succeeded(bytes);
+      } catch (err) {
+        if (this.signal?.aborted) {
+          last = toSftpError(this.signal.reason, { where: this.description, op: 'upload' });
+          break;
+        }
+        last = toSftpError(err, { where: this.description, op: 'upload', path: displayPath(this.partPath) });
+        this.log.warn({ out: this.description, attempt: this.attempts, code: last.code, err: last.message, retryable: last.retryable }, 'sftp upload attempt failed');
+        await this.endSession();
+      }
+    }
+    last ??= new TransportError('ERR_SFTP_ABORTED', `upload to ${this.description} was aborted`, { retryable: false });
+    const failure = new TransportError(
+      last.code,
+      `upload to ${this.description} failed after ${this.attempts} attempt(s): ${last.message}`,
+      { retryable: last.retryable, cause: last },
+    );
+    // An abort() that raced this loop cleans up itself once the loop has stopped.
+    if (this.state === 'committing') {
+      this.state = 'failed';
+      await this.cleanup(failure);
+    }
+    throw failure;
+  }
+
+  /** One retry: a fresh connection, the `.part` started over from the spool. */
+  private async uploadSpool(bytes: number): Promise<void> {
+    this.log.info({ out: this.description, attempt: this.attempts, bytes }, 'sftp uploading from the spool');
+    this.session = await this.connect();
+    this.partMayExist = true;
+    const writer = await RemoteFileWriter.open(this.session, this.partPath);
+    for await (const chunk of createReadStream(this.spoolPath(), { highWaterMark: 1024 * 1024, signal: this.signal })) {
+      if (this.state !== 'committing') throw new Error('aborted');
+      await writer.write(chunk as Buffer);
+    }
+    await writer.finish();
+    if (this.state !== 'committing') throw new Error('aborted');
+    await publishPart(this.session, this.partPath, this.finalPath, bytes);
+  }
+
+  private async succeeded(bytes: number): Promise<void> {
+    this.state = 'committed';
+    this.durationMs = Math.round(performance.now() - this.started);
+    await this.endSession();
+    await this.cleanupLocal();
+    const mbps = this.durationMs > 0 ? Math.round((bytes / 1e6 / (this.durationMs / 1000)) * 10) / 10 : undefined;
+    this.log.info({ ...this.details(), mbPerSec: mbps }, 'sftp upload published');
+  }
+
+  async abort(reason: unknown): Promise<void> {
+    if (this.state === 'committed' || this.state === 'aborted') return;
+    const wasCommitting = this.state === 'committing';
+    this.state = 'aborted';
+    try {
+      this.tee?.destroy();
+      if (wasCommitting) {
+        // A running retry loses its connection here and stops before publishing.
+        await this.endSession();
+        await this.committing?.catch(() => undefined);
+      }
+      await this.cleanup(reason);
+    } catch (err) {
+      this.log.warn({ out: this.description, err: (err as Error).message }, 'sftp abort cleanup failed');
+    }
+  }
+
+  details(): Record<string, unknown> {
+    return {
+      transport: 'sftp',
+      host: this.addr.host,
+      port: this.addr.port,
+      user: this.addr.username,
+      remotePath: displayPath(this.finalPath),
+      ...(this.addr.account === undefined ? {} : { account: this.addr.account }),
+      ...(this.fingerprint === undefined ? {} : { hostKey: this.fingerprint }),
+      bytes: this.tee?.bytes ?? 0,
+      attempts: this.attempts,
+      durationMs: this.state === 'committed' ? this.durationMs : Math.round(performance.now() - (this.started || performance.now())),
+    };
+  }
+
+  private async connect(): Promise<SftpSession> {
+    const s = await connectSftp(this.addr, this.cfg, this.secrets, this.log, this.signal);
+    this.fingerprint = s.fingerprint;
+    this.session = s;
+    return s;
+  }
+
+  /** Removes the `.part` (where the server can be reached) and the spool. Never throws. */
+  private async cleanup(reason: unknown): Promise<void> {
+    if (this.partMayExist) {
+      const ctl = new AbortController();
+      const timer = setTimeout(() => ctl.abort(new Error('cleanup timed out')), READY_TIMEOUT_MS + 5000);
+      let s = this.session !== undefined && !this.session.lost.aborted ? this.session : undefined;
+      try {
+        s ??= await connectSftp(this.addr, this.cfg, this.secrets, this.log, ctl.signal);
+        const live = s;
+        await new Promise<void>((resolve, reject) => {
+          ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason as Error), { once: true });
+          removeIfExists(live, this.partPath).then(resolve, reject);
+        });
+        this.partMayExist = false;
+      } catch (err) {
+        this.log.warn({ out: this.description, part: displayPath(this.partPath), err: (err as Error).message }, 'could not remove the partial upload');
+      } finally {
+        clearTimeout(timer);
+        await s?.end();
+        await this.endSession();
+      }
+    } else {
+      await this.endSession();
+    }
+    await this.cleanupLocal();
+    const why = reason instanceof Error ? reason.message : String(reason);
+    this.log.info({ out: this.description, attempts: this.attempts, reason: why }, 'sftp upload abandoned; nothing published');
+  }
+
+  private async cleanupLocal(): Promise<void> {
+    if (this.spoolDir === undefined) return;
+    const dir = this.spoolDir;
+    this.spoolDir = undefined;
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  private async endSession(): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    await s?.end();
+  }
+
+  private spoolPath(): string {
+    return join(this.spoolDir as string, 'spool');
+  }
+}

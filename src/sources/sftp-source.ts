@@ -1,0 +1,186 @@
+import type { Readable } from 'node:stream';
+import type { FileEntryWithStats, Stats } from 'ssh2';
+import { ConfigError, TransportError } from '../errors.js';
+import type { Secrets, TransportConfig } from '../config/types.js';
+import type { Logger } from '../util/logger.js';
+import type { Source, SourcePart } from './source.js';
+import { displayPath, naturalCompare, parseSftpAddress, remoteJoin, remoteUrl, type SftpAddress } from '../transport/sftp/address.js';
+import { connectSftp, type SftpSession } from '../transport/sftp/connect.js';
+import { resolveSftpCredentials } from '../transport/sftp/credentials.js';
+import { SftpCode, toSftpError } from '../transport/sftp/errors.js';
+import { hostKeyPolicy } from '../transport/sftp/host-key.js';
+import { removeIfExists, renameOver } from '../transport/sftp/publish.js';
+import { openRemoteFile, RemoteFileReader, type OpenedFile } from '../transport/sftp/remote-reader.js';
+import { backoffMs, sleep } from '../transport/sftp/retry.js';
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
+
+/**
+ * An SFTP input (`--in sftp://...` or `--in account:NAME...`): one remote file, every file of
+ * a directory (path ending in `/`), or the files matching a glob in the last segment, read in
+ * natural name order as one input over one connection. A read that loses its connection
+ * resumes at the byte it had on a new connection (`--retries`), if the file is unchanged.
+ */
+export function createSftpSource(spec: string, cfg: TransportConfig, secrets: Secrets, log: Logger): Source {
+  const addr = parseSftpAddress(spec, cfg.accounts, '--in');
+  resolveSftpCredentials(addr, cfg, secrets);
+  hostKeyPolicy(addr, cfg);
+  if (cfg.deleteAfter && cfg.moveAfter !== undefined) {
+    throw new ConfigError('--delete-after and --move-after exclude each other', '--move-after');
+  }
+  return new SftpSource(addr, cfg, secrets, log);
+}
+
+class SftpSource implements Source {
+  readonly description: string;
+  private readonly addr: SftpAddress;
+  private readonly cfg: TransportConfig;
+  private readonly secrets: Secrets;
+  private readonly log: Logger;
+  private session: SftpSession | undefined;
+  private connecting: Promise<SftpSession> | undefined;
+  private listed: string[] = [];
+  private closed = false;
+
+  constructor(addr: SftpAddress, cfg: TransportConfig, secrets: Secrets, log: Logger) {
+    this.addr = addr;
+    this.cfg = cfg;
+    this.secrets = secrets;
+    this.log = log;
+    this.description = addr.display;
+  }
+
+  async parts(signal: AbortSignal): Promise<SourcePart[]> {
+    const paths = await this.withRetries('list', signal, async (s) => this.list(s));
+    this.listed = paths;
+    this.log.info({ in: this.description, files: paths.length }, 'sftp input listed');
+    return paths.map((path) => this.part(path));
+  }
+
+  async afterSuccess(): Promise<void> {
+    const { deleteAfter, moveAfter } = this.cfg;
+    if (!deleteAfter && moveAfter === undefined) return;
+    const moveDir = moveAfter === undefined ? undefined : this.resolveMoveDir(moveAfter);
+    await this.withRetries('after-success', undefined, async (s) => {
+      for (const path of this.listed) {
+        const name = path.slice(path.lastIndexOf('/') + 1);
+        if (moveDir !== undefined) {
+          const to = remoteJoin(moveDir, name);
+          await renameOver(s, path, to);
+          this.log.info({ in: this.description, from: displayPath(path), to: displayPath(to) }, 'sftp input moved');
+        } else {
+          await removeIfExists(s, path);
+          this.log.info({ in: this.description, path: displayPath(path) }, 'sftp input deleted');
+        }
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const s = this.session;
+    this.session = undefined;
+    await s?.end();
+    // A connect still in flight gets ended as soon as it lands.
+    await this.connecting?.then((late) => late.end(), () => undefined);
+  }
+
+  private part(path: string): SourcePart {
+    const shown = remoteUrl(this.addr, path);
+    return {
+      name: shown,
+      open: async (signal: AbortSignal): Promise<Readable> => {
+        const first = await this.withRetries('open', signal, (s) => openRemoteFile(s, path));
+        const reader = new RemoteFileReader({
+          path: shown,
+          first,
+          reopen: async (): Promise<OpenedFile> => openRemoteFile(await this.live(signal), path),
+          retries: this.cfg.retries,
+          log: this.log,
+        });
+        const onAbort = (): void => {
+          reader.destroy(signal.reason as Error);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        reader.once('close', () => signal.removeEventListener('abort', onAbort));
+        reader.once('end', () => this.log.info({ in: shown, bytes: reader.bytesRead }, 'sftp input read'));
+        return reader;
+      },
+    };
+  }
+
+  private async list(s: SftpSession): Promise<string[]> {
+    const { dir, name, pattern } = this.addr;
+    if (name !== undefined && pattern === undefined) {
+      const path = remoteJoin(dir, name);
+      const st = await s.call<Stats>('stat', displayPath(path), (cb) => s.sftp.stat(path, cb));
+      if (st.isDirectory()) {
+        throw new ConfigError(`--in: ${this.description} is a directory; end it with / to read every file in it`, '--in');
+      }
+      return [path];
+    }
+    const entries = await s.call<FileEntryWithStats[]>('list', displayPath(dir), (cb) => s.sftp.readdir(dir, cb));
+    // A bare directory skips hidden files and uploads in progress (`.part`, see the SFTP sink).
+    const accept = pattern ?? { test: (n: string) => !n.startsWith('.') && !n.endsWith('.part') };
+    const names = entries
+      .filter((e) => {
+        const type = (e.attrs.mode ?? 0) & S_IFMT;
+        return (type === S_IFREG || type === S_IFLNK) && accept.test(e.filename);
+      })
+      .map((e) => e.filename)
+      .sort(naturalCompare);
+    if (names.length === 0) {
+      throw new TransportError(
+        SftpCode.NoMatch,
+        `no file in ${displayPath(dir)} on ${s.where} matches ${name ?? '(any file)'}`,
+        { retryable: false },
+      );
+    }
+    return names.map((n) => remoteJoin(dir, n));
+  }
+
+  private resolveMoveDir(moveAfter: string): string {
+    const trimmed = moveAfter.replace(/\/+$/, '') || '/';
+    if (trimmed === '~') return '.';
+    if (trimmed.startsWith('~/')) return trimmed.slice(2);
+    if (trimmed.startsWith('/')) return trimmed;
+    // A relative --move-after is taken from the input's directory (e.g. `done/`).
+    return remoteJoin(this.addr.dir, trimmed);
+  }
+
+  /** The current connection, or a new one when it was lost. */
+  private async live(signal: AbortSignal | undefined): Promise<SftpSession> {
+    if (this.closed) throw new TransportError(SftpCode.Connection, `${this.description} is closed`, { retryable: false });
+    if (this.session !== undefined && !this.session.lost.aborted) return this.session;
+    if (this.session !== undefined) void this.session.end();
+    this.session = undefined;
+    this.connecting ??= connectSftp(this.addr, this.cfg, this.secrets, this.log, signal).finally(() => {
+      this.connecting = undefined;
+    });
+    const s = await this.connecting;
+    if (this.closed) {
+      await s.end();
+      throw new TransportError(SftpCode.Connection, `${this.description} is closed`, { retryable: false });
+    }
+    this.session = s;
+    return s;
+  }
+
+  /** Runs `fn` on a live connection, again on a new one after a retryable failure. */
+  private async withRetries<T>(op: string, signal: AbortSignal | undefined, fn: (s: SftpSession) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn(await this.live(signal));
+      } catch (err) {
+        if (err instanceof ConfigError) throw err;
+        const e = toSftpError(err, { where: this.description, op });
+        if (!e.retryable || attempt > this.cfg.retries || signal?.aborted) throw e;
+        const wait = backoffMs(attempt + 1);
+        this.log.warn({ in: this.description, op, attempt, code: e.code, err: e.message, retryInMs: wait }, 'sftp input operation failed; retrying');
+        await sleep(wait, signal);
+      }
+    }
+  }
+}

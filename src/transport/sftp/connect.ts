@@ -1,0 +1,219 @@
+import SftpClient from 'ssh2-sftp-client';
+import type { Algorithms, AuthMethod, Client, ConnectConfig, PasswordAuthMethod, PublicKeyAuthMethod, SFTPWrapper } from 'ssh2';
+import { TransportError } from '../../errors.js';
+import type { Secrets, TransportConfig } from '../../config/types.js';
+import type { Logger } from '../../util/logger.js';
+import { endpointOf, type SftpAddress } from './address.js';
+import { resolveSftpCredentials, type SftpCredentials } from './credentials.js';
+import { SftpCode, toSftpError } from './errors.js';
+import { hostKeyPolicy, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyVerdict } from './host-key.js';
+
+/**
+ * Timing of every SFTP connection. A server that stops answering is declared dead after
+ * KEEPALIVE_INTERVAL_MS * (KEEPALIVE_COUNT_MAX + 1) at most (SERVERS.md §4: without keepalive
+ * a stalled server hangs ssh2 forever; with 1000 ms x 3 it failed after about 3.4 s).
+ */
+export const KEEPALIVE_INTERVAL_MS = 1000;
+export const KEEPALIVE_COUNT_MAX = 3;
+export const READY_TIMEOUT_MS = 10_000;
+/** How long `end()` waits for a polite close before dropping the socket. */
+const END_TIMEOUT_MS = 2000;
+
+/** ssh2 private fields we depend on (present in ssh2 1.x, absent from @types). */
+interface SftpClientInternals {
+  client: Client;
+}
+interface SftpLimits {
+  _maxWriteLen?: number;
+  _maxReadLen?: number;
+}
+
+/** Callback shape of ssh2's SFTPWrapper methods. */
+export type SftpCallback<T> = (err: Error | null | undefined, value?: T) => void;
+
+/** One live SFTP connection. */
+export interface SftpSession {
+  /** `sftp://user@host:port`: for messages and logs. */
+  readonly where: string;
+  readonly sftp: SFTPWrapper;
+  /** SHA256 fingerprint of the host key the server showed. */
+  readonly fingerprint: string;
+  /** Largest payload of one WRITE / READ request the server accepts (limits@openssh.com). */
+  readonly maxWriteLen: number;
+  readonly maxReadLen: number;
+  /** Aborted, with a TransportError as `reason`, the moment the connection is gone or ended. */
+  readonly lost: AbortSignal;
+  /**
+   * Runs one SFTPWrapper call and settles when it answers or when the connection is lost,
+   * whichever comes first: ssh2 leaves some callbacks pending forever on a dead connection.
+   */
+  call<T = void>(op: string, path: string | undefined, fn: (cb: SftpCallback<T>) => void): Promise<T>;
+  /** Closes the connection. Never throws; bounded in time. */
+  end(): Promise<void>;
+}
+
+const SUPPORTED_HOST_KEY_ALGOS: readonly string[] = [
+  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
+  'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-dss',
+];
+
+/**
+ * Opens an SFTP connection (ssh2-sftp-client) to `addr`: key or password login, host key
+ * checked before any credential is sent, Nagle off, keepalive on. Every failure is a
+ * TransportError; `retryable` is false for host key, authentication and missing paths.
+ */
+export async function connectSftp(
+  addr: SftpAddress,
+  cfg: TransportConfig,
+  secrets: Secrets,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<SftpSession> {
+  const creds = resolveSftpCredentials(addr, cfg, secrets);
+  const policy = hostKeyPolicy(addr, cfg);
+  const where = endpointOf(addr);
+  signal?.throwIfAborted();
+
+  const lostCtl = new AbortController();
+  const lose = (reason: TransportError): void => {
+    if (!lostCtl.signal.aborted) lostCtl.abort(reason);
+  };
+  // ssh2-sftp-client prints to the console by default; route its global events to the logger.
+  const client = new SftpClient('audience-pipe', {
+    error: (err) => log.debug({ where, err: errText(err) }, 'sftp connection error'),
+    end: () => log.debug({ where }, 'sftp connection ended by the server'),
+    close: () => log.debug({ where }, 'sftp connection closed'),
+  });
+  const ssh = (client as unknown as SftpClientInternals).client;
+  let firstError: unknown;
+  ssh.on('error', (err: unknown) => {
+    firstError ??= err;
+    lose(toSftpError(err, { where, op: 'connection' }));
+  });
+  const onGone = (): void => lose(new TransportError(SftpCode.Connection, `SFTP connection to ${where} was closed`, { retryable: true }));
+  ssh.on('close', onGone);
+  ssh.on('end', onGone);
+
+  let verdict: HostKeyVerdict | undefined;
+  const prefer = preferredHostKeyAlgorithms(policy, addr.host, addr.port).filter((a) => SUPPORTED_HOST_KEY_ALGOS.includes(a));
+  const options: ConnectConfig = {
+    host: addr.host,
+    port: addr.port,
+    username: addr.username,
+    // An explicit method list: the key ssh2 gets already decrypted (no KDF per connection),
+    // and no 'none' probe round trip.
+    authHandler: authMethods(addr.username, creds),
+    tryKeyboard: false,
+    readyTimeout: READY_TIMEOUT_MS,
+    keepaliveInterval: KEEPALIVE_INTERVAL_MS,
+    keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+    hostVerifier: (key: Buffer): boolean => {
+      verdict = verifyHostKey(policy, addr.host, addr.port, key);
+      return verdict.ok;
+    },
+    // @types/ssh2 wants all of append/prepend/remove; ssh2 accepts any one of them.
+    ...(prefer.length > 0 ? { algorithms: { serverHostKey: { prepend: prefer } as unknown as Algorithms['serverHostKey'] } } : {}),
+  };
+
+  const onAbort = (): void => {
+    ssh.destroy();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let sftp: SFTPWrapper;
+  try {
+    const connecting = client.connect(options);
+    // ssh2 has created its socket synchronously; Nagle off before the handshake saves a
+    // 40 ms delayed-ACK stall per round trip, and later gives 240-300 MB/s instead of 16-21
+    // (SERVERS.md §0).
+    ssh.setNoDelay(true);
+    sftp = await connecting;
+  } catch (err) {
+    ssh.destroy();
+    if (verdict !== undefined && !verdict.ok) {
+      const expected = verdict.expected.length > 0 ? verdict.expected.join(', ') : 'none';
+      throw new TransportError(
+        SftpCode.HostKey,
+        `host key of ${where} ${verdict.reason}: offered ${verdict.offered}, expected ${expected}`,
+        { retryable: false },
+      );
+    }
+    signal?.throwIfAborted();
+    // ssh2-sftp-client rewraps errors and drops ssh2's `level`; classify the original one.
+    throw toSftpError(firstError ?? err, { where, op: 'connect' });
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+
+  const fingerprint = verdict?.offered ?? 'unknown';
+  if (policy.kind === 'any') {
+    log.warn({ where, hostKey: fingerprint }, 'SFTP host key NOT verified (--sftp-insecure-accept-any-host-key): anyone on the network path can intercept this transfer');
+  }
+  sftp.on('error', (err: unknown) => lose(toSftpError(err, { where, op: 'sftp channel' })));
+  sftp.on('close', onGone);
+  sftp.on('end', onGone);
+  log.info({ where, hostKey: fingerprint, auth: creds.method }, 'sftp connected');
+
+  const limits = sftp as unknown as SftpLimits;
+  let ended: Promise<void> | undefined;
+  const session: SftpSession = {
+    where,
+    sftp,
+    fingerprint,
+    maxWriteLen: positive(limits._maxWriteLen, 32 * 1024),
+    maxReadLen: positive(limits._maxReadLen, 32 * 1024),
+    lost: lostCtl.signal,
+    call<T>(op: string, path: string | undefined, fn: (cb: SftpCallback<T>) => void): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        const lost = lostCtl.signal;
+        if (lost.aborted) {
+          reject(lost.reason);
+          return;
+        }
+        const onLost = (): void => reject(lost.reason);
+        lost.addEventListener('abort', onLost, { once: true });
+        const done: SftpCallback<T> = (err, value) => {
+          lost.removeEventListener('abort', onLost);
+          if (err) reject(toSftpError(err, { where, op, path }));
+          else resolve(value as T);
+        };
+        try {
+          fn(done);
+        } catch (err) {
+          done(err as Error);
+        }
+      });
+    },
+    end(): Promise<void> {
+      ended ??= (async () => {
+        lose(new TransportError(SftpCode.Connection, `SFTP connection to ${where} was ended`, { retryable: true }));
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            client.end().catch(() => undefined),
+            new Promise((r) => { timer = setTimeout(r, END_TIMEOUT_MS); }),
+          ]);
+        } finally {
+          clearTimeout(timer);
+          ssh.destroy();
+        }
+      })();
+      return ended;
+    },
+  };
+  return session;
+}
+
+function authMethods(username: string, creds: SftpCredentials): AuthMethod[] {
+  const methods: AuthMethod[] = [];
+  if (creds.privateKey !== undefined) methods.push({ type: 'publickey', username, key: creds.privateKey } as PublicKeyAuthMethod);
+  if (creds.password !== undefined) methods.push({ type: 'password', username, password: creds.password } as PasswordAuthMethod);
+  return methods;
+}
+
+function positive(n: number | undefined, fallback: number): number {
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

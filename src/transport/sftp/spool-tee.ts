@@ -1,0 +1,113 @@
+import { Writable } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
+import type { TransportError } from '../../errors.js';
+import type { RemoteFileWriter } from './remote-writer.js';
+import { toSftpError } from './errors.js';
+
+/** Writable buffer of the tee: small, so backpressure reaches the producer quickly. */
+const HIGH_WATER_MARK = 1024 * 1024;
+
+export interface SpoolTeeOptions {
+  readonly spool: FileHandle;
+  /** The live upload, or undefined when it could not start (the spool alone is then written). */
+  readonly live: RemoteFileWriter | undefined;
+  readonly where: string;
+  /**
+   * Called once when the live upload fails with a retryable error: the output continues into
+   * the spool alone and the sink uploads the spool afterwards.
+   */
+  readonly onLiveFailed: (err: TransportError) => void;
+}
+
+/**
+ * The sink's Writable: each batch goes to the local spool file and to the live SFTP upload at
+ * the same time, and is acknowledged when both have taken it. The upload window and the disk
+ * both push back, so a slow server slows the producer and memory stays bounded. A retryable
+ * upload failure detaches the upload (the spool keeps everything for a retry); a
+ * non-retryable one fails the stream.
+ */
+export class SpoolTee extends Writable {
+  private readonly opts: SpoolTeeOptions;
+  private live: RemoteFileWriter | undefined;
+  private written = 0;
+  private spoolClosed = false;
+  /** The live upload delivered every byte and closed its handle. */
+  liveComplete = false;
+
+  constructor(opts: SpoolTeeOptions) {
+    super({ highWaterMark: HIGH_WATER_MARK });
+    this.opts = opts;
+    this.live = opts.live;
+  }
+
+  /** Bytes accepted so far (= the spool's size once finished). */
+  get bytes(): number {
+    return this.written;
+  }
+
+  /** True while the live upload is still attached. */
+  get liveAttached(): boolean {
+    return this.live !== undefined;
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.send(chunk).then(() => cb(), cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    const buf = chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this.send(buf).then(() => cb(), cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    (async () => {
+      await this.closeSpool();
+      const live = this.live;
+      if (live !== undefined) {
+        try {
+          await live.finish();
+          this.liveComplete = true;
+        } catch (err) {
+          this.detach(err);
+        }
+      }
+    })().then(() => cb(), cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.live?.destroy(toSftpError(err ?? new Error('output stream destroyed'), { where: this.opts.where, op: 'upload' }));
+    this.live = undefined;
+    this.closeSpool().then(() => cb(err), () => cb(err));
+  }
+
+  private async send(buf: Buffer): Promise<void> {
+    if (!Buffer.isBuffer(buf)) throw new TypeError('the SFTP sink accepts Buffers only');
+    this.written += buf.length;
+    const live = this.live;
+    const upload = live === undefined ? undefined : live.write(buf).catch((err: unknown) => this.detach(err));
+    await Promise.all([writeAll(this.opts.spool, buf), upload]);
+  }
+
+  /** Drops the live upload after a retryable failure; rethrows a non-retryable one. */
+  private detach(err: unknown): void {
+    const e = toSftpError(err, { where: this.opts.where, op: 'upload' });
+    const live = this.live;
+    this.live = undefined;
+    live?.destroy(e);
+    if (!e.retryable) throw e;
+    if (live !== undefined) this.opts.onLiveFailed(e);
+  }
+
+  private async closeSpool(): Promise<void> {
+    if (this.spoolClosed) return;
+    this.spoolClosed = true;
+    await this.opts.spool.close();
+  }
+}
+
+async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
+  for (let off = 0; off < buf.length; ) {
+    const { bytesWritten } = await fh.write(buf, off, buf.length - off, null);
+    off += bytesWritten;
+  }
+}
