@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { AudiencePipeError } from '../errors.js';
+import { benchCommand } from './bench-command.js';
 import { generateCommand } from './generate-command.js';
 import { processCommand } from './process-command.js';
 
@@ -18,7 +19,7 @@ function program(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .showHelpAfterError('(run with --help for usage)');
-  for (const cmd of [processCommand(), generateCommand()]) {
+  for (const cmd of [processCommand(), generateCommand(), benchCommand()]) {
     root.addCommand(cmd.exitOverride());
   }
   return root;
