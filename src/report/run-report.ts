@@ -23,6 +23,8 @@ export interface RunReport {
   bytesOut: number;
   durationMs: number;
   workers: number;
+  /** Peak resident memory of the process (all threads), from the OS. */
+  maxRssBytes: number;
   transport?: Record<string, unknown>;
 }
 
@@ -88,6 +90,7 @@ export class RunAccounting {
       bytesOut: this.bytesOut,
       durationMs: base.durationMs,
       workers: base.workers,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
       ...(base.transport ? { transport: base.transport } : {}),
     };
   }
