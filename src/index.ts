@@ -2,7 +2,7 @@
 export { buildProcessConfig, readConfigFile, parseByteSize } from './config/load.js';
 export type { ProcessConfig, HashSpec, HashMethod, TransportConfig, Secrets } from './config/types.js';
 export { runProcess, planColumns, type ProcessDeps, type ProcessOutcome } from './pipeline/run-process.js';
-export { resolveSink, resolveSource } from './pipeline/endpoints.js';
+export { RunEndpoints } from './pipeline/endpoints.js';
 export type { RunReport } from './report/run-report.js';
 export { generateAudience, generateAudienceStream } from './generate/audience.js';
 export { AudiencePipeError, ConfigError, RunError, TransportError } from './errors.js';

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { buildProcessConfig, readConfigFile, type RawOptions } from '../config/load.js';
 import type { ProcessConfig } from '../config/types.js';
-import { resolveSink, resolveSource } from '../pipeline/endpoints.js';
+import { RunEndpoints } from '../pipeline/endpoints.js';
 import { runProcess } from '../pipeline/run-process.js';
 import { RunError } from '../errors.js';
 import { createLogger } from '../util/logger.js';
@@ -71,18 +71,20 @@ async function runProcessCommand(command: Command): Promise<number> {
   delete cli.progress;
   const config = buildProcessConfig(cli, file);
   const log = createLogger(config.logLevel);
-  const source = resolveSource(config, log);
+  const endpoints = new RunEndpoints(config, log);
+  const source = endpoints.source();
   const controller = new AbortController();
   const onSignal = (): void => controller.abort(new RunError('ERR_INTERRUPTED', 'interrupted by a signal'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const outcome = await runProcess(config, {
     source,
-    openSink: (inputName) => resolveSink(config, log, inputName),
+    openSink: (inputName) => endpoints.sink(inputName),
     log,
     signal: controller.signal,
     progress: command.opts().progress !== false && process.stderr.isTTY === true,
   });
+  await endpoints.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   await writeReport(config, outcome.report, log);
