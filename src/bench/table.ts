@@ -20,6 +20,7 @@ export function grouped(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-export function mib(bytes: number | undefined): string {
-  return bytes === undefined ? 'n/a' : `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+/** Memory in MB (10^6 bytes), the unit issue 4's memory target is written in. */
+export function megabytes(bytes: number | undefined): string {
+  return bytes === undefined ? 'n/a' : `${(bytes / 1e6).toFixed(0)} MB`;
 }

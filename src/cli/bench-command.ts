@@ -14,7 +14,7 @@ import { planColumns } from '../pipeline/run-process.js';
 import { BenchRunError, generateInput, processArgv, runAlternating, warmPageCache, type E2eJob, type E2eJobResult } from '../bench/e2e.js';
 import { describeMachine, machineFacts } from '../bench/machine.js';
 import { detectMemoryMethod, MEMORY_METHOD_TEXT } from '../bench/measure.js';
-import { formatTable, grouped, mib } from '../bench/table.js';
+import { formatTable, grouped, megabytes } from '../bench/table.js';
 import { createLogger } from '../util/logger.js';
 import { addTransformOptions, explicitOptions } from './process-command.js';
 
@@ -136,7 +136,7 @@ async function runBench(command: Command): Promise<number> {
       `${(r.medianWallMs / 1000).toFixed(2)} s`,
       grouped(r.rowsPerSec),
       r.mbPerSec.toFixed(1),
-      mib(r.peakRssBytes),
+      megabytes(r.peakRssBytes),
       `${(r.rowsPerSec / base.rowsPerSec).toFixed(2)}x`,
     ]);
     const lines = [
