@@ -206,7 +206,8 @@ class SftpSink implements Sink {
   }
 
   async abort(reason: unknown): Promise<void> {
-    if (this.state === 'committed' || this.state === 'aborted') return;
+    // 'failed': open() or commit() already cleaned up after itself.
+    if (this.state === 'committed' || this.state === 'aborted' || this.state === 'failed') return;
     const wasCommitting = this.state === 'committing';
     this.state = 'aborted';
     try {

@@ -1,0 +1,261 @@
+/**
+ * A real OpenSSH sshd on 127.0.0.1 for one test suite (SERVERS.md §5): free port, generated
+ * ed25519 host and client keys, foreground process stopped by PID, plus fault helpers that
+ * kill or freeze the server's session processes. Written in erasable TypeScript only, so the
+ * benchmark can import it with Node's type stripping.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+
+export interface SshdOptions {
+  /** Also allow password logins (for the password user, see createPasswordUser). */
+  readonly passwordAuth?: boolean;
+}
+
+export interface PasswordUser {
+  readonly name: string;
+  readonly password: string;
+  /** A directory the user can write to. */
+  readonly dir: string;
+  remove(): void;
+}
+
+export interface Sshd {
+  readonly dir: string;
+  /** Where tests put and find remote files (absolute; the server sees the same filesystem). */
+  readonly files: string;
+  readonly port: number;
+  readonly username: string;
+  /** Client private key file (encrypted with `passphrase`) and its text. */
+  readonly clientKeyFile: string;
+  readonly clientKeyText: string;
+  readonly passphrase: string;
+  /** `SHA256:...` of the server's host key and a known_hosts key field (`ssh-ed25519 AAAA...`). */
+  readonly hostKeyFingerprint: string;
+  readonly hostKeyLine: string;
+  /** The sshd log (stderr), for counting connections. */
+  log(): string;
+  /** Connections the server has accepted so far (TCP level). */
+  connections(): number;
+  /** Stops the listener and every session (SIGKILL to sessions, SIGTERM to the listener), removes `dir`. */
+  stop(): Promise<void>;
+  /** Starts the listener again on the same port with the same keys. */
+  restart(): Promise<void>;
+  /** Simulates a crash: SIGKILL to the listener and all session processes. */
+  crash(): void;
+  /** Freezes the current sessions (SIGSTOP); the listener keeps accepting new ones. */
+  freezeSessions(): FrozenSessions;
+}
+
+export interface FrozenSessions {
+  readonly pids: readonly number[];
+  resume(): void;
+  kill(): void;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Children of `pid`, from /proc (no dependency on procps). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the parenthesised command: state ppid ...
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(rest[1]) === pid) out.push(Number(entry));
+  }
+  return out;
+}
+
+function descendants(pid: number): number[] {
+  const all: number[] = [];
+  for (const c of childPids(pid)) all.push(c, ...descendants(c));
+  return all;
+}
+
+function signal(pids: readonly number[], sig: NodeJS.Signals): void {
+  for (const p of pids) {
+    try {
+      process.kill(p, sig);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
+  const dir = mkdtempSync(join(tmpdir(), 'sftp-it-'));
+  const files = join(dir, 'files');
+  mkdirSync(files);
+  const passphrase = `pp-${randomBytes(12).toString('hex')}`;
+  const host = ssh2.utils.generateKeyPairSync('ed25519');
+  const client = ssh2.utils.generateKeyPairSync('ed25519', { passphrase, cipher: 'aes256-ctr', rounds: 4 });
+  writeFileSync(join(dir, 'host_key'), host.private, { mode: 0o600 });
+  writeFileSync(join(dir, 'client_key'), client.private, { mode: 0o600 });
+  writeFileSync(join(dir, 'authorized_keys'), `${client.public}\n`);
+  const hostBlob = Buffer.from(host.public.split(' ')[1], 'base64');
+  const hostKeyFingerprint = `SHA256:${createHash('sha256').update(hostBlob).digest('base64').replace(/=+$/, '')}`;
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const logFile = join(dir, 'sshd.log');
+  writeFileSync(logFile, '');
+
+  let port = 0;
+  let proc: ChildProcess | undefined;
+  const writeConfig = (): void => {
+    writeFileSync(join(dir, 'sshd_config'), [
+      'ListenAddress 127.0.0.1', `Port ${port}`, `HostKey ${dir}/host_key`, `PidFile ${dir}/sshd.pid`,
+      `AuthorizedKeysFile ${dir}/authorized_keys`, 'PubkeyAuthentication yes',
+      `PasswordAuthentication ${opts.passwordAuth === true ? 'yes' : 'no'}`, 'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password', 'UsePAM no', 'StrictModes no', 'AllowTcpForwarding no',
+      'X11Forwarding no', 'PrintMotd no', 'MaxStartups 100:30:200', 'MaxSessions 50',
+      'Subsystem sftp internal-sftp', 'LogLevel VERBOSE',
+    ].join('\n') + '\n');
+  };
+  const launch = (): Promise<void> => new Promise((resolve, reject) => {
+    const p = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    proc = p;
+    let err = '';
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`sshd not ready after 5 s: ${err}`));
+    }, 5000);
+    p.stderr?.on('data', (d: Buffer) => {
+      appendFileSync(logFile, d);
+      err += d.toString();
+      if (err.includes('Server listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    p.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sshd exited with ${code}: ${err}`));
+    });
+  });
+
+  for (let tries = 0; ; tries++) {
+    port = await freePort();
+    writeConfig();
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      // The free-port trick races with other processes; try another port.
+      if (tries >= 4) throw err;
+    }
+  }
+
+  const listenerPid = (): number | undefined => (proc !== undefined && proc.exitCode === null && proc.signalCode === null ? proc.pid : undefined);
+  const sessions = (): number[] => {
+    const pid = listenerPid();
+    return pid === undefined ? [] : descendants(pid);
+  };
+  let orphaned: number[] = [];
+  let crashed = false;
+  const server: Sshd = {
+    dir,
+    files,
+    port,
+    username: userInfo().username,
+    clientKeyFile: join(dir, 'client_key'),
+    clientKeyText: client.private,
+    passphrase,
+    hostKeyFingerprint,
+    hostKeyLine: host.public.split(' ').slice(0, 2).join(' '),
+    log: () => readFileSync(logFile, 'utf8'),
+    connections: () => (readFileSync(logFile, 'utf8').match(/Connection from 127\.0\.0\.1/g) ?? []).length,
+    async stop() {
+      signal([...sessions(), ...orphaned], 'SIGKILL');
+      orphaned = [];
+      const p = proc;
+      if (p !== undefined && p.exitCode === null && p.signalCode === null) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => p.kill('SIGKILL'), 3000);
+          p.once('exit', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          p.kill('SIGTERM');
+        });
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      const p = proc;
+      if (p !== undefined && p.exitCode === null && p.signalCode === null) {
+        if (!crashed) return;
+        await new Promise((resolve) => p.once('exit', resolve));
+      }
+      crashed = false;
+      await launch();
+    },
+    crash() {
+      const pid = listenerPid();
+      if (pid === undefined) return;
+      crashed = true;
+      const kids = descendants(pid);
+      signal([pid, ...kids], 'SIGKILL');
+    },
+    freezeSessions() {
+      const pids = sessions();
+      signal(pids, 'SIGSTOP');
+      orphaned.push(...pids);
+      return {
+        pids,
+        resume: () => signal(pids, 'SIGCONT'),
+        // SIGKILL also ends a stopped process; no SIGCONT first, so a frozen session never writes again.
+        kill: () => signal(pids, 'SIGKILL'),
+      };
+    },
+  };
+  return server;
+}
+
+/**
+ * A non-root user with a password, for password logins (root may only use keys, SERVERS.md
+ * §2a). Needs root; returns undefined otherwise.
+ */
+export function createPasswordUser(): PasswordUser | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const name = `apsftp${randomBytes(4).toString('hex')}`;
+  const password = `pw-${randomBytes(12).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'sftp-pw-'));
+  execFileSync('useradd', ['--no-create-home', '--home-dir', dir, '--shell', '/bin/sh', name], { stdio: 'ignore' });
+  execFileSync('chpasswd', [], { input: `${name}:${password}\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+  execFileSync('chown', [name, dir]);
+  return {
+    name,
+    password,
+    dir,
+    remove() {
+      try {
+        execFileSync('userdel', [name], { stdio: 'ignore' });
+      } catch {
+        // Best effort.
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * SFTP sink and source against a real OpenSSH sshd on 127.0.0.1 (test/helpers/sshd.ts).
+ * Faults (crash, freeze, wrong keys) are in sftp-faults.test.ts.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSftpSink } from '../src/sinks/sftp-sink.js';
+import { createSftpSource } from '../src/sources/sftp-source.js';
+import { TransportError } from '../src/errors.js';
+import type { Secrets } from '../src/config/types.js';
+import { startSshd, type Sshd } from './helpers/sshd.js';
+import { captureLogger, findSecrets, generated, generatedSha, readSource, runSink, sha256, transportConfig } from './helpers/sftp-fixtures.js';
+
+let server: Sshd;
+let secrets: Secrets;
+const lines: string[] = [];
+const log = captureLogger(lines);
+const spoolRoot = mkdtempSync(join(tmpdir(), 'sftp-spool-'));
+const savedTmp = process.env.TMPDIR;
+
+beforeAll(async () => {
+  server = await startSshd();
+  secrets = { sftpPassphrase: server.passphrase };
+  // Spools go here, so each test can check that none is left behind.
+  process.env.TMPDIR = spoolRoot;
+});
+
+afterAll(async () => {
+  if (savedTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = savedTmp;
+  rmSync(spoolRoot, { recursive: true, force: true });
+  await server?.stop();
+  // SFTP_TEST_LOG=<file> keeps the suite's log lines for a look after the run.
+  if (process.env.SFTP_TEST_LOG !== undefined) writeFileSync(process.env.SFTP_TEST_LOG, lines.join(''));
+  const leaks = findSecrets(lines.join(''), [server.passphrase, server.clientKeyText]);
+  expect(leaks).toEqual([]);
+});
+
+afterEach(() => {
+  expect(readdirSync(spoolRoot)).toEqual([]);
+});
+
+function cfg(over: Parameters<typeof transportConfig>[0] = {}) {
+  return transportConfig({ sftpKey: server.clientKeyFile, sftpHostKey: server.hostKeyFingerprint, ...over });
+}
+
+function url(path: string): string {
+  return `sftp://${server.username}@127.0.0.1:${server.port}${path}`;
+}
+
+describe('sftp round trip', () => {
+  it('uploads through the sink and reads back the same bytes through the source', { timeout: 60_000 }, async () => {
+    const total = 48 * 1024 * 1024 + 12345;
+    const dir = join(server.files, 'rt');
+    mkdirSync(dir);
+    const sink = createSftpSink(url(`${dir}/`), cfg(), secrets, log, '/local/path/audience.csv');
+    expect(sink.description).toBe(url(`${dir}/audience.csv`));
+    await runSink(sink, generated(total));
+    const want = await generatedSha(total);
+    expect(sha256(readFileSync(join(dir, 'audience.csv')))).toBe(want);
+    expect(readdirSync(dir)).toEqual(['audience.csv']);
+    const details = sink.details?.() ?? {};
+    expect(details).toMatchObject({ host: '127.0.0.1', port: server.port, user: server.username, remotePath: `${dir}/audience.csv`, bytes: total, attempts: 1 });
+    expect(typeof details.durationMs).toBe('number');
+
+    const source = createSftpSource(url(`${dir}/audience.csv`), cfg(), secrets, log);
+    try {
+      const got = await readSource(source);
+      expect(got.bytes).toBe(total);
+      expect(got.sha).toBe(want);
+    } finally {
+      await source.close?.();
+    }
+  });
+
+  it('publishes an empty output as an empty file', { timeout: 20_000 }, async () => {
+    const sink = createSftpSink(url(`${server.files}/empty.csv`), cfg(), secrets, log, undefined);
+    await runSink(sink, generated(0));
+    expect(readFileSync(join(server.files, 'empty.csv')).length).toBe(0);
+  });
+
+  it('reads every file matching a pattern in natural order as one input', { timeout: 30_000 }, async () => {
+    const dir = join(server.files, 'parts');
+    mkdirSync(dir);
+    const expected: string[] = [];
+    for (let i = 1; i <= 12; i++) writeFileSync(join(dir, `part-${i}.sync.csv`), `h\n${i}\n`);
+    for (let i = 1; i <= 12; i++) expected.push(`h\n${i}\n`);
+    writeFileSync(join(dir, 'other.txt'), 'x');
+    writeFileSync(join(dir, '.hidden.sync.csv'), 'x');
+    writeFileSync(join(dir, 'part-13.sync.csv.part'), 'x');
+    const source = createSftpSource(url(`${dir}/part-*.sync.csv`), cfg(), secrets, log);
+    try {
+      const got = await readSource(source);
+      expect(got.names).toEqual(Array.from({ length: 12 }, (_, i) => url(`${dir}/part-${i + 1}.sync.csv`)));
+      expect(got.sha).toBe(sha256(expected.join('')));
+    } finally {
+      await source.close?.();
+    }
+    // A bare directory reads every visible file but skips uploads in progress.
+    const all = createSftpSource(url(`${dir}/`), cfg(), secrets, log);
+    try {
+      const got = await readSource(all);
+      expect(got.names.map((n) => n.slice(n.lastIndexOf('/') + 1))).toEqual([
+        'other.txt', ...Array.from({ length: 12 }, (_, i) => `part-${i + 1}.sync.csv`),
+      ]);
+    } finally {
+      await all.close?.();
+    }
+  });
+
+  it('addresses a named account and its directory', { timeout: 20_000 }, async () => {
+    const dir = join(server.files, 'acct');
+    mkdirSync(dir);
+    const accounts = {
+      exportSharedAudience: {
+        host: '127.0.0.1', port: server.port, username: server.username,
+        privateKeyFile: server.clientKeyFile, hostKey: server.hostKeyFingerprint, dir,
+      },
+    };
+    const c = transportConfig({ accounts });
+    const sink = createSftpSink('account:exportSharedAudience', c, secrets, log, 'in/segment.csv');
+    await runSink(sink, generated(100_000));
+    expect(readFileSync(join(dir, 'segment.csv')).length).toBe(100_000);
+    const source = createSftpSource('account:exportSharedAudience/segment.csv', c, secrets, log);
+    try {
+      expect((await readSource(source)).bytes).toBe(100_000);
+    } finally {
+      await source.close?.();
+    }
+  });
+
+  it('deletes or moves the inputs after success', { timeout: 30_000 }, async () => {
+    const dir = join(server.files, 'after');
+    mkdirSync(join(dir, 'done'), { recursive: true });
+    for (const n of ['a-1.csv', 'a-2.csv', 'b-1.csv']) writeFileSync(join(dir, n), n);
+    const moving = createSftpSource(url(`${dir}/a-*.csv`), cfg({ moveAfter: 'done' }), secrets, log);
+    try {
+      await readSource(moving);
+      await moving.afterSuccess?.();
+    } finally {
+      await moving.close?.();
+    }
+    expect(readdirSync(join(dir, 'done')).sort()).toEqual(['a-1.csv', 'a-2.csv']);
+    const deleting = createSftpSource(url(`${dir}/b-1.csv`), cfg({ deleteAfter: true }), secrets, log);
+    try {
+      await readSource(deleting);
+      await deleting.afterSuccess?.();
+    } finally {
+      await deleting.close?.();
+    }
+    expect(readdirSync(dir).sort()).toEqual(['done']);
+  });
+
+  it('leaves the old file in place and no .part when the output fails midway', { timeout: 30_000 }, async () => {
+    const dir = join(server.files, 'atomic');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'out.csv'), 'previous version\n');
+    const sink = createSftpSink(url(`${dir}/out.csv`), cfg(), secrets, log, undefined);
+    const boom = new Error('transform failed');
+    const failing = generated(32 * 1024 * 1024, { at: (sent) => { if (sent >= 8 * 1024 * 1024) throw boom; } });
+    await expect(runSink(sink, failing)).rejects.toBe(boom);
+    expect(readdirSync(dir)).toEqual(['out.csv']);
+    expect(readFileSync(join(dir, 'out.csv'), 'utf8')).toBe('previous version\n');
+  });
+
+  it('refuses a missing remote directory at open, without retrying', { timeout: 20_000 }, async () => {
+    const before = server.connections();
+    const sink = createSftpSink(url(`${server.files}/no/such/dir/out.csv`), cfg(), secrets, log, undefined);
+    const err = await sink.open(new AbortController().signal).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportError);
+    expect(err).toMatchObject({ code: 'ERR_SFTP_NO_SUCH_FILE', retryable: false, exitCode: 1 });
+    await sink.abort(err);
+    expect(server.connections() - before).toBe(1);
+    expect(existsSync(join(server.files, 'no'))).toBe(false);
+
+    const source = createSftpSource(url(`${server.files}/missing.csv`), cfg(), secrets, log);
+    try {
+      await expect(source.parts(new AbortController().signal)).rejects.toMatchObject({ code: 'ERR_SFTP_NO_SUCH_FILE', retryable: false });
+    } finally {
+      await source.close?.();
+    }
+    const nomatch = createSftpSource(url(`${server.files}/*.nothing`), cfg(), secrets, log);
+    try {
+      await expect(nomatch.parts(new AbortController().signal)).rejects.toMatchObject({ code: 'ERR_SFTP_NO_MATCH', retryable: false });
+    } finally {
+      await nomatch.close?.();
+    }
+  });
+});
