@@ -1,0 +1,108 @@
+// Side-by-side upload throughput over loopback against a real OpenSSH sshd started here:
+// (a) OpenSSH's `sftp -b` put with its default cipher, (b) the same with aes128-gcm (the cipher
+// ssh2 negotiates, for a like-for-like view), (c) audience-pipe's SFTP sink (spool + live
+// upload + size check + rename), alternating rounds, medians in MB/s (1 MB = 10^6 bytes).
+//
+//   npx tsc -p tsconfig.json && node bench/sftp-upload.bench.mjs
+//   SFTP_BENCH_MB=400 SFTP_BENCH_ROUNDS=3 AP_DIST=dist node bench/sftp-upload.bench.mjs
+//
+// Needs Node >= 23.6 (imports test/helpers/sshd.ts with type stripping) and /usr/sbin/sshd,
+// /usr/bin/sftp (scripts/install-system-deps.sh). Traffic stays on 127.0.0.1.
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, createReadStream, createWriteStream, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { pathToFileURL } from 'node:url';
+import ssh2 from 'ssh2';
+import { startSshd } from '../test/helpers/sshd.ts';
+
+const MB = 1e6;
+const sizeMB = Number(process.env.SFTP_BENCH_MB ?? 400);
+const rounds = Number(process.env.SFTP_BENCH_ROUNDS ?? 3);
+const dist = resolve(process.env.AP_DIST ?? 'dist');
+const { createSftpSink } = await import(pathToFileURL(join(dist, 'sinks/sftp-sink.js')).href);
+const { silentLogger } = await import(pathToFileURL(join(dist, 'util/logger.js')).href);
+
+const server = await startSshd();
+const local = join(server.dir, 'input.csv');
+try {
+  // An unencrypted key for OpenSSH's client (batch mode cannot prompt for a passphrase).
+  const plain = ssh2.utils.generateKeyPairSync('ed25519');
+  writeFileSync(join(server.dir, 'bench_key'), plain.private, { mode: 0o600 });
+  appendFileSync(join(server.dir, 'authorized_keys'), `${plain.public}\n`);
+
+  // Seeded CSV-like input, written once and read from the page cache by every contender.
+  await pipeline(async function* () {
+    let x = 0x2545f491;
+    const line = Buffer.alloc(64);
+    const block = Buffer.alloc(1 << 20);
+    for (let done = 0; done < sizeMB * MB; ) {
+      let o = 0;
+      while (o + 64 <= block.length) {
+        for (let i = 0; i < 63; i++) {
+          x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+          line[i] = i % 16 === 15 ? 44 : 48 + ((x >>> 0) % 10);
+        }
+        line[63] = 10;
+        line.copy(block, o);
+        o += 64;
+      }
+      const n = Math.min(o, sizeMB * MB - done);
+      done += n;
+      yield Buffer.from(block.subarray(0, n));
+    }
+  }, createWriteStream(local));
+  const bytes = statSync(local).size;
+  const want = createHash('sha256').update(readFileSync(local)).digest('hex');
+
+  const sshOpts = ['-i', join(server.dir, 'bench_key'), '-P', String(server.port), '-o', 'StrictHostKeyChecking=no',
+    '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR'];
+  const sftpPut = (remote, extra) => new Promise((ok, fail) => {
+    const p = spawn('sftp', [...sshOpts, ...extra, '-b', '-', `${server.username}@127.0.0.1`], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`sftp exited ${code}: ${err}`))));
+    p.stdin.end(`put ${local} ${remote}\n`);
+  });
+  const cfg = { sftpKey: server.clientKeyFile, sftpHostKey: server.hostKeyFingerprint, sftpInsecureAcceptAnyHostKey: false,
+    retries: 0, deleteAfter: false, accounts: {} };
+  const sinkPut = async (remote) => {
+    const sink = createSftpSink(`sftp://${server.username}@127.0.0.1:${server.port}${remote}`, cfg, { sftpPassphrase: server.passphrase }, silentLogger(), undefined);
+    const w = await sink.open(new AbortController().signal);
+    await pipeline(createReadStream(local, { highWaterMark: 1 << 20 }), w);
+    await sink.commit();
+  };
+  const contenders = {
+    'openssh sftp put (default cipher)': (r) => sftpPut(r, []),
+    'openssh sftp put (aes128-gcm)': (r) => sftpPut(r, ['-c', 'aes128-gcm@openssh.com']),
+    'audience-pipe sftp sink': (r) => sinkPut(r),
+  };
+  const results = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const [name, run] of Object.entries(contenders)) {
+      const remote = join(server.files, `out-${round}.csv`);
+      const t0 = process.hrtime.bigint();
+      await run(remote);
+      const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (round === 1) {
+        const got = createHash('sha256').update(readFileSync(remote)).digest('hex');
+        if (got !== want) throw new Error(`${name}: remote bytes differ`);
+      }
+      rmSync(remote);
+      results[name].push(bytes / MB / s);
+      console.log(`round ${round}  ${name.padEnd(34)} ${(bytes / MB / s).toFixed(1).padStart(7)} MB/s  (${s.toFixed(2)} s)`);
+    }
+  }
+  const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  const ssh = execFileSync('sh', ['-c', 'ssh -V 2>&1'], { encoding: 'utf8' }).trim();
+  console.log(`\n${(bytes / MB).toFixed(0)} MB over 127.0.0.1, ${rounds} alternating rounds, medians:`);
+  for (const [name, r] of Object.entries(results)) console.log(`  ${name.padEnd(34)} ${median(r).toFixed(1).padStart(7)} MB/s`);
+  const base = median(results['openssh sftp put (default cipher)']);
+  console.log(`  ratio sink / openssh default: ${(median(results['audience-pipe sftp sink']) / base).toFixed(2)}`);
+  console.log(`machine: ${cpus()[0]?.model ?? '?'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${ssh}`);
+} finally {
+  rmSync(local, { force: true });
+  await server.stop();
+}
