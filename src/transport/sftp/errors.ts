@@ -11,6 +11,7 @@ export const SftpCode = {
   NoSuchFile: 'ERR_SFTP_NO_SUCH_FILE',
   Permission: 'ERR_SFTP_PERMISSION',
   NoMatch: 'ERR_SFTP_NO_MATCH',
+  HostNotFound: 'ERR_SFTP_HOST_NOT_FOUND',
   Unsupported: 'ERR_SFTP_UNSUPPORTED',
   Connection: 'ERR_SFTP_CONNECTION',
   Stalled: 'ERR_SFTP_STALLED',
@@ -58,6 +59,9 @@ export function toSftpError(err: unknown, ctx: SftpErrorContext): TransportError
     case FX.PERMISSION_DENIED:
     case 'EACCES':
       return new TransportError(SftpCode.Permission, `permission denied: ${at}`, { retryable: false, cause: err });
+    case 'ENOTFOUND':
+      // NXDOMAIN: a misspelt host stays misspelt (a transient DNS failure is EAI_AGAIN).
+      return new TransportError(SftpCode.HostNotFound, `host not found: ${at}`, { retryable: false, cause: err });
     case FX.OP_UNSUPPORTED:
       return new TransportError(SftpCode.Unsupported, `operation not supported by the server: ${at}`, { retryable: false, cause: err });
     case FX.FAILURE:

@@ -93,11 +93,14 @@ export class RemoteFileReader extends Readable {
     if (this.recovering || this.finished || this.destroyed) return;
     const { session, handle } = this.file;
     const piece = session.maxReadLen;
-    while (this.wanting && this.queue.length < READS_IN_FLIGHT) {
-      const req: ReadReq = { gen: this.gen, offset: this.nextOffset, len: piece, done: false, err: undefined, data: undefined };
-      this.nextOffset += piece;
-      this.send(req, session, handle);
-    }
+    if (!this.wanting || this.queue.length >= READS_IN_FLIGHT) return;
+    session.corked(() => {
+      while (this.queue.length < READS_IN_FLIGHT) {
+        const req: ReadReq = { gen: this.gen, offset: this.nextOffset, len: piece, done: false, err: undefined, data: undefined };
+        this.nextOffset += piece;
+        this.send(req, session, handle);
+      }
+    });
   }
 
   private send(req: ReadReq, session: SftpSession, handle: Buffer, atHead = false): void {

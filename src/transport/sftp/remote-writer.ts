@@ -53,12 +53,20 @@ export class RemoteFileWriter {
   }
 
   async write(buf: Buffer): Promise<void> {
-    for (let off = 0; off < buf.length; ) {
+    let off = 0;
+    while (off < buf.length) {
       if (this.failure !== undefined) throw this.failure;
       if (this.inFlight >= this.window) {
         await this.settled();
         continue;
       }
+      off = this.session.corked(() => this.send(buf, off));
+    }
+  }
+
+  /** Sends WRITE requests from `off` while the window has room; returns the new offset. */
+  private send(buf: Buffer, off: number): number {
+    while (off < buf.length && this.inFlight < this.window && this.failure === undefined) {
       const len = Math.min(this.piece, buf.length - off);
       const pos = this.pos;
       this.pos += len;
@@ -72,6 +80,7 @@ export class RemoteFileWriter {
       });
       off += len;
     }
+    return off;
   }
 
   /** Waits for every WRITE to be confirmed, then closes the handle. Resolves to the byte count. */
