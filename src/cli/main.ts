@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { AudiencePipeError } from '../errors.js';
 import { benchCommand } from './bench-command.js';
+import { demoCommand } from './demo-command.js';
 import { generateCommand } from './generate-command.js';
 import { processCommand } from './process-command.js';
 
@@ -19,7 +20,7 @@ function program(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .showHelpAfterError('(run with --help for usage)');
-  for (const cmd of [processCommand(), generateCommand(), benchCommand()]) {
+  for (const cmd of [processCommand(), generateCommand(), demoCommand(), benchCommand()]) {
     root.addCommand(cmd.exitOverride());
   }
   return root;

@@ -65,8 +65,8 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
     }
 
     while (size >= chunkSize) {
-      const chunk = new ArrayBuffer(size);
-      const view = Buffer.from(chunk);
+      const view = Buffer.allocUnsafeSlow(size);
+      const chunk = view.buffer as ArrayBuffer;
       copyParts(parts, view);
       const cut = framing.lastBoundary(view, size);
       if (cut > 0) {
@@ -110,8 +110,9 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
     return;
   }
   if (size > 0) {
-    const chunk = new ArrayBuffer(size);
-    copyParts(parts, Buffer.from(chunk));
+    const view = Buffer.allocUnsafeSlow(size);
+    copyParts(parts, view);
+    const chunk = view.buffer as ArrayBuffer;
     yield { kind: 'records', buffer: chunk, length: size };
   }
 }

@@ -48,7 +48,7 @@ class ValueBuffer {
   }
   appendLatin1(text: string): void {
     this.ensure(text.length);
-    this.used += this.bytes.write(text, this.used, 'latin1');
+    this.used += latin1Write(this.bytes, text, this.used);
   }
   appendBytes(src: Uint8Array, start: number, end: number): void {
     this.ensure(end - start);
@@ -56,6 +56,14 @@ class ValueBuffer {
     this.used += end - start;
   }
 }
+
+/**
+ * Buffer's own latin1 codecs, without `toString`/`write`'s argument handling: they are on the
+ * hot path once per transformed value. Both are public methods of Buffer.prototype in Node.
+ */
+type FastBuffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(text: string, offset: number): number };
+const latin1Slice = (b: Buffer, start: number, end: number): string => (b as FastBuffer).latin1Slice(start, end);
+const latin1Write = (b: Buffer, text: string, offset: number): number => (b as FastBuffer).latin1Write(text, offset);
 
 function grow(a: Int32Array, n: number): Int32Array {
   if (a.length >= n) return a;
@@ -225,8 +233,9 @@ export class ChunkProcessor {
     // Pass 3: emit accepted records; count rejects.
     let bound = length + records + 16;
     for (let k = 0; k < ncols; k++) bound += 2 * this.values[k].used + 2 * records;
-    const out = new ArrayBuffer(bound);
-    const outBytes = new Uint8Array(out);
+    // Not zero-filled, and an ArrayBuffer of its own (not a pool slice), so it can be transferred.
+    const outBytes = Buffer.allocUnsafeSlow(bound);
+    const out = outBytes.buffer as ArrayBuffer;
     let o = 0;
     let recordsOut = 0;
     let rejectCount = 0;
@@ -280,9 +289,31 @@ export class ChunkProcessor {
 
   /**
    * Decodes field k of record r to trimmed text, or rejects the record and returns undefined.
-   * ASCII (the common case) is read as latin1, which is exact for ASCII and cheaper than UTF-8.
+   * An unquoted ASCII field (the common case) is read in place as latin1, exact for ASCII and
+   * cheaper than UTF-8; anything else is unquoted into scratch space first.
    */
   private decodeText(buf: Buffer, r: number, k: number): string | undefined {
+    const slot = r * this.columns.length + k;
+    const fs = this.fieldStart[slot];
+    const fe = this.fieldEnd[slot];
+    const Q = this.dialect.quote;
+    if (fe === fs || buf[fs] !== Q) {
+      let ascii = true;
+      for (let i = fs; i < fe; i++) {
+        const c = buf[i];
+        if (c >= 0x80) ascii = false;
+        else if (c === Q) {
+          this.reject(r, k, R_QUOTE);
+          return undefined;
+        }
+      }
+      if (ascii) return latin1Slice(buf, fs, fe).trim();
+      if (!isUtf8(buf.subarray(fs, fe))) {
+        this.reject(r, k, R_UTF8);
+        return undefined;
+      }
+      return buf.toString('utf8', fs, fe).trim();
+    }
     const bytes = this.decodeBytes(buf, r, k);
     if (bytes < 0) return undefined;
     const d = this.decoded;
@@ -293,7 +324,7 @@ export class ChunkProcessor {
         break;
       }
     }
-    if (ascii) return d.toString('latin1', 0, bytes).trim();
+    if (ascii) return latin1Slice(d, 0, bytes).trim();
     if (!isUtf8(d.subarray(0, bytes))) {
       this.reject(r, k, R_UTF8);
       return undefined;
@@ -393,8 +424,8 @@ export class ChunkProcessor {
     const reasons = new Uint8Array(count);
     const columns = new Int32Array(count);
     const rawOffsets = new Int32Array(count + 1);
-    const raw = new ArrayBuffer(rawBytes);
-    const rawView = new Uint8Array(raw);
+    const rawView = Buffer.allocUnsafeSlow(rawBytes);
+    const raw = rawView.buffer as ArrayBuffer;
     let i = 0;
     let o = 0;
     for (let r = 0; r < records && i < count; r++) {

@@ -21,10 +21,20 @@ export function isSha256Hex(text: string): boolean {
 
 const WHITESPACE = /\s/;
 
-/** Valid: exactly one `@` with text on both sides and no whitespace. */
+/** Valid: exactly one `@` with text on both sides and no whitespace (JavaScript's `\s`). One pass. */
 export function isValidEmail(trimmed: string): boolean {
-  const at = trimmed.indexOf('@');
-  if (at <= 0 || at === trimmed.length - 1) return false;
-  if (trimmed.indexOf('@', at + 1) !== -1) return false;
-  return !WHITESPACE.test(trimmed);
+  let at = -1;
+  const n = trimmed.length;
+  for (let i = 0; i < n; i++) {
+    const c = trimmed.charCodeAt(i);
+    if (c === 0x40) {
+      if (at !== -1) return false;
+      at = i;
+    } else if (c <= 0x20) {
+      if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) return false;
+    } else if (c >= 0x80 && WHITESPACE.test(trimmed[i])) {
+      return false;
+    }
+  }
+  return at > 0 && at < n - 1;
 }
