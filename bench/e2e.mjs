@@ -17,7 +17,7 @@
 // timed from spawn to exit; peak RSS comes from GNU time when present, else /proc polling.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -62,6 +62,7 @@ const wanted = opts.jobs.split(',').map((s) => s.trim()).filter(Boolean);
 for (const j of wanted) if (!JOB_IDS.includes(j)) usage(`--jobs: unknown job '${j}' (jobs: ${JOB_IDS.join(', ')})`);
 
 const log = (msg) => process.stderr.write(`e2e: ${msg}\n`);
+const cpuText = (ms) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
 const machine = machineFacts();
 const method = detectMemoryMethod();
 const cores = availableParallelism();
@@ -114,7 +115,7 @@ try {
   const results = await runAlternating(jobs, input, {
     reps,
     method,
-    onRun: (job, rep, run) => log(`round ${rep + 1}/${reps} ${job.label}: ${(run.wallMs / 1000).toFixed(2)} s, peak ${megabytes(run.peakRssBytes)}`),
+    onRun: (job, rep, run) => log(`round ${rep + 1}/${reps} ${job.label}: ${(run.wallMs / 1000).toFixed(2)} s, CPU ${cpuText(run.cpuMs)}, peak ${megabytes(run.peakRssBytes)}`),
   });
   const byId = Object.fromEntries(results.map((r) => [r.id, r]));
   const duck = byId.duckdb;
@@ -143,6 +144,7 @@ try {
     input: { rows, bytes: input.bytes, seed, generatorId },
     reps,
     memoryMethod: method,
+    loadAtEnd: Math.round(loadavg()[0] * 100) / 100,
     jobs: results,
     scale,
     targets,
@@ -184,12 +186,13 @@ function render(doc) {
     `${(r.medianWallMs / 1000).toFixed(2)} s`,
     grouped(r.rowsPerSec),
     r.mbPerSec.toFixed(1),
+    cpuText(r.medianCpuMs),
     megabytes(r.peakRssBytes),
     r.ratioVsDuckdb === undefined ? '' : `${r.ratioVsDuckdb.toFixed(2)}x`,
   ]);
   const lines = [
     `End-to-end: ${grouped(doc.input.rows)} rows, ${(doc.input.bytes / 1e6).toFixed(1)} MB (seed ${doc.input.seed}), median of ${doc.reps} alternating round${doc.reps === 1 ? '' : 's'}`,
-    formatTable(['job', 'wall (median)', 'rows/s', 'MB/s', 'peak RSS', 'vs DuckDB'], rowsOut),
+    formatTable(['job', 'wall (median)', 'rows/s', 'MB/s', 'CPU (median)', 'peak RSS', 'vs DuckDB'], rowsOut),
     '',
   ];
   if (doc.scale) {
@@ -208,7 +211,8 @@ function render(doc) {
     `vs DuckDB: median over rounds of (DuckDB wall / job wall) in the same round; MB = 10^6 bytes of input per second`,
     `each run is a child process timed from spawn to exit (start-up included); DuckDB uses its default threads (${doc.machine.cores})`,
     `${MEMORY_METHOD_TEXT[doc.memoryMethod]}; peak RSS is the highest over the rounds`,
-    `machine: ${describeMachine(doc.machine)}`,
+    `CPU: user + system time of the child, all threads; wall well above CPU / cores means waiting, not working`,
+    `machine: ${describeMachine(doc.machine)}, load ${doc.loadAtEnd} at end`,
   );
   return lines.join('\n');
 }

@@ -21,7 +21,7 @@ describe('audience-pipe bench', () => {
     expect(r.code, r.stderr).toBe(0);
     const stdout = r.stdout.toString('utf8');
     const header = stdout.split('\n')[0];
-    expect(header).toMatch(/^workers\s+wall \(median\)\s+rows\/s\s+MB\/s\s+peak RSS/);
+    expect(header).toMatch(/^workers\s+wall \(median\)\s+rows\/s\s+MB\/s\s+CPU \(median\)\s+peak RSS/);
     const rows = tableRows(stdout);
     expect([...rows.keys()]).toEqual([1]);
     const rowsPerSec = Number(rows.get(1)![2].replaceAll(',', ''));

@@ -24,6 +24,7 @@ export interface E2eJob {
 export interface E2eRun {
   readonly wallMs: number;
   readonly peakRssBytes: number | undefined;
+  readonly cpuMs: number | undefined;
 }
 
 export interface E2eJobResult {
@@ -37,6 +38,8 @@ export interface E2eJobResult {
   readonly mbPerSec: number;
   /** Highest peak RSS over the runs. */
   readonly peakRssBytes: number | undefined;
+  /** Median CPU time (all threads) per run, when measured. */
+  readonly medianCpuMs: number | undefined;
 }
 
 export interface E2eInput {
@@ -93,7 +96,7 @@ export async function runAlternating(
       if (r.exitCode !== 0) {
         throw new BenchRunError(`${job.label}: exited with ${r.exitCode ?? r.signal}: ${r.stderrTail.trim().split('\n').slice(-5).join('\n')}`);
       }
-      const run = { wallMs: r.wallMs, peakRssBytes: r.peakRssBytes };
+      const run = { wallMs: r.wallMs, peakRssBytes: r.peakRssBytes, cpuMs: r.cpuMs };
       runs.get(job.id)!.push(run);
       options.onRun?.(job, rep, run);
     }
@@ -104,6 +107,7 @@ export async function runAlternating(
 function summarise(job: E2eJob, runs: readonly E2eRun[], input: E2eInput): E2eJobResult {
   const wall = median(runs.map((r) => r.wallMs));
   const peaks = runs.map((r) => r.peakRssBytes).filter((p): p is number => p !== undefined);
+  const cpu = runs.map((r) => r.cpuMs).filter((c): c is number => c !== undefined);
   return {
     id: job.id,
     label: job.label,
@@ -113,5 +117,6 @@ function summarise(job: E2eJob, runs: readonly E2eRun[], input: E2eInput): E2eJo
     rowsPerSec: (input.rows / wall) * 1000,
     mbPerSec: input.bytes / 1e6 / (wall / 1000),
     peakRssBytes: peaks.length > 0 ? Math.max(...peaks) : undefined,
+    medianCpuMs: cpu.length > 0 ? median(cpu) : undefined,
   };
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 export type MemoryMethod = 'gnu-time' | 'proc-poll' | 'none';
 
 export const MEMORY_METHOD_TEXT: Record<MemoryMethod, string> = {
-  'gnu-time': 'peak RSS from /usr/bin/time (GNU time %M: the child\'s maxrss)',
+  'gnu-time': 'peak RSS and CPU time from /usr/bin/time (GNU time %M %U %S: the child\'s maxrss and rusage)',
   'proc-poll': 'peak RSS from /proc/<pid>/status VmHWM polled every 20 ms (GNU time not found)',
   none: 'peak RSS not measured (neither GNU time nor /proc on this system)',
 };
@@ -22,6 +22,8 @@ export interface ChildRun {
   readonly wallMs: number;
   /** Undefined when the method is `none` or the child exited before a poll. */
   readonly peakRssBytes: number | undefined;
+  /** User + system CPU time of the child, all threads (GNU time only): steadier than wall time on a busy machine. */
+  readonly cpuMs: number | undefined;
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   /** The last few KiB of the child's stderr, for error messages. */
@@ -29,6 +31,8 @@ export interface ChildRun {
 }
 
 const TIME = '/usr/bin/time';
+/** Peak RSS in KiB, user and system CPU seconds. */
+const TIME_FORMAT = '%M %U %S';
 const POLL_MS = 20;
 const STDERR_TAIL = 8192;
 
@@ -42,8 +46,8 @@ export function detectMemoryMethod(): MemoryMethod {
     const dir = mkdtempSync(join(tmpdir(), 'ap-time-'));
     try {
       const out = join(dir, 'm');
-      const r = spawnSync(TIME, ['-f', '%M', '-o', out, process.execPath, '-e', '0'], { stdio: 'ignore' });
-      if (r.status === 0 && /^\d+\s*$/m.test(readFileSync(out, 'utf8'))) detected = 'gnu-time';
+      const r = spawnSync(TIME, ['-f', TIME_FORMAT, '-o', out, process.execPath, '-e', '0'], { stdio: 'ignore' });
+      if (r.status === 0 && /^\d+ [\d.]+ [\d.]+\s*$/m.test(readFileSync(out, 'utf8'))) detected = 'gnu-time';
     } catch {
       // Not GNU time (BSD time has no -f/-o): fall through.
     } finally {
@@ -62,7 +66,7 @@ export async function measureChild(argv: readonly string[], options: { method?: 
   let args = argv.slice(1);
   if (method === 'gnu-time') {
     timeDir = mkdtempSync(join(tmpdir(), 'ap-time-'));
-    args = ['-f', '%M', '-o', join(timeDir, 'm'), ...argv];
+    args = ['-f', TIME_FORMAT, '-o', join(timeDir, 'm'), ...argv];
     command = TIME;
   }
   try {
@@ -96,16 +100,17 @@ export async function measureChild(argv: readonly string[], options: { method?: 
     const wallMs = performance.now() - started;
     if (timer) clearInterval(timer);
     let peakKb: number | undefined;
+    let cpuMs: number | undefined;
     if (method === 'gnu-time') {
-      // GNU time writes its line after the program's own exit status message, if any.
-      const text = readFileSync(join(timeDir!, 'm'), 'utf8');
-      const lines = text.trim().split('\n');
-      const last = Number(lines[lines.length - 1]);
-      peakKb = Number.isFinite(last) ? last : undefined;
+      // GNU time writes its line after a "Command exited with non-zero status" line, if any.
+      const lines = readFileSync(join(timeDir!, 'm'), 'utf8').trim().split('\n');
+      const [maxKb, user, sys] = lines[lines.length - 1].split(' ').map(Number);
+      peakKb = Number.isFinite(maxKb) ? maxKb : undefined;
+      cpuMs = Number.isFinite(user) && Number.isFinite(sys) ? Math.round((user + sys) * 1000) : undefined;
     } else if (method === 'proc-poll') {
       peakKb = polledKb > 0 ? polledKb : undefined;
     }
-    return { wallMs, peakRssBytes: peakKb === undefined ? undefined : peakKb * 1024, exitCode: code, signal, stderrTail: stderr };
+    return { wallMs, peakRssBytes: peakKb === undefined ? undefined : peakKb * 1024, cpuMs, exitCode: code, signal, stderrTail: stderr };
   } finally {
     if (timeDir) rmSync(timeDir, { recursive: true, force: true });
   }

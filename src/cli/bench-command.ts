@@ -136,11 +136,12 @@ async function runBench(command: Command): Promise<number> {
       `${(r.medianWallMs / 1000).toFixed(2)} s`,
       grouped(r.rowsPerSec),
       r.mbPerSec.toFixed(1),
+      r.medianCpuMs === undefined ? 'n/a' : `${(r.medianCpuMs / 1000).toFixed(2)} s`,
       megabytes(r.peakRssBytes),
       `${(r.rowsPerSec / base.rowsPerSec).toFixed(2)}x`,
     ]);
     const lines = [
-      formatTable(['workers', 'wall (median)', 'rows/s', 'MB/s', 'peak RSS', `vs ${base.workers} worker${base.workers === 1 ? '' : 's'}`], rows),
+      formatTable(['workers', 'wall (median)', 'rows/s', 'MB/s', 'CPU (median)', 'peak RSS', `vs ${base.workers} worker${base.workers === 1 ? '' : 's'}`], rows),
       '',
       `input: ${grouped(input.rows)} generated rows (seed ${plan.seed}), ${(input.bytes / 1e6).toFixed(1)} MB; transforms: ${plan.transformArgs.join(' ')}`,
       `median of ${plan.reps} run${plan.reps === 1 ? '' : 's'} per worker count, alternating; each run a child process, file to file, wall time including start-up`,
