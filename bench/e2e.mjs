@@ -29,7 +29,7 @@ if (!existsSync(new URL('bench/e2e.js', dist))) {
 }
 const { generateInput, processArgv, runAlternating, warmPageCache } = await import(new URL('bench/e2e.js', dist));
 const { detectMemoryMethod, MEMORY_METHOD_TEXT } = await import(new URL('bench/measure.js', dist));
-const { describeMachine, machineFacts } = await import(new URL('bench/machine.js', dist));
+const { describeMachine, machineFacts, sourceRevision } = await import(new URL('bench/machine.js', dist));
 const { formatTable, grouped, median, megabytes } = await import(new URL('bench/table.js', dist));
 
 const JOB_IDS = ['duckdb', 'hash-1', 'hash-all', 'aes', 'full'];
@@ -141,6 +141,7 @@ try {
     kind: 'e2e',
     date: new Date().toISOString(),
     machine,
+    source: sourceRevision(),
     input: { rows, bytes: input.bytes, seed, generatorId },
     reps,
     memoryMethod: method,
@@ -212,7 +213,7 @@ function render(doc) {
     `each run is a child process timed from spawn to exit (start-up included); DuckDB uses its default threads (${doc.machine.cores})`,
     `${MEMORY_METHOD_TEXT[doc.memoryMethod]}; peak RSS is the highest over the rounds`,
     `CPU: user + system time of the child, all threads; wall well above CPU / cores means waiting, not working`,
-    `machine: ${describeMachine(doc.machine)}, load ${doc.loadAtEnd} at end`,
+    `machine: ${describeMachine(doc.machine)}, load ${doc.loadAtEnd} at end; source ${doc.source ?? 'unknown'}`,
   );
   return lines.join('\n');
 }

@@ -40,7 +40,7 @@ const { hexEncodeInto } = await load('transforms/encoding.js');
 const { ChunkProcessor } = await load('transforms/chunk-processor.js');
 const { Op } = await load('pool/messages.js');
 const { formatTable, grouped } = await load('bench/table.js');
-const { describeMachine, machineFacts } = await load('bench/machine.js');
+const { describeMachine, machineFacts, sourceRevision } = await load('bench/machine.js');
 
 // ---- one engine-sized chunk (1 MiB, cut where the engine would cut it) ----------------------
 const CHUNK_BYTES = 1 << 20;
@@ -270,6 +270,7 @@ const doc = {
   kind: 'micro',
   date: new Date().toISOString(),
   machine,
+  source: sourceRevision(),
   data: { chunkBytes: chunk.length, rows: ROWS, emails: emails.length, phones: phones.length, crmIds: crmIds.length },
   quick: opts.quick,
   tasks,
@@ -284,7 +285,7 @@ if (opts.json) {
       formatTable(['stage', 'engine', 'per unit', 'rate', 'alternative', 'per unit', 'rate', 'engine speed-up'], rows),
       '',
       `single thread each; reorder is per chunk handed on (the merge's own cost, not waiting for workers)`,
-      `machine: ${describeMachine(machine)}`,
+      `machine: ${describeMachine(machine)}; source ${doc.source ?? 'unknown'}`,
     ].join('\n') + '\n',
   );
 }

@@ -1,5 +1,7 @@
 /** The facts a benchmark figure means nothing without: cores, CPU model, memory, Node, load. */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 
 export interface MachineFacts {
@@ -35,4 +37,14 @@ function cpuModel(): string {
 
 export function describeMachine(m: MachineFacts): string {
   return `${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}, load ${m.loadAtStart} at start`;
+}
+
+/**
+ * The source the figures belong to: `git describe --always --dirty` of the checkout holding this
+ * build, or $BENCH_COMMIT (for a copy without .git); undefined when neither is known.
+ */
+export function sourceRevision(): string | undefined {
+  if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
+  const r = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
 }
