@@ -2,28 +2,27 @@
  * The worker's hot path: one record-aligned chunk of CSV bytes in, output bytes, rejects and
  * counters out. Pure and synchronous; the Piscina entry (src/pool/worker.ts) is a thin adapter.
  *
- * Three passes over a chunk, so that AES can run chunk-wide:
- *  1. scan: frame records, check field counts and sizes, note the transformed fields' ranges;
- *  2. transform, column by column: decode only the transformed fields, hash them or batch them
- *     through the cipher, keep the results in one value buffer per column;
- *  3. emit: copy each accepted record's bytes, splicing in the transformed values.
- * Untouched fields are copied as bytes and never decoded.
+ * One pass over the records: frame a record, transform its named fields, write it out. Untouched
+ * bytes are copied, never decoded, and runs of them are copied across record boundaries in one
+ * piece. AES runs chunk-wide: encrypted fields get their exact space reserved during the pass
+ * and are filled by one batch afterwards; decrypted fields are batch-decrypted by a pre-pass,
+ * because their length is only known once decrypted.
  */
 import { isUtf8 } from 'node:buffer';
 import { AesCbcBatch } from './aes-cbc.js';
-import { RecordScanner, decodeField, needsQuoting, writeQuoted, LF, CR, type Dialect } from './csv-scan.js';
-import { base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodeInto } from './encoding.js';
-import { isSha256Hex, isValidEmail, sha256Hex } from './identity.js';
+import { RecordScanner, needsQuoting, writeQuoted, decodeField, LF, CR, type Dialect } from './csv-scan.js';
+import { base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodeInto, isHex64 } from './encoding.js';
+import { isSha256Hex, isValidEmail, sha256Hex, sha256HexOfBytes } from './identity.js';
 import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from './phone.js';
 import { COLUMN_COUNTERS, Op, REJECT_REASONS, type ChunkResult, type ColumnOp, type RejectReason, type WorkerInit } from '../pool/messages.js';
 
+const NCOUNTERS = COLUMN_COUNTERS.length;
 const KIND_HASHED = COLUMN_COUNTERS.indexOf('hashed');
 const KIND_ALREADY_HASHED = COLUMN_COUNTERS.indexOf('alreadyHashed');
 const KIND_EMPTY = COLUMN_COUNTERS.indexOf('empty');
 const KIND_INVALID = COLUMN_COUNTERS.indexOf('invalid');
 const KIND_ENCRYPTED = COLUMN_COUNTERS.indexOf('encrypted');
 const KIND_DECRYPTED = COLUMN_COUNTERS.indexOf('decrypted');
-const NOT_REJECTED = 0x7fffffff;
 
 const reasonCode = (r: RejectReason): number => REJECT_REASONS.indexOf(r);
 const R_FIELD_COUNT = reasonCode('field_count');
@@ -34,87 +33,112 @@ const R_PHONE = reasonCode('invalid_phone');
 const R_CIPHER = reasonCode('bad_ciphertext');
 const R_QUOTE = reasonCode('bad_quote');
 
-/** A growable byte buffer that values of one column are appended to. */
-class ValueBuffer {
-  bytes: Buffer = Buffer.allocUnsafeSlow(1 << 16);
-  used = 0;
-  ensure(extra: number): void {
-    if (this.used + extra <= this.bytes.length) return;
-    let size = this.bytes.length * 2;
-    while (size < this.used + extra) size *= 2;
-    const next = Buffer.allocUnsafeSlow(size);
-    this.bytes.copy(next, 0, 0, this.used);
-    this.bytes = next;
-  }
-  appendLatin1(text: string): void {
-    this.ensure(text.length);
-    this.used += latin1Write(this.bytes, text, this.used);
-  }
-  appendBytes(src: Uint8Array, start: number, end: number): void {
-    this.ensure(end - start);
-    this.bytes.set(src.subarray(start, end), this.used);
-    this.used += end - start;
-  }
-}
+const ASCII = -1;
+const NOT_ASCII = -2;
+
+/** JavaScript's `trim()` whitespace, within ASCII. */
+const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
+/** Longest value a hash op writes: 64 hex digits. */
+const HASH_HEX = 64;
 
 /**
- * Buffer's own latin1 codecs, without `toString`/`write`'s argument handling: they are on the
- * hot path once per transformed value. Both are public methods of Buffer.prototype in Node.
+ * Buffer's own latin1 codecs, without `toString`/`write`'s argument handling: they run once per
+ * transformed value. Both are public methods of Buffer.prototype in Node.
  */
 type FastBuffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(text: string, offset: number): number };
 const latin1Slice = (b: Buffer, start: number, end: number): string => (b as FastBuffer).latin1Slice(start, end);
 const latin1Write = (b: Buffer, text: string, offset: number): number => (b as FastBuffer).latin1Write(text, offset);
 
-function grow(a: Int32Array, n: number): Int32Array {
-  if (a.length >= n) return a;
-  const b = new Int32Array(Math.max(n, a.length * 2));
-  b.set(a);
-  return b;
+/** A growable byte buffer. */
+class Bytes {
+  bytes: Buffer;
+  used = 0;
+  constructor(size: number) {
+    this.bytes = Buffer.allocUnsafeSlow(size);
+  }
+  ensure(extra: number): void {
+    if (this.used + extra <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.used + extra) size *= 2;
+    // Not zero-filled, and an ArrayBuffer of its own (not a pool slice), so it can be transferred.
+    const next = Buffer.allocUnsafeSlow(size);
+    this.bytes.copy(next, 0, 0, this.used);
+    this.bytes = next;
+  }
+}
+
+/** A growable list of int32 columns, one entry per item. */
+class IntColumns {
+  count = 0;
+  cols: Int32Array[];
+  constructor(width: number) {
+    this.cols = Array.from({ length: width }, () => new Int32Array(256));
+  }
+  /** Fixed parameters, not rest arguments: no array allocated per call on the hot path. */
+  push(a: number, b: number, c: number, d = 0, e = 0): void {
+    if (this.count === this.cols[0].length) {
+      this.cols = this.cols.map((col) => {
+        const g = new Int32Array(col.length * 2);
+        g.set(col);
+        return g;
+      });
+    }
+    const cols = this.cols;
+    const i = this.count++;
+    cols[0][i] = a;
+    cols[1][i] = b;
+    cols[2][i] = c;
+    if (cols.length > 3) {
+      cols[3][i] = d;
+      cols[4][i] = e;
+    }
+  }
+}
+
+/** Per AES column: values batched through the cipher once per chunk. */
+interface CipherColumn {
+  readonly k: number;
+  readonly input: Bytes;
+  /** start, end (in input), then for encrypt: output position of the reserved slot. */
+  readonly items: IntColumns;
+  /** Decrypt only: per record ordinal, the plaintext's range in `plain`, or -1 when it failed. */
+  plainStart: Int32Array;
+  plainEnd: Int32Array;
+  plain: Buffer;
 }
 
 export class ChunkProcessor {
   private readonly init: WorkerInit;
   private readonly dialect: Dialect;
   private readonly columns: readonly ColumnOp[];
+  private readonly ops: Uint8Array;
+  private readonly indexes: Int32Array;
   private readonly scanner: RecordScanner;
   private readonly normalizePhone: ((trimmed: string) => PhoneOutcome) | undefined;
   private readonly cipher: AesCbcBatch | undefined;
-
-  // Per-chunk scratch, reused across chunks and grown on demand.
-  private recStart: Int32Array = new Int32Array(4096);
-  private recEnd: Int32Array = new Int32Array(4096);
-  private recLine: Int32Array = new Int32Array(4096);
-  /** First failing column's position in `columns`, NOT_REJECTED, or -1 for record-level reasons. */
-  private rejectAt: Int32Array = new Int32Array(4096);
-  private rejectReason: Uint8Array = new Uint8Array(4096);
-  /** Per record and transformed column: the field's raw range, then the value's range in its column buffer. */
-  private fieldStart: Int32Array;
-  private fieldEnd: Int32Array;
-  private valueStart: Int32Array;
-  private valueEnd: Int32Array;
-  private kinds: Uint8Array;
-  private readonly values: ValueBuffer[];
-  private decoded = Buffer.allocUnsafeSlow(1 << 16);
-  private batchIn = new ValueBuffer();
-  private batchStarts: Int32Array = new Int32Array(4096);
-  private batchEnds: Int32Array = new Int32Array(4096);
-  private batchRecords: Int32Array = new Int32Array(4096);
+  private readonly cipherColumns: CipherColumn[] = [];
+  private readonly hasDecrypt: boolean;
+  private readonly kinds: Uint8Array;
+  private decoded: Buffer = Buffer.allocUnsafeSlow(1 << 12);
 
   constructor(init: WorkerInit) {
     this.init = init;
     this.dialect = { delimiter: init.delimiter, quote: init.quote, escape: init.escape };
     this.columns = [...init.columns].sort((a, b) => a.index - b.index);
+    this.ops = Uint8Array.from(this.columns, (c) => c.op);
+    this.indexes = Int32Array.from(this.columns, (c) => c.index);
+    this.kinds = new Uint8Array(this.columns.length);
     this.scanner = new RecordScanner(this.dialect, init.fieldCount + 1);
-    this.values = this.columns.map(() => new ValueBuffer());
-    const slots = 4096 * Math.max(1, this.columns.length);
-    this.fieldStart = new Int32Array(slots);
-    this.fieldEnd = new Int32Array(slots);
-    this.valueStart = new Int32Array(slots);
-    this.valueEnd = new Int32Array(slots);
-    this.kinds = new Uint8Array(slots);
     const usesPhone = this.columns.some((c) => c.op === Op.PhoneSha256 || c.op === Op.PhoneSha256E164);
     this.normalizePhone = usesPhone ? createPhoneNormalizer(init.defaultCountry) : undefined;
-    const usesAes = this.columns.some((c) => c.op === Op.Encrypt || c.op === Op.Decrypt);
+    this.columns.forEach((c, k) => {
+      if (c.op === Op.Encrypt || c.op === Op.Decrypt) {
+        this.cipherColumns[k] = { k, input: new Bytes(1 << 16), items: new IntColumns(3), plainStart: new Int32Array(0), plainEnd: new Int32Array(0), plain: Buffer.alloc(0) };
+      }
+    });
+    this.hasDecrypt = this.columns.some((c) => c.op === Op.Decrypt);
+    const usesAes = this.cipherColumns.length > 0;
     this.cipher = usesAes && init.aesKey && init.aesIv ? new AesCbcBatch(init.aesKey, init.aesIv) : undefined;
     if (usesAes && !this.cipher) throw new Error('an AES transform needs a key and an IV');
   }
@@ -122,344 +146,451 @@ export class ChunkProcessor {
   process(input: Uint8Array, length: number): ChunkResult {
     const buf = Buffer.from(input.buffer, input.byteOffset, length);
     const ncols = this.columns.length;
-    const counts = new Float64Array(ncols * COLUMN_COUNTERS.length);
-    let phonesNeedingCountry = 0;
+    const counts = new Float64Array(ncols * NCOUNTERS);
+    const rejects = new IntColumns(5); // line offset, reason, column, start, end
+    for (const cc of this.cipherColumns) {
+      if (!cc) continue;
+      cc.input.used = 0;
+      cc.items.count = 0;
+    }
+    if (this.hasDecrypt) this.decryptAll(buf, length);
 
-    // Pass 1: frame records.
-    const fieldCount = this.init.fieldCount;
-    const maxRecordBytes = this.init.maxRecordBytes;
+    // Output: the input, plus what hashes add (an e-mail of ~25 bytes becomes 64). Grows if short.
+    const out = new Bytes(Math.max(4096, length + (length >> 1) + 1024));
     const scanner = this.scanner;
+    const fieldCount = this.init.fieldCount;
+    const starts = scanner.starts;
+    const ends = scanner.ends;
+    const kinds = this.kinds;
+    let phonesNeedingCountry = 0;
     let records = 0;
+    let recordsOut = 0;
     let blankLines = 0;
     let lineFeeds = 0;
+    // Untouched input bytes not yet copied: [runStart, ...). -1 when there are none.
+    let runStart = -1;
     let pos = 0;
     while (pos < length) {
       const c = buf[pos];
-      if (c === LF) {
+      if (c === LF || (c === CR && pos + 1 < length && buf[pos + 1] === LF)) {
         blankLines++;
         lineFeeds++;
-        pos++;
+        pos += c === LF ? 1 : 2;
         continue;
       }
-      if (c === CR && pos + 1 < length && buf[pos + 1] === LF) {
-        blankLines++;
-        lineFeeds++;
-        pos += 2;
-        continue;
-      }
-      const r = records++;
-      if (r >= this.recStart.length) this.growRecords(r + 1);
+      const recStart = pos;
+      const recLine = lineFeeds;
+      const ordinal = records++;
       let next = scanner.scan(buf, pos, length);
-      this.recStart[r] = pos;
-      this.recEnd[r] = scanner.recordEnd;
-      this.recLine[r] = lineFeeds;
-      this.rejectAt[r] = NOT_REJECTED;
-      if (scanner.recordEnd - pos > maxRecordBytes) {
-        // The same rule as the chunker's, so the outcome does not depend on the chunk size:
-        // reading resumes after the first line break at or past the limit, outside quotes.
-        const lf = buf.indexOf(LF, pos + maxRecordBytes);
-        if (lf >= 0 && lf < scanner.recordEnd) {
-          this.recEnd[r] = lf;
+      let recEnd = scanner.recordEnd;
+      let reason = -1;
+      if (recEnd - recStart > this.init.maxRecordBytes) {
+        // The chunker's rule, so the outcome never depends on the chunk size: reading resumes
+        // after the first line break at or past the limit, outside quotes.
+        const lf = buf.indexOf(LF, recStart + this.init.maxRecordBytes);
+        if (lf >= 0 && lf < recEnd) {
+          recEnd = lf;
           next = lf + 1;
-          lineFeeds += countLineFeeds(buf, pos, next);
-        } else {
-          lineFeeds += scanner.lineFeeds;
-        }
-        this.reject(r, -1, R_TOO_LARGE);
-        pos = next;
-        continue;
-      }
-      lineFeeds += scanner.lineFeeds;
-      if (scanner.openQuote) this.reject(r, -1, R_QUOTE);
-      else if (scanner.fieldCount !== fieldCount) this.reject(r, -1, R_FIELD_COUNT);
-      else {
-        const base = r * ncols;
-        for (let k = 0; k < ncols; k++) {
-          const idx = this.columns[k].index;
-          this.fieldStart[base + k] = scanner.starts[idx];
-          this.fieldEnd[base + k] = scanner.ends[idx];
-        }
+          lineFeeds += countLineFeeds(buf, recStart, next);
+        } else lineFeeds += scanner.lineFeeds;
+        reason = R_TOO_LARGE;
+      } else {
+        lineFeeds += scanner.lineFeeds;
+        if (scanner.openQuote) reason = R_QUOTE;
+        else if (scanner.fieldCount !== fieldCount) reason = R_FIELD_COUNT;
       }
       pos = next;
-    }
 
-    // Pass 2: transform column by column, in header order, so the first failing column is the one reported.
-    for (let k = 0; k < ncols; k++) {
-      const col = this.columns[k];
-      const values = this.values[k];
-      values.used = 0;
-      if (col.op === Op.Encrypt || col.op === Op.Decrypt) {
-        this.cryptColumn(buf, k, records, col.op === Op.Encrypt);
+      // The pending run must end where this record starts, or be flushed first.
+      if (runStart !== -1 && this.runEnd !== recStart) {
+        copyInto(out, buf, runStart, this.runEnd);
+        runStart = -1;
+      }
+      if (reason !== -1) {
+        if (runStart !== -1) {
+          copyInto(out, buf, runStart, recStart);
+          runStart = -1;
+        }
+        rejects.push(recLine, reason, -1, recStart, recEnd);
         continue;
       }
-      for (let r = 0; r < records; r++) {
-        if (this.rejectAt[r] !== NOT_REJECTED) continue;
-        const text = this.decodeText(buf, r, k);
-        if (text === undefined) continue;
-        const slot = r * ncols + k;
-        this.valueStart[slot] = values.used;
-        if (text.length === 0) {
-          this.kinds[slot] = KIND_EMPTY;
-        } else if (col.op === Op.Sha256) {
-          values.appendLatin1(sha256Hex(text));
-          this.kinds[slot] = KIND_HASHED;
-        } else if (col.op === Op.Sha256Lc) {
-          values.appendLatin1(sha256Hex(text.toLowerCase()));
-          this.kinds[slot] = KIND_HASHED;
-        } else if (isSha256Hex(text)) {
-          values.appendLatin1(text.toLowerCase());
-          this.kinds[slot] = KIND_ALREADY_HASHED;
-        } else if (col.op === Op.EmailSha256) {
-          if (!isValidEmail(text)) {
-            this.reject(r, k, R_EMAIL);
+
+      // Transform the named fields in header order; the first failure rejects the record.
+      const rollback = out.used;
+      const runBefore = runStart;
+      if (runStart === -1) runStart = recStart;
+      let failedAt = -1;
+      let failReason = 0;
+      for (let k = 0; k < ncols; k++) {
+        const fs = starts[this.indexes[k]];
+        const fe = ends[this.indexes[k]];
+        copyInto(out, buf, runStart, fs);
+        runStart = fe;
+        const op = this.ops[k];
+        if (op === Op.Decrypt) {
+          const cc = this.cipherColumns[k];
+          const ps = cc.plainStart[ordinal];
+          if (ps === -2) kinds[k] = KIND_EMPTY;
+          else if (ps < 0) {
+            failedAt = k;
+            failReason = -ps - 3;
+            break;
+          } else {
+            const pe = cc.plainEnd[ordinal];
+            out.ensure(2 * (pe - ps) + 2);
+            if (needsQuoting(cc.plain, ps, pe, this.dialect)) out.used = writeQuoted(cc.plain, ps, pe, this.dialect, out.bytes, out.used);
+            else out.used += cc.plain.copy(out.bytes, out.used, ps, pe);
+            kinds[k] = KIND_DECRYPTED;
+          }
+          continue;
+        }
+        if (op !== Op.Encrypt && op !== Op.PhoneSha256 && op !== Op.PhoneSha256E164) {
+          // Hashes of ASCII fields run on bytes: no string is made for the value.
+          const status = this.asciiRange(buf, fs, fe);
+          if (status === ASCII) {
+            const kind = this.hashAscii(op, out);
+            if (kind < 0) {
+              failedAt = k;
+              failReason = -kind - 1;
+              break;
+            }
+            kinds[k] = kind;
             continue;
           }
-          values.appendLatin1(sha256Hex(text.toLowerCase()));
-          this.kinds[slot] = KIND_HASHED;
+          if (status !== NOT_ASCII) {
+            failedAt = k;
+            failReason = status;
+            break;
+          }
+        }
+        const text = this.decodeText(buf, fs, fe);
+        if (typeof text === 'number') {
+          failedAt = k;
+          failReason = text;
+          break;
+        }
+        if (text.length === 0) {
+          kinds[k] = KIND_EMPTY;
+          continue;
+        }
+        if (op === Op.Encrypt) {
+          const cc = this.cipherColumns[k];
+          const input = cc.input;
+          const byteLength = Buffer.byteLength(text);
+          input.ensure(byteLength);
+          const s = input.used;
+          input.used += input.bytes.write(text, s, 'utf8');
+          const ct = (Math.floor(byteLength / 16) + 1) * 16;
+          const encoded = this.init.cipherEncoding === 'hex' ? 2 * ct : 4 * Math.ceil(ct / 3);
+          out.ensure(encoded);
+          cc.items.push(s, input.used, out.used);
+          out.used += encoded;
+          kinds[k] = KIND_ENCRYPTED;
+          continue;
+        }
+        let hex: string;
+        if (op === Op.Sha256) hex = sha256Hex(text);
+        else if (op === Op.Sha256Lc) hex = sha256Hex(text.toLowerCase());
+        else if (isSha256Hex(text)) {
+          out.ensure(HASH_HEX);
+          out.used += latin1Write(out.bytes, text.toLowerCase(), out.used);
+          kinds[k] = KIND_ALREADY_HASHED;
+          continue;
+        } else if (op === Op.EmailSha256) {
+          if (!isValidEmail(text)) {
+            failedAt = k;
+            failReason = R_EMAIL;
+            break;
+          }
+          hex = sha256Hex(text.toLowerCase());
         } else {
           const e164 = this.normalizePhone!(text);
           if (e164 === PHONE_INVALID || e164 === PHONE_NEEDS_COUNTRY) {
             if (e164 === PHONE_NEEDS_COUNTRY) phonesNeedingCountry++;
-            this.reject(r, k, R_PHONE);
-            continue;
+            failedAt = k;
+            failReason = R_PHONE;
+            break;
           }
-          values.appendLatin1(sha256Hex(col.op === Op.PhoneSha256 ? e164.slice(1) : e164));
-          this.kinds[slot] = KIND_HASHED;
+          hex = sha256Hex(op === Op.PhoneSha256 ? e164.slice(1) : e164);
         }
-        this.valueEnd[slot] = values.used;
+        out.ensure(HASH_HEX);
+        out.used += latin1Write(out.bytes, hex, out.used);
+        kinds[k] = KIND_HASHED;
       }
-    }
 
-    // Pass 3: emit accepted records; count rejects.
-    let bound = length + records + 16;
-    for (let k = 0; k < ncols; k++) bound += 2 * this.values[k].used + 2 * records;
-    // Not zero-filled, and an ArrayBuffer of its own (not a pool slice), so it can be transferred.
-    const outBytes = Buffer.allocUnsafeSlow(bound);
-    const out = outBytes.buffer as ArrayBuffer;
-    let o = 0;
-    let recordsOut = 0;
-    let rejectCount = 0;
-    let rejectBytes = 0;
-    const dialect = this.dialect;
-    for (let r = 0; r < records; r++) {
-      const at = this.rejectAt[r];
-      if (at !== NOT_REJECTED) {
-        rejectCount++;
-        rejectBytes += this.recEnd[r] - this.recStart[r];
-        if (at >= 0) counts[at * COLUMN_COUNTERS.length + KIND_INVALID]++;
+      if (failedAt >= 0) {
+        // Undo this record: its output, its reserved cipher slots, and the run it extended.
+        out.used = rollback;
+        for (let k = 0; k < failedAt; k++) {
+          if (this.ops[k] === Op.Encrypt && kinds[k] === KIND_ENCRYPTED) this.cipherColumns[k].items.count--;
+        }
+        if (runBefore !== -1) copyInto(out, buf, runBefore, recStart);
+        runStart = -1;
+        counts[failedAt * NCOUNTERS + KIND_INVALID]++;
+        rejects.push(recLine, failReason, this.indexes[failedAt], recStart, recEnd);
         continue;
       }
+      for (let k = 0; k < ncols; k++) counts[k * NCOUNTERS + kinds[k]]++;
       recordsOut++;
-      let p = this.recStart[r];
-      const base = r * ncols;
-      for (let k = 0; k < ncols; k++) {
-        const slot = base + k;
-        o = copyBytes(buf, p, this.fieldStart[slot], outBytes, o);
-        p = this.fieldEnd[slot];
-        const kind = this.kinds[slot];
-        counts[k * COLUMN_COUNTERS.length + kind]++;
-        if (kind === KIND_EMPTY) continue;
-        const vb = this.values[k].bytes;
-        const vs = this.valueStart[slot];
-        const ve = this.valueEnd[slot];
-        if (kind === KIND_DECRYPTED && needsQuoting(vb, vs, ve, dialect)) o = writeQuoted(vb, vs, ve, dialect, outBytes, o);
-        else o = copyBytes(vb, vs, ve, outBytes, o);
+      if (next <= length && buf[recEnd] === LF && recEnd < length) {
+        // Ends with a bare LF: the run goes on through it into the next record.
+        this.runEnd = recEnd + 1;
+      } else {
+        copyInto(out, buf, runStart, recEnd);
+        out.ensure(1);
+        out.bytes[out.used++] = LF;
+        runStart = -1;
       }
-      o = copyBytes(buf, p, this.recEnd[r], outBytes, o);
-      outBytes[o++] = LF;
     }
+    if (runStart !== -1) copyInto(out, buf, runStart, this.runEnd);
+    this.fillEncrypted(out);
 
     return {
-      out,
-      outLength: o,
+      out: out.bytes.buffer as ArrayBuffer,
+      outLength: out.used,
       lineFeeds,
       records,
       recordsOut,
       blankLines,
       phonesNeedingCountry,
       columnCounts: counts,
-      rejects: this.packRejects(buf, records, rejectCount, rejectBytes),
+      rejects: packRejects(buf, rejects),
     };
   }
 
-  private reject(r: number, columnPos: number, reason: number): void {
-    this.rejectAt[r] = columnPos;
-    this.rejectReason[r] = reason;
+  /** Where the pending run of untouched bytes ends (just after the last accepted record's LF). */
+  private runEnd = 0;
+
+  /** After `asciiRange` returns ASCII: the trimmed value is `asciiSrc[asciiStart, asciiEnd)`. */
+  private asciiSrc: Buffer = Buffer.alloc(0);
+  private asciiStart = 0;
+  private asciiEnd = 0;
+  /** Exact-length scratch buffers, one per length, so hashing bytes allocates nothing. */
+  private readonly scratch: Buffer[] = [];
+
+  /**
+   * For an unquoted (or cleanly quoted) field of ASCII bytes, finds the value trimmed as
+   * JavaScript's `trim()` would (for ASCII: TAB, LF, VT, FF, CR, space) and returns ASCII;
+   * NOT_ASCII when a byte is >= 0x80 (the string path handles it); or a reject reason.
+   */
+  private asciiRange(buf: Buffer, fs: number, fe: number): number {
+    const Q = this.dialect.quote;
+    let src = buf;
+    let s = fs;
+    let e = fe;
+    if (fe > fs && buf[fs] === Q) {
+      if (this.decoded.length < fe - fs) this.decoded = Buffer.allocUnsafeSlow(2 * (fe - fs));
+      const n = decodeField(buf, fs, fe, this.dialect, this.decoded);
+      if (n < 0) return R_QUOTE;
+      src = this.decoded;
+      s = 0;
+      e = n;
+      for (let i = s; i < e; i++) if (src[i] >= 0x80) return NOT_ASCII;
+    } else {
+      for (let i = s; i < e; i++) {
+        const c = src[i];
+        if (c >= 0x80) return NOT_ASCII;
+        if (c === Q) return R_QUOTE;
+      }
+    }
+    while (s < e && isAsciiSpace(src[s])) s++;
+    while (e > s && isAsciiSpace(src[e - 1])) e--;
+    this.asciiSrc = src;
+    this.asciiStart = s;
+    this.asciiEnd = e;
+    return ASCII;
+  }
+
+  /** Hashes the ASCII value found by `asciiRange` into `out`; returns the counter kind, or -(reason + 1). */
+  private hashAscii(op: number, out: Bytes): number {
+    const src = this.asciiSrc;
+    const s = this.asciiStart;
+    const e = this.asciiEnd;
+    const n = e - s;
+    if (n === 0) return KIND_EMPTY;
+    out.ensure(HASH_HEX);
+    if (op === Op.EmailSha256 && n === HASH_HEX && isHex64(src, s, e)) {
+      // Already hashed: lowercased, never hashed twice.
+      const dst = out.bytes;
+      let o = out.used;
+      for (let i = s; i < e; i++) {
+        const c = src[i];
+        dst[o++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+      }
+      out.used = o;
+      return KIND_ALREADY_HASHED;
+    }
+    const scratch = (this.scratch[n] ??= Buffer.allocUnsafeSlow(n));
+    if (op === Op.Sha256) {
+      for (let i = s; i < e; i++) scratch[i - s] = src[i];
+    } else {
+      // Lowercase as we copy; for e-mail, check the address in the same pass.
+      let at = -1;
+      for (let i = s; i < e; i++) {
+        const c = src[i];
+        if (op === Op.EmailSha256) {
+          if (c === 0x40) {
+            if (at !== -1) return -(R_EMAIL + 1);
+            at = i;
+          } else if (isAsciiSpace(c)) return -(R_EMAIL + 1);
+        }
+        scratch[i - s] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+      }
+      if (op === Op.EmailSha256 && (at <= s || at === e - 1)) return -(R_EMAIL + 1);
+    }
+    out.used += latin1Write(out.bytes, sha256HexOfBytes(scratch), out.used);
+    return KIND_HASHED;
   }
 
   /**
-   * Decodes field k of record r to trimmed text, or rejects the record and returns undefined.
-   * An unquoted ASCII field (the common case) is read in place as latin1, exact for ASCII and
-   * cheaper than UTF-8; anything else is unquoted into scratch space first.
+   * Decodes a field to trimmed text, or returns a reject reason. An unquoted ASCII field (the
+   * common case) is read in place as latin1, exact for ASCII and cheaper than UTF-8; anything
+   * else is unquoted into scratch space first.
    */
-  private decodeText(buf: Buffer, r: number, k: number): string | undefined {
-    const slot = r * this.columns.length + k;
-    const fs = this.fieldStart[slot];
-    const fe = this.fieldEnd[slot];
+  private decodeText(buf: Buffer, fs: number, fe: number): string | number {
     const Q = this.dialect.quote;
-    if (fe === fs || buf[fs] !== Q) {
-      let ascii = true;
-      for (let i = fs; i < fe; i++) {
-        const c = buf[i];
-        if (c >= 0x80) ascii = false;
-        else if (c === Q) {
-          this.reject(r, k, R_QUOTE);
-          return undefined;
-        }
-      }
-      if (ascii) return latin1Slice(buf, fs, fe).trim();
-      if (!isUtf8(buf.subarray(fs, fe))) {
-        this.reject(r, k, R_UTF8);
-        return undefined;
-      }
-      return buf.toString('utf8', fs, fe).trim();
+    let src = buf;
+    let s = fs;
+    let e = fe;
+    if (fe > fs && buf[fs] === Q) {
+      if (this.decoded.length < fe - fs) this.decoded = Buffer.allocUnsafeSlow(2 * (fe - fs));
+      const n = decodeField(buf, fs, fe, this.dialect, this.decoded);
+      if (n < 0) return R_QUOTE;
+      src = this.decoded;
+      s = 0;
+      e = n;
     }
-    const bytes = this.decodeBytes(buf, r, k);
-    if (bytes < 0) return undefined;
-    const d = this.decoded;
     let ascii = true;
-    for (let i = 0; i < bytes; i++) {
-      if (d[i] >= 0x80) {
-        ascii = false;
-        break;
-      }
+    for (let i = s; i < e; i++) {
+      const c = src[i];
+      if (c >= 0x80) ascii = false;
+      else if (c === Q && src === buf) return R_QUOTE;
     }
-    if (ascii) return latin1Slice(d, 0, bytes).trim();
-    if (!isUtf8(d.subarray(0, bytes))) {
-      this.reject(r, k, R_UTF8);
-      return undefined;
-    }
-    return d.toString('utf8', 0, bytes).trim();
+    if (ascii) return latin1Slice(src, s, e).trim();
+    if (!isUtf8(src.subarray(s, e))) return R_UTF8;
+    return src.toString('utf8', s, e).trim();
   }
 
-  /** Unquotes field k of record r into `this.decoded`; returns its length or -1 after rejecting. */
-  private decodeBytes(buf: Buffer, r: number, k: number): number {
-    const slot = r * this.columns.length + k;
-    const fs = this.fieldStart[slot];
-    const fe = this.fieldEnd[slot];
-    if (this.decoded.length < fe - fs) this.decoded = Buffer.allocUnsafeSlow(2 * (fe - fs));
-    const n = decodeField(buf, fs, fe, this.dialect, this.decoded);
-    if (n < 0) this.reject(r, k, R_QUOTE);
-    return n;
-  }
-
-  /** Encrypts or decrypts one column of the whole chunk in one batch through the cipher. */
-  private cryptColumn(buf: Buffer, k: number, records: number, encrypt: boolean): void {
-    const ncols = this.columns.length;
-    const batch = this.batchIn;
-    batch.used = 0;
-    let n = 0;
-    for (let r = 0; r < records; r++) {
-      if (this.rejectAt[r] !== NOT_REJECTED) continue;
-      const text = this.decodeText(buf, r, k);
-      if (text === undefined) continue;
-      const slot = r * ncols + k;
-      if (text.length === 0) {
-        this.kinds[slot] = KIND_EMPTY;
-        continue;
-      }
-      if (n >= this.batchStarts.length) {
-        this.batchStarts = grow(this.batchStarts, n + 1);
-        this.batchEnds = grow(this.batchEnds, n + 1);
-        this.batchRecords = grow(this.batchRecords, n + 1);
-      }
-      const start = batch.used;
-      if (encrypt) {
-        batch.ensure(Buffer.byteLength(text));
-        batch.used += batch.bytes.write(text, batch.used, 'utf8');
-      } else {
-        const raw = this.decodeCiphertext(text);
-        if (raw === null) {
-          this.reject(r, k, R_CIPHER);
-          continue;
-        }
-        batch.appendBytes(raw, 0, raw.length);
-      }
-      this.batchStarts[n] = start;
-      this.batchEnds[n] = batch.used;
-      this.batchRecords[n] = r;
-      n++;
-    }
-    if (n === 0) return;
-    const values = this.values[k];
-    if (encrypt) {
-      const { bytes, offsets } = this.cipher!.encrypt(batch.bytes, this.batchStarts, this.batchEnds, n);
+  /** Encrypts every reserved slot of the chunk, one batch per column, and writes the text in place. */
+  private fillEncrypted(out: Bytes): void {
+    for (const cc of this.cipherColumns) {
+      if (!cc || this.ops[cc.k] !== Op.Encrypt || cc.items.count === 0) continue;
+      const [starts, ends, slots] = cc.items.cols;
+      const n = cc.items.count;
+      const { bytes, offsets } = this.cipher!.encrypt(cc.input.bytes, starts, ends, n);
       const hex = this.init.cipherEncoding === 'hex';
       for (let i = 0; i < n; i++) {
-        const slot = this.batchRecords[i] * ncols + k;
-        const len = offsets[i + 1] - offsets[i];
-        values.ensure(hex ? 2 * len : 4 * Math.ceil(len / 3));
-        this.valueStart[slot] = values.used;
-        values.used = hex
-          ? hexEncodeInto(bytes, offsets[i], offsets[i + 1], values.bytes, values.used)
-          : base64EncodeInto(bytes, offsets[i], offsets[i + 1], values.bytes, values.used);
-        this.valueEnd[slot] = values.used;
-        this.kinds[slot] = KIND_ENCRYPTED;
+        if (hex) hexEncodeInto(bytes, offsets[i], offsets[i + 1], out.bytes, slots[i]);
+        else base64EncodeInto(bytes, offsets[i], offsets[i + 1], out.bytes, slots[i]);
       }
-      return;
     }
-    const { bytes, offsets, ok } = this.cipher!.decrypt(batch.bytes, this.batchStarts, this.batchEnds, n);
-    for (let i = 0; i < n; i++) {
-      const r = this.batchRecords[i];
-      if (!ok[i] || !isUtf8(bytes.subarray(offsets[i], offsets[i + 1]))) {
-        this.reject(r, k, R_CIPHER);
+  }
+
+  /**
+   * Pre-pass for decrypt columns: frames the records exactly as the main pass does, decodes each
+   * ciphertext strictly, and decrypts them all in one batch per column. Per record ordinal it
+   * leaves the plaintext's range, -2 for an empty field, or -(reason + 3) for a failure.
+   */
+  private decryptAll(buf: Buffer, length: number): void {
+    const scanner = this.scanner;
+    const decrypts = this.cipherColumns.filter((cc) => cc && this.ops[cc.k] === Op.Decrypt);
+    const size = Math.max(16, length >> 4);
+    for (const cc of decrypts) {
+      if (cc.plainStart.length < size) {
+        cc.plainStart = new Int32Array(size);
+        cc.plainEnd = new Int32Array(size);
+      }
+    }
+    let ordinal = 0;
+    let pos = 0;
+    while (pos < length) {
+      const c = buf[pos];
+      if (c === LF || (c === CR && pos + 1 < length && buf[pos + 1] === LF)) {
+        pos += c === LF ? 1 : 2;
         continue;
       }
-      const slot = r * ncols + k;
-      this.valueStart[slot] = values.used;
-      values.appendBytes(bytes, offsets[i], offsets[i + 1]);
-      this.valueEnd[slot] = values.used;
-      this.kinds[slot] = KIND_DECRYPTED;
+      let next = scanner.scan(buf, pos, length);
+      const ok = scanner.recordEnd - pos <= this.init.maxRecordBytes && !scanner.openQuote && scanner.fieldCount === this.init.fieldCount;
+      if (!ok && scanner.recordEnd - pos > this.init.maxRecordBytes) {
+        const lf = buf.indexOf(LF, pos + this.init.maxRecordBytes);
+        if (lf >= 0 && lf < scanner.recordEnd) next = lf + 1;
+      }
+      const r = ordinal++;
+      for (const cc of decrypts) {
+        if (r >= cc.plainStart.length) {
+          const grownS = new Int32Array(cc.plainStart.length * 2);
+          grownS.set(cc.plainStart);
+          cc.plainStart = grownS;
+          const grownE = new Int32Array(cc.plainEnd.length * 2);
+          grownE.set(cc.plainEnd);
+          cc.plainEnd = grownE;
+        }
+        if (!ok) {
+          cc.plainStart[r] = -2;
+          continue;
+        }
+        const idx = this.indexes[cc.k];
+        const text = this.decodeText(buf, scanner.starts[idx], scanner.ends[idx]);
+        if (typeof text === 'number') {
+          cc.plainStart[r] = -(text + 3);
+          continue;
+        }
+        if (text.length === 0) {
+          cc.plainStart[r] = -2;
+          continue;
+        }
+        const raw = this.decodeCiphertext(text);
+        if (raw === null) {
+          cc.plainStart[r] = -(R_CIPHER + 3);
+          continue;
+        }
+        cc.input.ensure(raw.length);
+        const s = cc.input.used;
+        cc.input.used += raw.copy(cc.input.bytes, s);
+        cc.items.push(s, cc.input.used, r);
+      }
+      pos = next;
+    }
+    for (const cc of decrypts) {
+      const n = cc.items.count;
+      if (n === 0) continue;
+      const [starts, ends, recs] = cc.items.cols;
+      const { bytes, offsets, ok } = this.cipher!.decrypt(cc.input.bytes, starts, ends, n);
+      cc.plain = bytes;
+      for (let i = 0; i < n; i++) {
+        const r = recs[i];
+        if (!ok[i] || !isUtf8(bytes.subarray(offsets[i], offsets[i + 1]))) cc.plainStart[r] = -(R_CIPHER + 3);
+        else {
+          cc.plainStart[r] = offsets[i];
+          cc.plainEnd[r] = offsets[i + 1];
+        }
+      }
+      cc.items.count = 0;
+      cc.input.used = 0;
     }
   }
 
   private decodeCiphertext(text: string): Buffer | null {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return null;
     const ascii = Buffer.from(text, 'latin1');
-    for (let i = 0; i < ascii.length; i++) if (text.charCodeAt(i) > 0x7f) return null;
     return this.init.cipherEncoding === 'hex' ? decodeHexStrict(ascii, 0, ascii.length) : decodeBase64Strict(ascii, 0, ascii.length);
   }
+}
 
-  private packRejects(buf: Buffer, records: number, count: number, rawBytes: number): ChunkResult['rejects'] {
-    const lineOffsets = new Int32Array(count);
-    const reasons = new Uint8Array(count);
-    const columns = new Int32Array(count);
-    const rawOffsets = new Int32Array(count + 1);
-    const rawView = Buffer.allocUnsafeSlow(rawBytes);
-    const raw = rawView.buffer as ArrayBuffer;
-    let i = 0;
-    let o = 0;
-    for (let r = 0; r < records && i < count; r++) {
-      const at = this.rejectAt[r];
-      if (at === NOT_REJECTED) continue;
-      lineOffsets[i] = this.recLine[r];
-      reasons[i] = this.rejectReason[r];
-      columns[i] = at >= 0 ? this.columns[at].index : -1;
-      rawOffsets[i] = o;
-      o = copyBytes(buf, this.recStart[r], this.recEnd[r], rawView, o);
-      i++;
-    }
-    rawOffsets[count] = o;
-    return { count, lineOffsets, reasons, columns, rawOffsets, raw };
+/** Copies buf[start, end) to the end of `out`: a short run by hand, where a native call costs more than the copy. */
+function copyInto(out: Bytes, src: Buffer, start: number, end: number): void {
+  const n = end - start;
+  if (n <= 0) return;
+  out.ensure(n);
+  const dst = out.bytes;
+  let o = out.used;
+  if (n < 32) {
+    for (let i = start; i < end; i++) dst[o++] = src[i];
+  } else {
+    dst.set(src.subarray(start, end), o);
+    o += n;
   }
-
-  private growRecords(n: number): void {
-    const size = Math.max(n, this.recStart.length * 2);
-    const ncols = Math.max(1, this.columns.length);
-    this.recStart = grow(this.recStart, size);
-    this.recEnd = grow(this.recEnd, size);
-    this.recLine = grow(this.recLine, size);
-    this.rejectAt = grow(this.rejectAt, size);
-    const reasons = new Uint8Array(size);
-    reasons.set(this.rejectReason);
-    this.rejectReason = reasons;
-    this.fieldStart = grow(this.fieldStart, size * ncols);
-    this.fieldEnd = grow(this.fieldEnd, size * ncols);
-    this.valueStart = grow(this.valueStart, size * ncols);
-    this.valueEnd = grow(this.valueEnd, size * ncols);
-    const kinds = new Uint8Array(size * ncols);
-    kinds.set(this.kinds);
-    this.kinds = kinds;
-  }
+  out.used = o;
 }
 
 function countLineFeeds(buf: Buffer, start: number, end: number): number {
@@ -468,13 +599,25 @@ function countLineFeeds(buf: Buffer, start: number, end: number): number {
   return n;
 }
 
-/** Copies src[start, end) to dst at pos; short runs by hand, where a native call costs more than the copy. */
-function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint8Array, pos: number): number {
-  const n = end - start;
-  if (n < 48) {
-    for (let i = start; i < end; i++) dst[pos++] = src[i];
-    return pos;
+function packRejects(buf: Buffer, rejects: IntColumns): ChunkResult['rejects'] {
+  const count = rejects.count;
+  const [lines, reasons, columns, starts, ends] = rejects.cols;
+  let rawBytes = 0;
+  for (let i = 0; i < count; i++) rawBytes += ends[i] - starts[i];
+  const raw = Buffer.allocUnsafeSlow(rawBytes);
+  const rawOffsets = new Int32Array(count + 1);
+  let o = 0;
+  for (let i = 0; i < count; i++) {
+    rawOffsets[i] = o;
+    o += buf.copy(raw, o, starts[i], ends[i]);
   }
-  dst.set(src.subarray(start, end), pos);
-  return pos + n;
+  rawOffsets[count] = o;
+  return {
+    count,
+    lineOffsets: lines.slice(0, count),
+    reasons: Uint8Array.from(reasons.subarray(0, count)),
+    columns: columns.slice(0, count),
+    rawOffsets,
+    raw: raw.buffer as ArrayBuffer,
+  };
 }

@@ -32,12 +32,18 @@ export class RecordScanner {
   /** True when the record ended with a line feed, false when the input ended first. */
   terminated = false;
 
+  private readonly delimiter: number;
   private readonly quote: number;
   private readonly escape: number;
+  /** Cache of the next quote's position in `quoteBuf`, valid for positions from `quoteFrom`. */
+  private quoteBuf: Buffer | undefined;
+  private quoteFrom = 0;
+  private nextQuote = -1;
   private readonly classes = new Uint8Array(256);
   private readonly maxSpecial: number;
 
   constructor(dialect: Dialect, capacity: number) {
+    this.delimiter = dialect.delimiter;
     this.quote = dialect.quote;
     this.escape = dialect.escape;
     this.classes[dialect.delimiter] = CLASS_DELIMITER;
@@ -48,8 +54,53 @@ export class RecordScanner {
     this.ends = new Int32Array(capacity);
   }
 
-  /** Scans the record starting at `pos`; returns the position after its line end (or `len`). */
-  scan(buf: Uint8Array, pos: number, len: number): number {
+  /**
+   * Scans the record starting at `pos`; returns the position after its line end (or `len`).
+   * A record with no quote (most of them) is split by a loop that looks for the delimiter
+   * alone, its end found by memchr; the rest take the full state machine.
+   */
+  scan(buf: Buffer, pos: number, len: number): number {
+    if (buf !== this.quoteBuf || pos < this.quoteFrom || (this.nextQuote < pos && this.nextQuote !== -1)) {
+      this.quoteBuf = buf;
+      this.quoteFrom = pos;
+      this.nextQuote = buf.indexOf(this.quote, pos);
+      if (this.nextQuote >= len) this.nextQuote = -1;
+    }
+    let lfAt = buf.indexOf(LF, pos);
+    if (lfAt === -1 || lfAt >= len) lfAt = len;
+    if (this.nextQuote !== -1 && this.nextQuote < lfAt) return this.scanQuoted(buf, pos, len);
+    const D = this.delimiter;
+    const starts = this.starts;
+    const ends = this.ends;
+    const cap = starts.length;
+    let nf = 0;
+    let fieldStart = pos;
+    for (let i = pos; i < lfAt; i++) {
+      if (buf[i] === D) {
+        if (nf < cap) {
+          starts[nf] = fieldStart;
+          ends[nf] = i;
+        }
+        nf++;
+        fieldStart = i + 1;
+      }
+    }
+    const terminated = lfAt < len;
+    let end = lfAt;
+    if (terminated && end > fieldStart && buf[end - 1] === CR) end--;
+    if (nf < cap) {
+      starts[nf] = fieldStart;
+      ends[nf] = end;
+    }
+    this.fieldCount = nf + 1;
+    this.recordEnd = end;
+    this.lineFeeds = terminated ? 1 : 0;
+    this.openQuote = false;
+    this.terminated = terminated;
+    return terminated ? lfAt + 1 : len;
+  }
+
+  private scanQuoted(buf: Uint8Array, pos: number, len: number): number {
     // One table load and one compare per ordinary byte: the loop every input byte goes through.
     const classes = this.classes;
     const Q = this.quote;

@@ -9,6 +9,11 @@ export function sha256Hex(text: string): string {
   return hash('sha256', text, 'hex');
 }
 
+/** SHA-256 of bytes, lowercase hex. */
+export function sha256HexOfBytes(bytes: Uint8Array): string {
+  return hash('sha256', bytes, 'hex');
+}
+
 /** Exactly 64 hexadecimal digits, any case: a value that is already a SHA-256. */
 export function isSha256Hex(text: string): boolean {
   if (text.length !== 64) return false;
