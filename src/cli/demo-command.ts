@@ -50,7 +50,7 @@ export function demoCommand(): Command {
       );
       const log = createLogger('warn');
       const endpoints = new RunEndpoints(config, log);
-      const outcome = await runProcess(config, { source: endpoints.source(), openSink: (name) => endpoints.sink(name), log });
+      const outcome = await runProcess(config, { source: await endpoints.source(), openSink: (name) => endpoints.sink(name), log });
       await endpoints.close();
       const report = outcome.report;
       writeFileSync(config.report!, JSON.stringify(report, null, 2) + '\n');

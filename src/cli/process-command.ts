@@ -72,7 +72,7 @@ async function runProcessCommand(command: Command): Promise<number> {
   const config = buildProcessConfig(cli, file);
   const log = createLogger(config.logLevel);
   const endpoints = new RunEndpoints(config, log);
-  const source = endpoints.source();
+  const source = await endpoints.source();
   const controller = new AbortController();
   const onSignal = (): void => controller.abort(new RunError('ERR_INTERRUPTED', 'interrupted by a signal'));
   process.once('SIGINT', onSignal);

@@ -4,9 +4,8 @@
  * option; no message ever contains a secret's value.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { isSupportedCountry } from 'libphonenumber-js';
-import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { HASH_METHODS, type HashMethod, type HashSpec, type ProcessConfig, type Secrets, type SftpAccount } from './types.js';
 
@@ -21,14 +20,24 @@ export const ENV = {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const accountSchema = z.object({
-  host: z.string().min(1),
-  port: z.number().int().min(1).max(65535).optional(),
-  username: z.string().min(1),
-  privateKeyFile: z.string().optional(),
-  hostKey: z.string().optional(),
-  dir: z.string().optional(),
-});
+/**
+ * zod and libphonenumber-js cost the CLI about 18 MB each just to load: they are loaded only
+ * when a config names accounts or a default country. createRequire keeps this module synchronous.
+ */
+const lazyRequire = createRequire(import.meta.url);
+
+function accountsSchema(): import('zod').ZodType<Record<string, SftpAccount>> {
+  const { z } = lazyRequire('zod') as typeof import('zod');
+  const account = z.strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).optional(),
+    username: z.string().min(1),
+    privateKeyFile: z.string().optional(),
+    hostKey: z.string().optional(),
+    dir: z.string().optional(),
+  });
+  return z.record(z.string(), account);
+}
 
 /** Reads a JSON config file whose keys are the flags' long names (kebab-case or camelCase). */
 export function readConfigFile(path: string): RawOptions {
@@ -174,6 +183,7 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
   if (cipherEncoding !== 'hex' && cipherEncoding !== 'base64') throw new ConfigError(`--cipher-encoding: must be hex or base64, got '${cipherEncoding}'`, 'cipher-encoding');
 
   const defaultCountry = str(o.defaultCountry, 'default-country')?.toUpperCase();
+  const isSupportedCountry = (code: string): boolean => (lazyRequire('libphonenumber-js') as typeof import('libphonenumber-js')).isSupportedCountry(code);
   if (defaultCountry !== undefined && (!/^[A-Z]{2}$/.test(defaultCountry) || !isSupportedCountry(defaultCountry))) {
     throw new ConfigError(`--default-country: '${defaultCountry}' is not an ISO 3166-1 alpha-2 country with a phone numbering plan`, 'default-country');
   }
@@ -183,7 +193,7 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
 
   let accounts: Record<string, SftpAccount> = {};
   if (o.accounts !== undefined) {
-    const parsed = z.record(z.string(), accountSchema).safeParse(o.accounts);
+    const parsed = accountsSchema().safeParse(o.accounts);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new ConfigError(`--config: accounts.${issue.path.join('.')}: ${issue.message}`, 'config');
