@@ -23,12 +23,17 @@ export interface ChunkerOptions {
   readonly framing: RecordFraming;
   readonly chunkSize: number;
   readonly maxRecordBytes: number;
+  /** Where chunk buffers come from (a recycling pool); by default a fresh buffer each. */
+  readonly allocate?: (size: number) => ArrayBuffer;
 }
+
+const freshBuffer = (size: number): ArrayBuffer => Buffer.allocUnsafeSlow(size).buffer as ArrayBuffer;
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 export async function* frameRecords(source: AsyncIterable<Buffer>, options: ChunkerOptions): AsyncGenerator<FramedItem> {
   const { framing, chunkSize, maxRecordBytes } = options;
+  const allocate = options.allocate ?? freshBuffer;
   let parts: Buffer[] = [];
   let size = 0;
   let headerDone = false;
@@ -65,8 +70,8 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
     }
 
     while (size >= chunkSize) {
-      const view = Buffer.allocUnsafeSlow(size);
-      const chunk = view.buffer as ArrayBuffer;
+      const chunk = allocate(size);
+      const view = Buffer.from(chunk, 0, size);
       copyParts(parts, view);
       const cut = framing.lastBoundary(view, size);
       if (cut > 0) {
@@ -110,9 +115,8 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
     return;
   }
   if (size > 0) {
-    const view = Buffer.allocUnsafeSlow(size);
-    copyParts(parts, view);
-    const chunk = view.buffer as ArrayBuffer;
+    const chunk = allocate(size);
+    copyParts(parts, Buffer.from(chunk, 0, size));
     yield { kind: 'records', buffer: chunk, length: size };
   }
 }

@@ -4,14 +4,12 @@
  * chunks in flight is bounded, so memory stays flat whatever the input size, and a slow sink
  * slows the reader.
  */
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { AudiencePipeError, ConfigError, RunError } from '../errors.js';
 import type { ProcessConfig } from '../config/types.js';
 import { frameRecords, type FramedItem } from '../framing/chunker.js';
 import { CsvFraming } from '../framing/csv-framing.js';
 import { parseHeader } from '../framing/header.js';
+import { BufferPool } from '../pool/buffer-pool.js';
 import { ChunkPool } from '../pool/chunk-pool.js';
 import { Op, REJECT_REASONS, type ChunkResult, type ColumnOp, type WorkerInit } from '../pool/messages.js';
 import { RejectsWriter } from '../report/rejects-writer.js';
@@ -21,12 +19,13 @@ import { decodedBytes } from '../sources/decode.js';
 import type { Source, SourcePart } from '../sources/source.js';
 import type { Dialect } from '../transforms/csv-scan.js';
 import type { Logger } from '../util/logger.js';
+import { deliver } from './deliver.js';
 import { ProgressMeter } from './progress.js';
 
 export interface ProcessDeps {
   readonly source: Source;
   /** Called once the header is known to be valid: no sink is opened for a configuration error. */
-  readonly openSink: (inputName: string | undefined) => Sink;
+  readonly openSink: (inputName: string | undefined) => Sink | Promise<Sink>;
   readonly log: Logger;
   readonly signal?: AbortSignal;
   readonly progress?: boolean;
@@ -94,8 +93,20 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     const parts = await source.parts(signal);
     if (parts.length === 0) throw new RunError('ERR_INPUT', `--in: no input files match ${source.description}`);
     const framing = new CsvFraming(dialect);
+    // Enough chunks in flight to keep every worker busy while the merge waits for the oldest.
+    const maxInFlight = config.workers * 2 + 1;
+    const buffers = new BufferPool(maxInFlight * 3 * Math.max(config.chunkSize, 1 << 16));
+    // Output size relative to input, from the chunks so far: sizes the spare output buffers.
+    let outputRatio = 1.5;
+    // Output buffers that came from workers: only these go back to the pool once written.
+    const outputBuffers = new WeakSet<ArrayBuffer>();
     const frame = (part: SourcePart, raw: import('node:stream').Readable): AsyncGenerator<FramedItem> =>
-      frameRecords(decodedBytes(raw, (n) => (accounting.bytesIn += n)), { framing, chunkSize: config.chunkSize, maxRecordBytes: config.maxRecordBytes });
+      frameRecords(decodedBytes(raw, (n) => (accounting.bytesIn += n)), {
+        framing,
+        chunkSize: config.chunkSize,
+        maxRecordBytes: config.maxRecordBytes,
+        allocate: (size) => buffers.take(size),
+      });
 
     // The header decides the plan; a bad plan stops the run before any output exists.
     const firstRaw = await parts[0].open(signal);
@@ -119,7 +130,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       aesIv: config.aesIv,
     };
     pool = new ChunkPool(init, config.workers);
-    sink = deps.openSink(parts.length === 1 ? parts[0].name : undefined);
+    sink = await deps.openSink(parts.length === 1 ? parts[0].name : undefined);
     outputName = sink.description;
     if (config.rejects) {
       rejects = new RejectsWriter(config.rejects);
@@ -127,7 +138,6 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     }
     const writable = await sink.open(signal);
     progress?.start();
-    const maxInFlight = config.workers * 2 + 2;
     let warnedCountry = false;
     const activePool = pool;
     const rejectsWriter = rejects;
@@ -149,6 +159,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
             return;
           }
           const r = done.result;
+          buffers.give(r.input);
           accounting.addChunk(r);
           if (r.phonesNeedingCountry > 0 && !warnedCountry) {
             warnedCountry = true;
@@ -166,7 +177,11 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
           }
           const pending: Pending =
             item.kind === 'records'
-              ? activePool.run(item.buffer, item.length, signal).then((result) => ({ kind: 'records' as const, result }))
+              ? activePool.run(item.buffer, item.length, buffers.take(Math.ceil(item.length * outputRatio * 1.05) + 1024), signal).then((result) => {
+                  outputBuffers.add(result.out);
+                  outputRatio = Math.max(0.5, result.outLength / Math.max(1, item.length));
+                  return { kind: 'records' as const, result };
+                })
               : Promise.resolve({ kind: 'oversize' as const, bytes: item.bytes, lineFeeds: item.lineFeeds });
           pending.catch(() => {});
           queue.push(pending);
@@ -176,14 +191,16 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       }
     }
 
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        accounting.bytesOut += chunk.length;
-        cb(null, chunk);
+    await deliver(output, {
+      gzip: /\.gz$/i.test(sink.description),
+      writable,
+      writableReleases: sink.releasesWrittenChunks === true,
+      release: (chunk) => {
+        if (outputBuffers.delete(chunk.buffer as ArrayBuffer)) buffers.give(chunk.buffer as ArrayBuffer);
       },
+      onBytesOut: (n) => (accounting.bytesOut += n),
+      signal,
     });
-    if (/\.gz$/i.test(sink.description)) await pipeline(output, createGzip({ level: 6 }), counter, writable, { signal });
-    else await pipeline(output, counter, writable, { signal });
     await sink.commit();
     await rejects?.commit();
     await source.afterSuccess?.();

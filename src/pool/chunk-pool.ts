@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { ChunkResult, WorkerInit } from './messages.js';
+import type { ChunkResult, ChunkTask, WorkerInit } from './messages.js';
 
 const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -25,9 +25,10 @@ export class ChunkPool {
     });
   }
 
-  /** Sends the chunk (the buffer is transferred and unusable afterwards). */
-  run(buffer: ArrayBuffer, length: number, signal?: AbortSignal): Promise<ChunkResult> {
-    return this.piscina.run({ buffer, length }, { transferList: [buffer], signal });
+  /** Sends the chunk, and a spare buffer for its output (both transferred, unusable afterwards). */
+  run(buffer: ArrayBuffer, length: number, spare: ArrayBuffer | undefined, signal?: AbortSignal): Promise<ChunkResult> {
+    const task: ChunkTask = spare ? { buffer, length, spare } : { buffer, length };
+    return this.piscina.run(task, { transferList: spare ? [buffer, spare] : [buffer], signal });
   }
 
   async close(): Promise<void> {

@@ -53,6 +53,8 @@ export interface ChunkTask {
   /** Transferred: the worker owns it after the call. Bytes [0, length) are the chunk. */
   readonly buffer: ArrayBuffer;
   readonly length: number;
+  /** Transferred: a recycled buffer the worker may write its output into. */
+  readonly spare?: ArrayBuffer;
 }
 
 /** Counters per transformed column, in the order of `WorkerInit.columns`. */
@@ -60,6 +62,8 @@ export const COLUMN_COUNTERS = ['hashed', 'alreadyHashed', 'empty', 'invalid', '
 export type ColumnCounter = (typeof COLUMN_COUNTERS)[number];
 
 export interface ChunkResult {
+  /** The task's input buffer, transferred back for reuse. */
+  readonly input: ArrayBuffer;
   /** Transferred. Output bytes [0, outLength). */
   readonly out: ArrayBuffer;
   readonly outLength: number;

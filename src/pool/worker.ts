@@ -11,9 +11,9 @@ import type { ChunkResult, ChunkTask, WorkerInit } from './messages.js';
 const processor = new ChunkProcessor(workerData as WorkerInit);
 
 export default function processChunk(task: ChunkTask): ChunkResult {
-  const result = processor.process(new Uint8Array(task.buffer, 0, task.length), task.length);
+  const result: ChunkResult = { ...processor.process(new Uint8Array(task.buffer, 0, task.length), task.length, task.spare), input: task.buffer };
   const transferable = {
-    [transferableSymbol]: [result.out, result.rejects.raw],
+    [transferableSymbol]: [result.out, result.rejects.raw, task.buffer],
     [valueSymbol]: result,
   };
   return move(transferable) as unknown as ChunkResult;

@@ -15,6 +15,8 @@ export function createFileSink(path: string): Sink {
   let stream: WriteStream | undefined;
   return {
     description: path,
+    // fs.WriteStream calls back once the bytes are written to the file.
+    releasesWrittenChunks: true,
     async open() {
       stream = createWriteStream(temp, { flags: 'wx', highWaterMark: 1 << 20 });
       await new Promise<void>((resolve, reject) => {
@@ -43,25 +45,9 @@ export function createStdoutSink(): Sink {
   const out = process.stdout;
   const writable = new Writable({
     highWaterMark: 1 << 20,
+    // Called back once stdout has handed the chunk to the OS: only then may it be reused.
     write(chunk: Buffer, _enc, cb) {
-      if (out.write(chunk)) cb();
-      else {
-        const onDrain = (): void => {
-          out.off('error', onError);
-          cb();
-        };
-        const onError = (err: Error): void => {
-          out.off('drain', onDrain);
-          cb(err);
-        };
-        out.once('drain', onDrain);
-        out.once('error', onError);
-      }
-    },
-    final(cb) {
-      // Resolve once everything handed to stdout has been flushed to the OS.
-      if (out.writableLength === 0) cb();
-      else out.write(Buffer.alloc(0), (err) => cb(err ?? null));
+      out.write(chunk, (err) => cb(err ?? null));
     },
   });
   const onStdoutError = (err: Error): void => {
@@ -69,6 +55,8 @@ export function createStdoutSink(): Sink {
   };
   return {
     description: 'stdout',
+    // The write callback fires once stdout has flushed the chunk.
+    releasesWrittenChunks: true,
     async open() {
       out.on('error', onStdoutError);
       return writable;

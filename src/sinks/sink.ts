@@ -14,6 +14,11 @@ export interface Sink {
   commit(): Promise<void>;
   /** Removes partial output where it can. Never throws. */
   abort(reason: unknown): Promise<void>;
+  /**
+   * True when the writable's write callback means it holds no reference to the chunk any more,
+   * so the chunk's memory can be reused. Leave unset when unsure.
+   */
+  readonly releasesWrittenChunks?: boolean;
   /** Facts for the report (e.g. remote host, path, attempts); never secrets. */
   details?(): Record<string, unknown>;
 }

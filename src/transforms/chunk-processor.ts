@@ -54,8 +54,8 @@ const latin1Write = (b: Buffer, text: string, offset: number): number => (b as F
 class Bytes {
   bytes: Buffer;
   used = 0;
-  constructor(size: number) {
-    this.bytes = Buffer.allocUnsafeSlow(size);
+  constructor(size: number, spare?: ArrayBuffer) {
+    this.bytes = spare && spare.byteLength >= size ? Buffer.from(spare) : Buffer.allocUnsafeSlow(size);
   }
   ensure(extra: number): void {
     if (this.used + extra <= this.bytes.length) return;
@@ -143,7 +143,7 @@ export class ChunkProcessor {
     if (usesAes && !this.cipher) throw new Error('an AES transform needs a key and an IV');
   }
 
-  process(input: Uint8Array, length: number): ChunkResult {
+  process(input: Uint8Array, length: number, spare?: ArrayBuffer): Omit<ChunkResult, 'input'> {
     const buf = Buffer.from(input.buffer, input.byteOffset, length);
     const ncols = this.columns.length;
     const counts = new Float64Array(ncols * NCOUNTERS);
@@ -155,8 +155,8 @@ export class ChunkProcessor {
     }
     if (this.hasDecrypt) this.decryptAll(buf, length);
 
-    // Output: the input, plus what hashes add (an e-mail of ~25 bytes becomes 64). Grows if short.
-    const out = new Bytes(Math.max(4096, length + (length >> 1) + 1024));
+    // Output: in the spare buffer the main thread sized from earlier chunks; grows if short.
+    const out = new Bytes(spare ? Math.min(spare.byteLength, length + 1024) : length + (length >> 1) + 1024, spare);
     const scanner = this.scanner;
     const fieldCount = this.init.fieldCount;
     const starts = scanner.starts;
