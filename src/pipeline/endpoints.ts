@@ -1,6 +1,6 @@
 /**
  * Resolves `--in` and `--out` to a Source and a Sink: `-` for stdin/stdout, a local path,
- * `https://...` (and `http://` on loopback, for tests). Transport modules load only when a run
+ * `sftp://user@host[:port]/path` or `account:NAME`, `https://...` (and `http://` on loopback). Transport modules load only when a run
  * uses them: undici alone costs the process about 28 MB. One HTTP agent serves the whole run.
  */
 import type { Agent } from 'undici';
@@ -12,6 +12,7 @@ import type { Source } from '../sources/source.js';
 import type { Logger } from '../util/logger.js';
 
 const isHttp = (spec: string): boolean => /^https?:\/\//i.test(spec);
+const isSftp = (spec: string): boolean => /^sftp:\/\//i.test(spec) || spec.startsWith('account:');
 
 export class RunEndpoints {
   private agent: Agent | undefined;
@@ -24,6 +25,10 @@ export class RunEndpoints {
   async source(): Promise<Source> {
     const spec = this.config.in;
     if (spec === '-') return createStdinSource();
+    if (isSftp(spec)) {
+      const { createSftpSource } = await import('../sources/sftp-source.js');
+      return createSftpSource(spec, this.config.transport, this.config.secrets, this.log);
+    }
     if (isHttp(spec)) {
       const { createHttpSource } = await import('../sources/http-source.js');
       return createHttpSource(spec, this.config.transport, this.log, await this.httpAgent());
@@ -32,9 +37,13 @@ export class RunEndpoints {
   }
 
   /** `inputName` is the input file's name, kept when `--out` is a directory. */
-  async sink(_inputName: string | undefined): Promise<Sink> {
+  async sink(inputName: string | undefined): Promise<Sink> {
     const spec = this.config.out;
     if (spec === '-') return createStdoutSink();
+    if (isSftp(spec)) {
+      const { createSftpSink } = await import('../sinks/sftp-sink.js');
+      return createSftpSink(spec, this.config.transport, this.config.secrets, this.log, inputName);
+    }
     if (isHttp(spec)) {
       const { createAzureBlobSink } = await import('../sinks/azure-blob-sink.js');
       return createAzureBlobSink(spec, this.config.transport, this.log, await this.httpAgent());
