@@ -4,6 +4,8 @@ import { toSftpError } from './errors.js';
 
 /** Bytes of WRITE requests in flight at once: enough to keep loopback and WAN links busy. */
 export const DEFAULT_WINDOW_BYTES = 8 * 1024 * 1024;
+/** Requests in flight at most, whatever their size: OpenSSH's own client keeps 64. */
+const MAX_REQUESTS = 64;
 
 /**
  * Writes one remote file with several WRITE requests in flight (ssh2's WriteStream keeps one,
@@ -20,6 +22,7 @@ export class RemoteFileWriter {
   private readonly piece: number;
   private pos = 0;
   private inFlight = 0;
+  private requests = 0;
   private acked = 0;
   private failure: TransportError | undefined;
   private closed = false;
@@ -56,7 +59,7 @@ export class RemoteFileWriter {
     let off = 0;
     while (off < buf.length) {
       if (this.failure !== undefined) throw this.failure;
-      if (this.inFlight >= this.window) {
+      if (!this.hasRoom()) {
         await this.settled();
         continue;
       }
@@ -66,14 +69,16 @@ export class RemoteFileWriter {
 
   /** Sends WRITE requests from `off` while the window has room; returns the new offset. */
   private send(buf: Buffer, off: number): number {
-    while (off < buf.length && this.inFlight < this.window && this.failure === undefined) {
+    while (off < buf.length && this.hasRoom() && this.failure === undefined) {
       const len = Math.min(this.piece, buf.length - off);
       const pos = this.pos;
       this.pos += len;
       this.inFlight += len;
+      this.requests++;
       // sftp.write copies into its packet synchronously: `buf` is not retained.
       this.session.sftp.write(this.handle, buf, off, len, pos, (err) => {
         this.inFlight -= len;
+        this.requests--;
         if (err) this.fail(toSftpError(err, { where: this.session.where, op: 'write', path: this.path }));
         else this.acked += len;
         this.wake();
@@ -104,6 +109,10 @@ export class RemoteFileWriter {
         // The channel is already gone: nothing to close.
       }
     }
+  }
+
+  private hasRoom(): boolean {
+    return this.inFlight < this.window && this.requests < MAX_REQUESTS;
   }
 
   private fail(err: TransportError): void {
