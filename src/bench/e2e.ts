@@ -33,6 +33,8 @@ export interface E2eJobResult {
   readonly workers?: number;
   readonly runs: readonly E2eRun[];
   readonly medianWallMs: number;
+  /** The fastest run: on a shared machine, the one least slowed by other work. */
+  readonly bestWallMs: number;
   readonly rowsPerSec: number;
   /** Input megabytes (10^6 bytes) per second. */
   readonly mbPerSec: number;
@@ -114,6 +116,7 @@ function summarise(job: E2eJob, runs: readonly E2eRun[], input: E2eInput): E2eJo
     workers: job.workers,
     runs,
     medianWallMs: wall,
+    bestWallMs: Math.min(...runs.map((r) => r.wallMs)),
     rowsPerSec: (input.rows / wall) * 1000,
     mbPerSec: input.bytes / 1e6 / (wall / 1000),
     peakRssBytes: peaks.length > 0 ? Math.max(...peaks) : undefined,
