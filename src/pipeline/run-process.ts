@@ -158,6 +158,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
             lineFeedsBefore += done.lineFeeds;
             return;
           }
+          if (activePool.poolError) throw activePool.poolError;
           const r = done.result;
           buffers.give(r.input);
           accounting.addChunk(r);
@@ -177,7 +178,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
           }
           const pending: Pending =
             item.kind === 'records'
-              ? activePool.run(item.buffer, item.length, buffers.take(Math.ceil(item.length * outputRatio * 1.05) + 1024), signal).then((result) => {
+              ? activePool.run(item.buffer, item.length, buffers.take(Math.ceil(item.length * outputRatio * 1.05) + 1024)).then((result) => {
                   outputBuffers.add(result.out);
                   outputRatio = Math.max(0.5, result.outLength / Math.max(1, item.length));
                   return { kind: 'records' as const, result };

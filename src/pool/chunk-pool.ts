@@ -23,15 +23,30 @@ export class ChunkPool {
       // One chunk at a time per worker: the transform core is synchronous and reuses scratch space.
       concurrentTasksPerWorker: 1,
     });
+    // Piscina emits 'error' for a reply whose task it no longer tracks, which happens when the
+    // pool is destroyed while a worker is finishing a chunk (a run cut short by `| head`). An
+    // unhandled 'error' event would crash the process; such replies are of no interest then.
+    this.piscina.on('error', (err: Error) => {
+      if (!this.closing) this.poolError ??= err;
+    });
   }
 
-  /** Sends the chunk, and a spare buffer for its output (both transferred, unusable afterwards). */
-  run(buffer: ArrayBuffer, length: number, spare: ArrayBuffer | undefined, signal?: AbortSignal): Promise<ChunkResult> {
+  private closing = false;
+  /** An error the pool reported outside any task; the run fails with it. */
+  poolError: Error | undefined;
+
+  /**
+   * Sends the chunk, and a spare buffer for its output (both transferred, unusable afterwards).
+   * No abort signal per task: aborting a running Piscina task races with its reply ("Unexpected
+   * message from Worker", thrown where no one can catch it). A failed run destroys the pool.
+   */
+  run(buffer: ArrayBuffer, length: number, spare: ArrayBuffer | undefined): Promise<ChunkResult> {
     const task: ChunkTask = spare ? { buffer, length, spare } : { buffer, length };
-    return this.piscina.run(task, { transferList: spare ? [buffer, spare] : [buffer], signal });
+    return this.piscina.run(task, { transferList: spare ? [buffer, spare] : [buffer] });
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.piscina.destroy();
   }
 }
