@@ -8,7 +8,8 @@
 //   node bench/compare.mjs /tmp/run.json            # then compare against bench/baseline.json
 //
 // Flags: --quick (short micro runs, 1 end-to-end round), --rows N and --reps R (or BENCH_ROWS,
-// BENCH_REPS), --json FILE. Each part runs as its own process; a failing part is reported and
+// BENCH_REPS), --scale-rows N (or BENCH_SCALE_ROWS: also run the full job once on N rows to check
+// that memory does not grow with the input), --json FILE. Each part runs as its own process; a failing part is reported and
 // the suite goes on, then exits 1.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ const { values: opts } = parseArgs({
     quick: { type: 'boolean', default: false },
     rows: { type: 'string', default: process.env.BENCH_ROWS },
     reps: { type: 'string', default: process.env.BENCH_REPS },
+    'scale-rows': { type: 'string', default: process.env.BENCH_SCALE_ROWS },
     json: { type: 'string' },
   },
 });
@@ -39,7 +41,7 @@ const parts = [
   { name: 'stage micro-benchmarks', args: [here('stages.bench.mjs'), ...(opts.quick ? ['--quick'] : []), '--json-out', microJson] },
   { name: 'AES and encoders (bench/aes.bench.mjs)', args: [here('aes.bench.mjs')] },
   { name: 'phone (bench/phone.bench.mjs)', args: [here('phone.bench.mjs')] },
-  { name: 'end-to-end against DuckDB', args: [here('e2e.mjs'), ...(opts.rows ? ['--rows', opts.rows] : []), '--reps', reps, '--json-out', e2eJson] },
+  { name: 'end-to-end against DuckDB', args: [here('e2e.mjs'), ...(opts.rows ? ['--rows', opts.rows] : []), ...(opts['scale-rows'] ? ['--scale-rows', opts['scale-rows']] : []), '--reps', reps, '--json-out', e2eJson] },
 ];
 
 const failed = [];
