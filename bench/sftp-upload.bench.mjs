@@ -15,8 +15,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import ssh2 from 'ssh2';
-import { startSshd } from '../test/helpers/sshd.ts';
+import { ed25519KeyPair, startSshd } from '../test/helpers/sshd.ts';
 
 const MB = 1e6;
 const sizeMB = Number(process.env.SFTP_BENCH_MB ?? 400);
@@ -29,7 +28,7 @@ const server = await startSshd();
 const local = join(server.dir, 'input.csv');
 try {
   // An unencrypted key for OpenSSH's client (batch mode cannot prompt for a passphrase).
-  const plain = ssh2.utils.generateKeyPairSync('ed25519');
+  const plain = ed25519KeyPair();
   writeFileSync(join(server.dir, 'bench_key'), plain.private, { mode: 0o600 });
   appendFileSync(join(server.dir, 'authorized_keys'), `${plain.public}\n`);
 

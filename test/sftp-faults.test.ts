@@ -8,14 +8,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import ssh2 from 'ssh2';
 import { createSftpSink } from '../src/sinks/sftp-sink.js';
 import { createSftpSource } from '../src/sources/sftp-source.js';
 import { TransportError } from '../src/errors.js';
 import type { Secrets, TransportConfig } from '../src/config/types.js';
 import { KEEPALIVE_COUNT_MAX, KEEPALIVE_INTERVAL_MS } from '../src/transport/sftp/connect.js';
 import { fingerprintOf } from '../src/transport/sftp/host-key.js';
-import { createPasswordUser, startSshd, type FrozenSessions, type PasswordUser, type Sshd } from './helpers/sshd.js';
+import { createPasswordUser, ed25519KeyPair, startSshd, type FrozenSessions, type PasswordUser, type Sshd } from './helpers/sshd.js';
 import { captureLogger, findSecrets, generated, generatedSha, readSource, runSink, sha256, transportConfig } from './helpers/sftp-fixtures.js';
 
 const MiB = 1024 * 1024;
@@ -139,7 +138,9 @@ describe('sftp upload faults', () => {
 
 describe('sftp download faults', () => {
   it('resumes a download at the byte it had after a crash', { timeout: 60_000 }, async () => {
-    const data = Buffer.concat(await Array.fromAsync(generated(40 * MiB + 3, { seed: 7 })));
+    const chunks: Buffer[] = [];
+    for await (const b of generated(40 * MiB + 3, { seed: 7 })) chunks.push(b);
+    const data = Buffer.concat(chunks);
     writeFileSync(join(server.files, 'big.csv'), data);
     const source = createSftpSource(url(`${server.files}/big.csv`), cfg(), secrets, log);
     try {
@@ -167,7 +168,7 @@ describe('sftp download faults', () => {
 
 describe('sftp host keys and authentication', () => {
   it('stops at a wrong pinned host key with both fingerprints, without retrying', { timeout: 20_000 }, async () => {
-    const other = fingerprintOf(Buffer.from(ssh2.utils.generateKeyPairSync('ed25519').public.split(' ')[1], 'base64'));
+    const other = fingerprintOf(Buffer.from(ed25519KeyPair().public.split(' ')[1], 'base64'));
     const before = server.connections();
     const sink = createSftpSink(url(`${server.files}/hk.csv`), cfg({ sftpHostKey: other }), secrets, log, undefined);
     const e = await failure(sink.open(new AbortController().signal));
@@ -184,7 +185,7 @@ describe('sftp host keys and authentication', () => {
     const name = `[127.0.0.1]:${server.port}`;
     const salt = randomBytes(20);
     const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
-    const wrongKey = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
+    const wrongKey = ed25519KeyPair().public.split(' ').slice(0, 2).join(' ');
     const files = {
       plain: `# comment\nother.example ${wrongKey}\n${name} ${server.hostKeyLine}\n`,
       hashed: `${hashed} ${server.hostKeyLine}\n`,

@@ -25,7 +25,7 @@ afterAll(async () => {
   expect(findSecrets(lines.join(''), [server.passphrase, server.clientKeyText])).toEqual([]);
 });
 
-it('keeps memory bounded while a slow server takes 256 MiB', { timeout: 120_000 }, async () => {
+it('keeps memory bounded while a slow server takes 320 MiB', { timeout: 120_000 }, async () => {
   const c = transportConfig({ sftpKey: server.clientKeyFile, sftpHostKey: server.hostKeyFingerprint });
   const secrets = { sftpPassphrase: server.passphrase };
   // Warm up connection code and buffers so the baseline includes them.
@@ -38,7 +38,7 @@ it('keeps memory bounded while a slow server takes 256 MiB', { timeout: 120_000 
   let throttle: NodeJS.Timeout | undefined;
   let frozen: FrozenSessions | undefined;
   let cycles = 0;
-  const total = 256 * MiB;
+  const total = 320 * MiB;
   try {
     const sink = createSftpSink(`sftp://${server.username}@127.0.0.1:${server.port}${server.files}/slow.csv`, c, secrets, log, undefined);
     await runSink(sink, generated(total, {
@@ -61,5 +61,7 @@ it('keeps memory bounded while a slow server takes 256 MiB', { timeout: 120_000 
   expect(cycles).toBeGreaterThan(5);
   const grewMiB = (peak - baseline) / MiB;
   console.log(`slow server: ${cycles} freeze cycles, RSS grew ${grewMiB.toFixed(1)} MiB for ${total / MiB} MiB uploaded`);
-  expect(grewMiB).toBeLessThan(96);
+  // Measured 46-77 MiB, mostly garbage V8 has not collected yet (it lets external memory
+  // grow by tens of MiB before a GC); buffering the upload would show as >= 320 MiB.
+  expect(grewMiB).toBeLessThan(128);
 });

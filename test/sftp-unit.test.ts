@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import ssh2 from 'ssh2';
 import { ConfigError, TransportError } from '../src/errors.js';
 import { globToRegExp, naturalCompare, parseSftpAddress } from '../src/transport/sftp/address.js';
 import { toSftpError } from '../src/transport/sftp/errors.js';
@@ -12,6 +11,7 @@ import { fingerprintOf, hostKeyPolicy, preferredHostKeyAlgorithms, verifyHostKey
 import { createSftpSink } from '../src/sinks/sftp-sink.js';
 import { silentLogger } from '../src/util/logger.js';
 import { transportConfig } from './helpers/sftp-fixtures.js';
+import { ed25519KeyPair } from './helpers/sshd.js';
 
 const accounts = {
   exportSharedAudience: { host: 'sftp.example.com', port: 2222, username: 'acme', hostKey: 'SHA256:' + 'A'.repeat(43), dir: '/incoming' },
@@ -86,9 +86,9 @@ describe('natural order and globs', () => {
 describe('host keys', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kh-unit-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const key = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ');
+  const key = ed25519KeyPair().public.split(' ');
   const blob = Buffer.from(key[1], 'base64');
-  const other = Buffer.from(ssh2.utils.generateKeyPairSync('ed25519').public.split(' ')[1], 'base64');
+  const other = Buffer.from(ed25519KeyPair().public.split(' ')[1], 'base64');
   const policyFor = (text: string) => {
     const f = join(dir, `kh-${randomBytes(4).toString('hex')}`);
     writeFileSync(f, text);
@@ -143,7 +143,7 @@ describe('configuration checks at creation', () => {
   it('rejects an encrypted key without its passphrase, without echoing anything secret', () => {
     const dir = mkdtempSync(join(tmpdir(), 'key-unit-'));
     try {
-      const k = ssh2.utils.generateKeyPairSync('ed25519', { passphrase: 'right-passphrase', cipher: 'aes256-ctr', rounds: 2 });
+      const k = ed25519KeyPair({ passphrase: 'right-passphrase', rounds: 2 });
       writeFileSync(join(dir, 'k'), k.private, { mode: 0o600 });
       const c = transportConfig({ sftpKey: join(dir, 'k') });
       expect(() => createSftpSink('sftp://u@h/x.csv', c, {}, silentLogger(), undefined)).toThrow(/AUDIENCE_PIPE_SFTP_PASSPHRASE/);

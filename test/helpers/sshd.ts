@@ -58,6 +58,22 @@ export interface FrozenSessions {
   kill(): void;
 }
 
+/**
+ * ssh2.utils.generateKeyPairSync('ed25519') writes a malformed key (31-byte public key, which
+ * neither ssh2 nor OpenSSH can load) when the public key starts with a zero byte: about one
+ * key in 256. Generate until the pair parses.
+ */
+export function ed25519KeyPair(opts: { passphrase?: string; cipher?: string; rounds?: number } = {}): { private: string; public: string } {
+  for (;;) {
+    const pair = opts.passphrase === undefined
+      ? ssh2.utils.generateKeyPairSync('ed25519')
+      : ssh2.utils.generateKeyPairSync('ed25519', { passphrase: opts.passphrase, cipher: opts.cipher ?? 'aes256-ctr', rounds: opts.rounds ?? 4 });
+    const priv = ssh2.utils.parseKey(pair.private, opts.passphrase);
+    const pub = ssh2.utils.parseKey(pair.public);
+    if (!(priv instanceof Error) && !(pub instanceof Error) && Buffer.from(pair.public.split(' ')[1], 'base64').length === 51) return pair;
+  }
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -109,8 +125,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const files = join(dir, 'files');
   mkdirSync(files);
   const passphrase = `pp-${randomBytes(12).toString('hex')}`;
-  const host = ssh2.utils.generateKeyPairSync('ed25519');
-  const client = ssh2.utils.generateKeyPairSync('ed25519', { passphrase, cipher: 'aes256-ctr', rounds: 4 });
+  const host = ed25519KeyPair();
+  const client = ed25519KeyPair({ passphrase });
   writeFileSync(join(dir, 'host_key'), host.private, { mode: 0o600 });
   writeFileSync(join(dir, 'client_key'), client.private, { mode: 0o600 });
   writeFileSync(join(dir, 'authorized_keys'), `${client.public}\n`);
