@@ -244,10 +244,16 @@ export class ChunkProcessor {
           }
           continue;
         }
-        if (op !== Op.Encrypt && op !== Op.PhoneSha256 && op !== Op.PhoneSha256E164) {
-          // Hashes of ASCII fields run on bytes: no string is made for the value.
-          const status = this.asciiRange(buf, fs, fe);
-          if (status === ASCII) {
+        // ASCII fields (the common case) are read in place: hashes and AES input come straight
+        // from the bytes, and only a phone number becomes a string (for its parser).
+        const status = this.asciiRange(buf, fs, fe);
+        let text: string;
+        if (status === ASCII) {
+          if (op === Op.Encrypt) {
+            kinds[k] = this.reserveEncrypted(k, this.asciiSrc, this.asciiStart, this.asciiEnd, out);
+            continue;
+          }
+          if (op !== Op.PhoneSha256 && op !== Op.PhoneSha256E164) {
             const kind = this.hashAscii(op, out);
             if (kind < 0) {
               failedAt = k;
@@ -257,35 +263,27 @@ export class ChunkProcessor {
             kinds[k] = kind;
             continue;
           }
-          if (status !== NOT_ASCII) {
+          text = latin1Slice(this.asciiSrc, this.asciiStart, this.asciiEnd);
+        } else if (status !== NOT_ASCII) {
+          failedAt = k;
+          failReason = status;
+          break;
+        } else {
+          const decoded = this.decodeText(buf, fs, fe);
+          if (typeof decoded === 'number') {
             failedAt = k;
-            failReason = status;
+            failReason = decoded;
             break;
           }
-        }
-        const text = this.decodeText(buf, fs, fe);
-        if (typeof text === 'number') {
-          failedAt = k;
-          failReason = text;
-          break;
+          text = decoded;
         }
         if (text.length === 0) {
           kinds[k] = KIND_EMPTY;
           continue;
         }
         if (op === Op.Encrypt) {
-          const cc = this.cipherColumns[k];
-          const input = cc.input;
-          const byteLength = Buffer.byteLength(text);
-          input.ensure(byteLength);
-          const s = input.used;
-          input.used += input.bytes.write(text, s, 'utf8');
-          const ct = (Math.floor(byteLength / 16) + 1) * 16;
-          const encoded = this.init.cipherEncoding === 'hex' ? 2 * ct : 4 * Math.ceil(ct / 3);
-          out.ensure(encoded);
-          cc.items.push(s, input.used, out.used);
-          out.used += encoded;
-          kinds[k] = KIND_ENCRYPTED;
+          const utf8 = Buffer.from(text, 'utf8');
+          kinds[k] = this.reserveEncrypted(k, utf8, 0, utf8.length, out);
           continue;
         }
         let hex: string;
@@ -399,6 +397,27 @@ export class ChunkProcessor {
     this.asciiStart = s;
     this.asciiEnd = e;
     return ASCII;
+  }
+
+  /**
+   * Queues src[s, e) for the column's encryption batch and reserves its ciphertext's exact text
+   * length in the output, filled by `fillEncrypted` once the chunk is done.
+   */
+  private reserveEncrypted(k: number, src: Buffer, s: number, e: number, out: Bytes): number {
+    if (e === s) return KIND_EMPTY;
+    const cc = this.cipherColumns[k];
+    const input = cc.input;
+    input.ensure(e - s);
+    const at = input.used;
+    const dst = input.bytes;
+    for (let i = s; i < e; i++) dst[at + i - s] = src[i];
+    input.used = at + (e - s);
+    const ct = (Math.floor((e - s) / 16) + 1) * 16;
+    const encoded = this.init.cipherEncoding === 'hex' ? 2 * ct : 4 * Math.ceil(ct / 3);
+    out.ensure(encoded);
+    cc.items.push(at, input.used, out.used);
+    out.used += encoded;
+    return KIND_ENCRYPTED;
   }
 
   /** Hashes the ASCII value found by `asciiRange` into `out`; returns the counter kind, or -(reason + 1). */
