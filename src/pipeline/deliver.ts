@@ -83,8 +83,9 @@ function forwarder(dest: Writable, release: ((chunk: Buffer) => void) | undefine
       dest.on('close', onClose);
     },
     destroy(err, cb) {
-      if (err) dest.destroy(err);
-      dest.off('error', onError);
+      // The sink is torn down (without re-raising the error on it: the run already has it);
+      // `onError` stays attached so a late error from the sink can never go unhandled.
+      if (err && !dest.destroyed) dest.destroy();
       cb(err);
     },
   });

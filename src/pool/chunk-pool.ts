@@ -17,8 +17,8 @@ export class ChunkPool {
       workerData: init,
       minThreads: workers,
       maxThreads: workers,
-      // The pipeline bounds chunks in flight itself; the queue never needs to hold more.
-      maxQueue: 'auto',
+      // The pipeline bounds the chunks in flight (2 x workers + 1) itself.
+      maxQueue: Number.POSITIVE_INFINITY,
       idleTimeout: 60_000,
       // One chunk at a time per worker: the transform core is synchronous and reuses scratch space.
       concurrentTasksPerWorker: 1,
