@@ -51,12 +51,12 @@ export class SpoolTee extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.send(chunk).then(() => cb(), cb);
+    this.send([chunk]).then(() => cb(), cb);
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    const buf = chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk));
-    this.send(buf).then(() => cb(), cb);
+    // No concatenation: one writev to the spool, and the upload takes the chunks one by one.
+    this.send(chunks.map((c) => c.chunk)).then(() => cb(), cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -80,12 +80,14 @@ export class SpoolTee extends Writable {
     this.closeSpool().then(() => cb(err), () => cb(err));
   }
 
-  private async send(buf: Buffer): Promise<void> {
-    if (!Buffer.isBuffer(buf)) throw new TypeError('the SFTP sink accepts Buffers only');
-    this.written += buf.length;
+  private async send(bufs: Buffer[]): Promise<void> {
+    for (const b of bufs) {
+      if (!Buffer.isBuffer(b)) throw new TypeError('the SFTP sink accepts Buffers only');
+      this.written += b.length;
+    }
     const live = this.live;
-    const upload = live === undefined ? undefined : live.write(buf).catch((err: unknown) => this.detach(err));
-    await Promise.all([writeAll(this.opts.spool, buf), upload]);
+    const upload = live === undefined ? undefined : uploadAll(live, bufs).catch((err: unknown) => this.detach(err));
+    await Promise.all([writeAll(this.opts.spool, bufs), upload]);
   }
 
   /** Drops the live upload after a retryable failure; rethrows a non-retryable one. */
@@ -105,9 +107,25 @@ export class SpoolTee extends Writable {
   }
 }
 
-async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
-  for (let off = 0; off < buf.length; ) {
-    const { bytesWritten } = await fh.write(buf, off, buf.length - off, null);
-    off += bytesWritten;
+async function uploadAll(live: RemoteFileWriter, bufs: Buffer[]): Promise<void> {
+  for (const b of bufs) await live.write(b);
+}
+
+/** Appends all of `bufs` to the spool (writev may write less than asked). */
+async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
+  let rest = bufs.filter((b) => b.length > 0);
+  while (rest.length > 0) {
+    const { bytesWritten } = await fh.writev(rest);
+    if (bytesWritten === 0) throw new Error('the spool file accepted no bytes');
+    let skip = bytesWritten;
+    const next: Buffer[] = [];
+    for (const b of rest) {
+      if (skip >= b.length) skip -= b.length;
+      else {
+        next.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+    }
+    rest = next;
   }
 }
