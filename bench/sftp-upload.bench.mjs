@@ -1,7 +1,8 @@
 // Side-by-side upload throughput over loopback against a real OpenSSH sshd started here:
 // (a) OpenSSH's `sftp -b` put with its default cipher, (b) the same with aes128-gcm (the cipher
 // ssh2 negotiates, for a like-for-like view), (c) audience-pipe's SFTP sink (spool + live
-// upload + size check + rename), alternating rounds, medians in MB/s (1 MB = 10^6 bytes).
+// upload + size check + rename), alternating rounds, medians in MB/s (1 MB = 10^6 bytes) and
+// the client side's CPU seconds per GB (less sensitive than MB/s to other load on the machine).
 //
 //   npx tsc -p tsconfig.json && node bench/sftp-upload.bench.mjs
 //   SFTP_BENCH_MB=400 SFTP_BENCH_ROUNDS=3 AP_DIST=dist node bench/sftp-upload.bench.mjs
@@ -10,7 +11,7 @@
 // /usr/bin/sftp (scripts/install-system-deps.sh). Traffic stays on 127.0.0.1.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, createReadStream, createWriteStream, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createReadStream, createWriteStream, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -54,52 +55,84 @@ try {
     }
   }, createWriteStream(local));
   const bytes = statSync(local).size;
-  const want = createHash('sha256').update(readFileSync(local)).digest('hex');
+  // Hashes stream: a 400 MB buffer left for the GC would be collected during a timed run.
+  const sha = async (path) => {
+    const h = createHash('sha256');
+    for await (const b of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(b);
+    return h.digest('hex');
+  };
+  const want = await sha(local);
 
   const sshOpts = ['-i', join(server.dir, 'bench_key'), '-P', String(server.port), '-o', 'StrictHostKeyChecking=no',
     '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR'];
+  // bash's `times` prints the CPU time of its children (sftp and the ssh it runs).
   const sftpPut = (remote, extra) => new Promise((ok, fail) => {
-    const p = spawn('sftp', [...sshOpts, ...extra, '-b', '-', `${server.username}@127.0.0.1`], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const cmd = `sftp ${[...sshOpts, ...extra].join(' ')} -b - ${server.username}@127.0.0.1 >/dev/null && times`;
+    const p = spawn('bash', ['-c', cmd], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
     let err = '';
+    p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { err += d; });
-    p.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`sftp exited ${code}: ${err}`))));
+    p.on('exit', (code) => {
+      if (code !== 0) return fail(new Error(`sftp exited ${code}: ${err}`));
+      const [u, s] = (out.trim().split('\n')[1] ?? '').split(' ').map((t) => {
+        const m = /(\d+)m([\d.]+)s/.exec(t);
+        return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+      });
+      ok(u + s);
+    });
     p.stdin.end(`put ${local} ${remote}\n`);
   });
   const cfg = { sftpKey: server.clientKeyFile, sftpHostKey: server.hostKeyFingerprint, sftpInsecureAcceptAnyHostKey: false,
     retries: 0, deleteAfter: false, accounts: {} };
   const sinkPut = async (remote) => {
     const sink = createSftpSink(`sftp://${server.username}@127.0.0.1:${server.port}${remote}`, cfg, { sftpPassphrase: server.passphrase }, silentLogger(), undefined);
+    const c0 = process.cpuUsage();
     const w = await sink.open(new AbortController().signal);
     await pipeline(createReadStream(local, { highWaterMark: 1 << 20 }), w);
     await sink.commit();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1e6;
   };
   const contenders = {
     'openssh sftp put (default cipher)': (r) => sftpPut(r, []),
     'openssh sftp put (aes128-gcm)': (r) => sftpPut(r, ['-c', 'aes128-gcm@openssh.com']),
     'audience-pipe sftp sink': (r) => sinkPut(r),
   };
+  // SFTP_BENCH_ONLY=<substring> runs only the matching contenders (for profiling one of them).
+  const only = process.env.SFTP_BENCH_ONLY;
+  if (only !== undefined) for (const k of Object.keys(contenders)) if (!k.includes(only)) delete contenders[k];
+  // Warm-up, not timed: the sink's JavaScript is compiled by the first upload.
+  await sinkPut(join(server.files, 'warm-up.csv'));
+  rmSync(join(server.files, 'warm-up.csv'));
   const results = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
+  const cpu = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const [name, run] of Object.entries(contenders)) {
       const remote = join(server.files, `out-${round}.csv`);
       const t0 = process.hrtime.bigint();
-      await run(remote);
+      const clientCpu = await run(remote);
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      cpu[name].push(clientCpu / (bytes / 1e9));
       if (round === 1) {
-        const got = createHash('sha256').update(readFileSync(remote)).digest('hex');
+        const got = await sha(remote);
         if (got !== want) throw new Error(`${name}: remote bytes differ`);
       }
       rmSync(remote);
       results[name].push(bytes / MB / s);
-      console.log(`round ${round}  ${name.padEnd(34)} ${(bytes / MB / s).toFixed(1).padStart(7)} MB/s  (${s.toFixed(2)} s)`);
+      console.log(`round ${round}  ${name.padEnd(34)} ${(bytes / MB / s).toFixed(1).padStart(7)} MB/s  (${s.toFixed(2)} s, client CPU ${clientCpu.toFixed(2)} s)`);
     }
   }
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const ssh = execFileSync('sh', ['-c', 'ssh -V 2>&1'], { encoding: 'utf8' }).trim();
   console.log(`\n${(bytes / MB).toFixed(0)} MB over 127.0.0.1, ${rounds} alternating rounds, medians:`);
-  for (const [name, r] of Object.entries(results)) console.log(`  ${name.padEnd(34)} ${median(r).toFixed(1).padStart(7)} MB/s`);
-  const base = median(results['openssh sftp put (default cipher)']);
-  console.log(`  ratio sink / openssh default: ${(median(results['audience-pipe sftp sink']) / base).toFixed(2)}`);
+  for (const [name, r] of Object.entries(results)) {
+    console.log(`  ${name.padEnd(34)} ${median(r).toFixed(1).padStart(7)} MB/s   client CPU ${median(cpu[name]).toFixed(2)} s/GB`);
+  }
+  if (only === undefined) {
+    const base = median(results['openssh sftp put (default cipher)']);
+    console.log(`  ratio sink / openssh default: ${(median(results['audience-pipe sftp sink']) / base).toFixed(2)}`);
+  }
   console.log(`machine: ${cpus()[0]?.model ?? '?'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${ssh}`);
 } finally {
   rmSync(local, { force: true });
