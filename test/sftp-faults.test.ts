@@ -45,6 +45,7 @@ afterAll(async () => {
   // SFTP_TEST_LOG=<file> keeps the suite's log lines for a look after the run.
   if (process.env.SFTP_TEST_LOG !== undefined) writeFileSync(process.env.SFTP_TEST_LOG, lines.join(''));
   pwUser?.remove();
+  if (server === undefined) return;
   const leaks = findSecrets(lines.join('') + errors.join('\n'), [
     server.passphrase, server.clientKeyText, wrongPassword, ...(pwUser === undefined ? [] : [pwUser.password]),
   ]);

@@ -22,6 +22,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  if (server === undefined) return;
   expect(findSecrets(lines.join(''), [server.passphrase, server.clientKeyText])).toEqual([]);
 });
 

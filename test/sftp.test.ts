@@ -9,6 +9,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSftpSink } from '../src/sinks/sftp-sink.js';
 import { createSftpSource } from '../src/sources/sftp-source.js';
 import { TransportError } from '../src/errors.js';
+import { parseSftpAddress } from '../src/transport/sftp/address.js';
+import { connectSftp } from '../src/transport/sftp/connect.js';
+import { hasPosixRename, publishPart } from '../src/transport/sftp/publish.js';
 import type { Secrets } from '../src/config/types.js';
 import { startSshd, type Sshd } from './helpers/sshd.js';
 import { captureLogger, findSecrets, generated, generatedSha, readSource, runSink, sha256, transportConfig } from './helpers/sftp-fixtures.js';
@@ -34,6 +37,7 @@ afterAll(async () => {
   await server?.stop();
   // SFTP_TEST_LOG=<file> keeps the suite's log lines for a look after the run.
   if (process.env.SFTP_TEST_LOG !== undefined) writeFileSync(process.env.SFTP_TEST_LOG, lines.join(''));
+  if (server === undefined) return;
   const leaks = findSecrets(lines.join(''), [server.passphrase, server.clientKeyText]);
   expect(leaks).toEqual([]);
 });
@@ -163,6 +167,40 @@ describe('sftp round trip', () => {
     await expect(runSink(sink, failing)).rejects.toBe(boom);
     expect(readdirSync(dir)).toEqual(['out.csv']);
     expect(readFileSync(join(dir, 'out.csv'), 'utf8')).toBe('previous version\n');
+  });
+
+  it('replaces an existing file without posix-rename by remove + rename', { timeout: 20_000 }, async () => {
+    const dir = join(server.files, 'fallback');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.part'), 'new\n');
+    writeFileSync(join(dir, 'a.csv'), 'old\n');
+    const addr = parseSftpAddress(url(`${dir}/a.csv`), {}, '--out');
+    const session = await connectSftp(addr, cfg(), secrets, log);
+    try {
+      expect(hasPosixRename(session)).toBe(true);
+      // Pretend to be a server without the extension (a plain SFTP v3 rename refuses to overwrite).
+      const ext = (session.sftp as unknown as { _extensions: Record<string, string> })._extensions;
+      delete ext['posix-rename@openssh.com'];
+      expect(hasPosixRename(session)).toBe(false);
+      await publishPart(session, `${dir}/a.part`, `${dir}/a.csv`, 4);
+    } finally {
+      await session.end();
+    }
+    expect(readdirSync(dir)).toEqual(['a.csv']);
+    expect(readFileSync(join(dir, 'a.csv'), 'utf8')).toBe('new\n');
+  });
+
+  it('refuses to publish a .part whose size differs from the bytes sent', { timeout: 20_000 }, async () => {
+    const dir = join(server.files, 'short');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.part'), 'abc');
+    const session = await connectSftp(parseSftpAddress(url(`${dir}/a.csv`), {}, '--out'), cfg(), secrets, log);
+    try {
+      await expect(publishPart(session, `${dir}/a.part`, `${dir}/a.csv`, 4)).rejects.toMatchObject({ code: 'ERR_SFTP_SIZE_MISMATCH', retryable: true });
+    } finally {
+      await session.end();
+    }
+    expect(existsSync(join(dir, 'a.csv'))).toBe(false);
   });
 
   it('refuses a missing remote directory at open, without retrying', { timeout: 20_000 }, async () => {
