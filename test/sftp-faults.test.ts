@@ -239,4 +239,23 @@ describe('sftp host keys and authentication', () => {
     expect(server.connections() - before).toBe(1);
     expect(existsSync(join(user.dir, 'bad.csv'))).toBe(false);
   });
+
+  it.skipIf(process.getuid?.() !== 0)('answers a PAM keyboard-interactive prompt with the password', { timeout: 30_000 }, async () => {
+    const user = pwUser as PasswordUser;
+    const pam = await startSshd({ keyboardInteractiveOnly: true });
+    try {
+      const c = transportConfig({ sftpHostKey: pam.hostKeyFingerprint });
+      const to = `sftp://${user.name}@127.0.0.1:${pam.port}${user.dir}/kbd.csv`;
+      await runSink(createSftpSink(to, c, { sftpPassword: user.password }, log, undefined), generated(1000));
+      expect(readFileSync(join(user.dir, 'kbd.csv')).length).toBe(1000);
+      const bad = createSftpSink(to, c, { sftpPassword: wrongPassword }, log, undefined);
+      const e = await failure(bad.open(new AbortController().signal));
+      expect(e).toMatchObject({ code: 'ERR_SFTP_AUTH', retryable: false });
+      await bad.abort(e);
+      // One failed PAM conversation: the wrong password was not sent twice.
+      expect((pam.log().match(/PAM: Authentication failure/g) ?? []).length).toBe(1);
+    } finally {
+      await pam.stop();
+    }
+  });
 });

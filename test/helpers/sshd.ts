@@ -15,6 +15,8 @@ import ssh2 from 'ssh2';
 export interface SshdOptions {
   /** Also allow password logins (for the password user, see createPasswordUser). */
   readonly passwordAuth?: boolean;
+  /** Passwords only through PAM's keyboard-interactive prompt, as many PAM-based servers do. */
+  readonly keyboardInteractiveOnly?: boolean;
 }
 
 export interface PasswordUser {
@@ -143,8 +145,9 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     writeFileSync(join(dir, 'sshd_config'), [
       'ListenAddress 127.0.0.1', `Port ${port}`, `HostKey ${dir}/host_key`, `PidFile ${dir}/sshd.pid`,
       `AuthorizedKeysFile ${dir}/authorized_keys`, 'PubkeyAuthentication yes',
-      `PasswordAuthentication ${opts.passwordAuth === true ? 'yes' : 'no'}`, 'KbdInteractiveAuthentication no',
-      'PermitRootLogin prohibit-password', 'UsePAM no', 'StrictModes no', 'AllowTcpForwarding no',
+      `PasswordAuthentication ${opts.passwordAuth === true && opts.keyboardInteractiveOnly !== true ? 'yes' : 'no'}`,
+      `KbdInteractiveAuthentication ${opts.keyboardInteractiveOnly === true ? 'yes' : 'no'}`,
+      'PermitRootLogin prohibit-password', `UsePAM ${opts.keyboardInteractiveOnly === true ? 'yes' : 'no'}`, 'StrictModes no', 'AllowTcpForwarding no',
       'X11Forwarding no', 'PrintMotd no', 'MaxStartups 100:30:200', 'MaxSessions 50',
       'Subsystem sftp internal-sftp', 'LogLevel VERBOSE',
     ].join('\n') + '\n');

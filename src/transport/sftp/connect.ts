@@ -1,7 +1,8 @@
 import { Socket } from 'node:net';
 import SftpClient from 'ssh2-sftp-client';
 import type {
-  Algorithms, AuthMethod, Client, ConnectConfig, KeyboardInteractiveAuthMethod, PasswordAuthMethod, PublicKeyAuthMethod, SFTPWrapper,
+  Algorithms, AuthenticationType, AuthHandlerMiddleware, Client, ConnectConfig, KeyboardInteractiveAuthMethod, NoAuthMethod,
+  PasswordAuthMethod, PublicKeyAuthMethod, SFTPWrapper,
 } from 'ssh2';
 import { TransportError } from '../../errors.js';
 import type { Secrets, TransportConfig } from '../../config/types.js';
@@ -105,9 +106,8 @@ export async function connectSftp(
     host: addr.host,
     port: addr.port,
     username: addr.username,
-    // An explicit method list: the key ssh2 gets already decrypted (no KDF per connection),
-    // and no 'none' probe round trip.
-    authHandler: authMethods(addr.username, creds),
+    // The key goes to ssh2 already decrypted: no KDF per connection.
+    authHandler: authSequence(addr.username, creds),
     tryKeyboard: false,
     readyTimeout: READY_TIMEOUT_MS,
     keepaliveInterval: KEEPALIVE_INTERVAL_MS,
@@ -231,21 +231,43 @@ export async function connectSftp(
   return session;
 }
 
-function authMethods(username: string, creds: SftpCredentials): AuthMethod[] {
-  const methods: AuthMethod[] = [];
-  if (creds.privateKey !== undefined) methods.push({ type: 'publickey', username, key: creds.privateKey } as PublicKeyAuthMethod);
-  const password = creds.password;
-  if (password !== undefined) {
-    methods.push({ type: 'password', username, password } as PasswordAuthMethod);
-    // Servers that check passwords through PAM often offer only keyboard-interactive: answer
-    // its hidden prompts with the password, and visible ones (never a secret) with nothing.
-    methods.push({
-      type: 'keyboard-interactive',
-      username,
-      prompt: (_name, _instructions, _lang, prompts, finish) => finish(prompts.map((p) => (p.echo === true ? '' : password))),
-    } as KeyboardInteractiveAuthMethod);
-  }
-  return methods;
+/**
+ * The login sequence: the key first; then the password, by `password` where the server offers
+ * it, else by `keyboard-interactive` (PAM servers), never both, so a wrong password counts
+ * once against lockout policies. Without a key, a `none` probe first learns the methods.
+ */
+function authSequence(username: string, creds: SftpCredentials): AuthHandlerMiddleware {
+  let keyTried = creds.privateKey === undefined;
+  let passwordTried = creds.password === undefined;
+  return (authsLeft: AuthenticationType[] | null, _partial, next) => {
+    if (!keyTried) {
+      keyTried = true;
+      next({ type: 'publickey', username, key: creds.privateKey } as PublicKeyAuthMethod);
+      return;
+    }
+    const password = creds.password;
+    if (!passwordTried && password !== undefined) {
+      if (authsLeft === null || authsLeft === undefined) {
+        next({ type: 'none', username } as NoAuthMethod);
+        return;
+      }
+      passwordTried = true;
+      if (authsLeft.includes('password')) {
+        next({ type: 'password', username, password } as PasswordAuthMethod);
+        return;
+      }
+      if (authsLeft.includes('keyboard-interactive')) {
+        // Hidden prompts get the password; visible ones (never a secret) get nothing.
+        next({
+          type: 'keyboard-interactive',
+          username,
+          prompt: (_name, _instructions, _lang, prompts, finish) => finish(prompts.map((p) => (p.echo === true ? '' : password))),
+        } as KeyboardInteractiveAuthMethod);
+        return;
+      }
+    }
+    next(false as unknown as AuthenticationType);
+  };
 }
 
 function positive(n: number | undefined, fallback: number): number {
