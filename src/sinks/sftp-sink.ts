@@ -54,6 +54,12 @@ type State = 'new' | 'open' | 'committing' | 'committed' | 'failed' | 'aborted';
 
 class SftpSink implements Sink {
   readonly description: string;
+  /**
+   * The write callback fires once the spool has written the chunk and the upload has copied
+   * it into its WRITE requests (ssh2 copies synchronously; pieces never exceed the server's
+   * maximum, so it keeps no reference): the caller may reuse the chunk's memory.
+   */
+  readonly releasesWrittenChunks = true;
   private readonly addr: SftpAddress;
   private readonly cfg: TransportConfig;
   private readonly secrets: Secrets;
