@@ -31,14 +31,42 @@ const freshBuffer = (size: number): ArrayBuffer => Buffer.allocUnsafeSlow(size).
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
+/**
+ * The source may reuse the buffer it yields once the next one is asked for (a file read into
+ * one buffer over and over): every byte is copied into the chunk being assembled before then.
+ */
 export async function* frameRecords(source: AsyncIterable<Buffer>, options: ChunkerOptions): AsyncGenerator<FramedItem> {
   const { framing, chunkSize, maxRecordBytes } = options;
   const allocate = options.allocate ?? freshBuffer;
-  let parts: Buffer[] = [];
-  let size = 0;
+  // The chunk being assembled: bytes [0, filled) of `view`, which covers all of `chunk`.
+  let chunk = allocate(chunkSize);
+  let view = Buffer.from(chunk);
+  let filled = 0;
   let headerDone = false;
   // Skipping the rest of an oversize record that had no line break within the buffered bytes.
   let skipping: { bytes: Buffer; lineFeeds: number } | undefined;
+
+  const append = (data: Buffer): void => {
+    if (filled + data.length > view.length) {
+      const bigger = allocate(Math.max(filled + data.length, chunkSize + data.length, 2 * filled));
+      const biggerView = Buffer.from(bigger);
+      biggerView.set(view.subarray(0, filled), 0);
+      chunk = bigger;
+      view = biggerView;
+    }
+    view.set(data, filled);
+    filled += data.length;
+  };
+  /** Starts a new chunk holding view[from, filled) of the current one. */
+  const carryOver = (from: number): void => {
+    const rest = filled - from;
+    const next = allocate(Math.max(chunkSize + rest, rest * 2));
+    const nextView = Buffer.from(next);
+    nextView.set(view.subarray(from, filled), 0);
+    chunk = next;
+    view = nextView;
+    filled = rest;
+  };
 
   for await (let data of source) {
     if (skipping) {
@@ -49,55 +77,41 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
       data = data.subarray(j + 1);
     }
     if (data.length === 0) continue;
-    parts.push(data);
-    size += data.length;
+    append(data);
 
     if (!headerDone) {
-      const joined = concat(parts, size);
-      parts = [joined];
-      const { start, blankLines } = skipBomAndBlankLines(joined);
-      const end = framing.firstBoundary(joined.subarray(start), size - start);
+      const { start, blankLines } = skipBomAndBlankLines(view, filled);
+      const end = framing.firstBoundary(view.subarray(start, filled), filled - start);
       if (end < 0) {
-        if (size - start > maxRecordBytes) throw new HeaderTooLargeError(maxRecordBytes);
+        if (filled - start > maxRecordBytes) throw new HeaderTooLargeError(maxRecordBytes);
         continue;
       }
-      const headerWithEol = joined.subarray(start, start + end);
+      const headerWithEol = Buffer.from(view.subarray(start, start + end));
       yield { kind: 'header', bytes: stripLineEnd(headerWithEol), lineFeeds: blankLines + countLineFeeds(headerWithEol), blankLines };
       headerDone = true;
-      const rest = joined.subarray(start + end);
-      parts = rest.length > 0 ? [rest] : [];
-      size = rest.length;
+      view.copyWithin(0, start + end, filled);
+      filled -= start + end;
     }
 
-    while (size >= chunkSize) {
-      const chunk = allocate(size);
-      const view = Buffer.from(chunk, 0, size);
-      copyParts(parts, view);
-      const cut = framing.lastBoundary(view, size);
+    while (filled >= chunkSize) {
+      const cut = framing.lastBoundary(view, filled);
       if (cut > 0) {
-        const rest = cut < size ? Buffer.from(view.subarray(cut)) : undefined;
-        yield { kind: 'records', buffer: chunk, length: cut };
-        parts = rest ? [rest] : [];
-        size = rest ? rest.length : 0;
-        if (size < chunkSize) break;
+        const done = chunk;
+        carryOver(cut);
+        yield { kind: 'records', buffer: done, length: cut };
         continue;
       }
-      if (size <= maxRecordBytes) {
-        parts = [view];
-        break;
-      }
+      if (filled <= maxRecordBytes) break;
       // One record spans everything buffered and is over the limit.
       const j = view.indexOf(LF, maxRecordBytes);
-      if (j < 0) {
-        skipping = { bytes: Buffer.from(view.subarray(0, maxRecordBytes)), lineFeeds: countLineFeeds(view) };
-        parts = [];
-        size = 0;
+      if (j < 0 || j >= filled) {
+        skipping = { bytes: Buffer.from(view.subarray(0, maxRecordBytes)), lineFeeds: countLineFeeds(view.subarray(0, filled)) };
+        filled = 0;
         break;
       }
       yield { kind: 'oversize', bytes: Buffer.from(view.subarray(0, j)), lineFeeds: countLineFeeds(view.subarray(0, j + 1)) };
-      const rest = Buffer.from(view.subarray(j + 1));
-      parts = rest.length > 0 ? [rest] : [];
-      size = rest.length;
+      view.copyWithin(0, j + 1, filled);
+      filled -= j + 1;
     }
   }
 
@@ -106,19 +120,14 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
     return;
   }
   if (!headerDone) {
-    if (size === 0) throw new NoHeaderError();
-    const joined = concat(parts, size);
-    const { start, blankLines } = skipBomAndBlankLines(joined);
-    if (start >= size) throw new NoHeaderError();
-    const headerBytes = joined.subarray(start);
+    if (filled === 0) throw new NoHeaderError();
+    const { start, blankLines } = skipBomAndBlankLines(view, filled);
+    if (start >= filled) throw new NoHeaderError();
+    const headerBytes = Buffer.from(view.subarray(start, filled));
     yield { kind: 'header', bytes: stripLineEnd(headerBytes), lineFeeds: blankLines + countLineFeeds(headerBytes), blankLines };
     return;
   }
-  if (size > 0) {
-    const chunk = allocate(size);
-    copyParts(parts, Buffer.from(chunk, 0, size));
-    yield { kind: 'records', buffer: chunk, length: size };
-  }
+  if (filled > 0) yield { kind: 'records', buffer: chunk, length: filled };
 }
 
 export class NoHeaderError extends Error {
@@ -136,28 +145,16 @@ export class HeaderTooLargeError extends Error {
 }
 
 /** A UTF-8 BOM is dropped; blank lines before the header are not records. */
-function skipBomAndBlankLines(b: Buffer): { start: number; blankLines: number } {
-  let start = b.length >= 3 && b[0] === BOM[0] && b[1] === BOM[1] && b[2] === BOM[2] ? 3 : 0;
+function skipBomAndBlankLines(b: Buffer, len: number): { start: number; blankLines: number } {
+  let start = len >= 3 && b[0] === BOM[0] && b[1] === BOM[1] && b[2] === BOM[2] ? 3 : 0;
   let blankLines = 0;
   for (;;) {
-    if (b[start] === LF) start += 1;
-    else if (b[start] === 0x0d && b[start + 1] === LF) start += 2;
+    if (start < len && b[start] === LF) start += 1;
+    else if (start + 1 < len && b[start] === 0x0d && b[start + 1] === LF) start += 2;
     else break;
     blankLines++;
   }
   return { start, blankLines };
-}
-
-function concat(parts: Buffer[], size: number): Buffer {
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
-}
-
-function copyParts(parts: Buffer[], dst: Buffer): void {
-  let o = 0;
-  for (const p of parts) {
-    dst.set(p, o);
-    o += p.length;
-  }
 }
 
 export function countLineFeeds(buf: Buffer): number {

@@ -16,7 +16,7 @@ import { RejectsWriter } from '../report/rejects-writer.js';
 import { RunAccounting, type RunReport, type RunStatus } from '../report/run-report.js';
 import type { Sink } from '../sinks/sink.js';
 import { decodedBytes } from '../sources/decode.js';
-import type { Source, SourcePart } from '../sources/source.js';
+import { closeByteStream, type ByteStream, type Source, type SourcePart } from '../sources/source.js';
 import type { Dialect } from '../transforms/csv-scan.js';
 import type { Logger } from '../util/logger.js';
 import { deliver } from './deliver.js';
@@ -100,7 +100,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     let outputRatio = 1.5;
     // Output buffers that came from workers: only these go back to the pool once written.
     const outputBuffers = new WeakSet<ArrayBuffer>();
-    const frame = (part: SourcePart, raw: import('node:stream').Readable): AsyncGenerator<FramedItem> =>
+    const frame = (part: SourcePart, raw: ByteStream): AsyncGenerator<FramedItem> =>
       frameRecords(decodedBytes(raw, (n) => (accounting.bytesIn += n)), {
         framing,
         chunkSize: config.chunkSize,
@@ -231,7 +231,7 @@ async function nextHeader(items: AsyncGenerator<FramedItem>, part: SourcePart): 
 async function checkSameHeaders(
   parts: SourcePart[],
   expected: Buffer,
-  frame: (part: SourcePart, raw: import('node:stream').Readable) => AsyncGenerator<FramedItem>,
+  frame: (part: SourcePart, raw: ByteStream) => AsyncGenerator<FramedItem>,
   signal: AbortSignal,
 ): Promise<void> {
   for (const part of parts) {
@@ -242,7 +242,7 @@ async function checkSameHeaders(
         throw new RunError('ERR_HEADER_MISMATCH', `${part.name}: its header differs from the first file's (expected '${expected.toString('utf8')}', got '${header.bytes.toString('utf8')}')`);
       }
     } finally {
-      raw.destroy();
+      await closeByteStream(raw);
     }
   }
 }

@@ -20,8 +20,10 @@ export class ChunkPool {
       // The pipeline bounds the chunks in flight (2 x workers + 1) itself.
       maxQueue: Number.POSITIVE_INFINITY,
       idleTimeout: 60_000,
-      // One chunk at a time per worker: the transform core is synchronous and reuses scratch space.
-      concurrentTasksPerWorker: 1,
+      // Two chunks handed to each worker, so the next one is already there when a chunk is done
+      // (no round trip through the main thread). They still run one after the other: the
+      // handler is synchronous, and no result refers to the processor's reused scratch space.
+      concurrentTasksPerWorker: 2,
     });
     // Piscina emits 'error' for a reply whose task it no longer tracks, which happens when the
     // pool is destroyed while a worker is finishing a chunk (a run cut short by `| head`). An

@@ -5,8 +5,9 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import type { ByteStream } from './source.js';
 
-export async function* decodedBytes(raw: Readable, onRawBytes: (n: number) => void): AsyncGenerator<Buffer> {
+export async function* decodedBytes(raw: ByteStream, onRawBytes: (n: number) => void): AsyncGenerator<Buffer> {
   const it = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let head: Buffer = Buffer.alloc(0);
   let done = false;
@@ -31,7 +32,11 @@ export async function* decodedBytes(raw: Readable, onRawBytes: (n: number) => vo
   }
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-    const feeding = pipeline(Readable.from(rest(), { objectMode: false }), gunzip);
+    // zlib reads its input later: each buffer is copied, as the source may reuse it.
+    async function* owned(): AsyncGenerator<Buffer> {
+      for await (const b of rest()) yield Buffer.from(b);
+    }
+    const feeding = pipeline(Readable.from(owned(), { objectMode: false }), gunzip);
     feeding.catch(() => {});
     for await (const chunk of gunzip) yield chunk as Buffer;
     await feeding;

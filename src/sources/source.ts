@@ -8,8 +8,20 @@ import type { Readable } from 'node:stream';
 export interface SourcePart {
   /** Shown in logs and errors: never contains secrets (no passwords, no URL query). */
   readonly name: string;
-  /** Opens the raw byte stream of this part. The caller destroys it on failure. */
-  open(signal: AbortSignal): Promise<Readable>;
+  /**
+   * Opens the raw byte stream of this part: a Readable, or an async iterable whose yielded
+   * buffer may be reused once the next one is asked for (the consumer copies first). The
+   * caller closes it with `closeByteStream` when it stops early.
+   */
+  open(signal: AbortSignal): Promise<ByteStream>;
+}
+
+export type ByteStream = Readable | AsyncIterable<Buffer>;
+
+/** Ends a byte stream that is not read to its end. */
+export async function closeByteStream(stream: ByteStream): Promise<void> {
+  if (typeof (stream as Readable).destroy === 'function') (stream as Readable).destroy();
+  else await (stream as AsyncGenerator<Buffer>).return?.(undefined);
 }
 
 export interface Source {
