@@ -20,16 +20,7 @@ const { hexEncodeInto, base64EncodeInto, decodeHexStrictInto } = await import(
 );
 
 // ---- realistic declared IDs: e-mails, CRM IDs, UUIDs (seeded) -------------------------------
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { mulberry32: rng } = await import(new URL('../dist/generate/prng.js', import.meta.url).href);
 const r = rng(42);
 const pick = (xs) => xs[Math.floor(r() * xs.length)];
 const word = (min, max) => {

@@ -20,16 +20,7 @@ const { createPhoneNormalizer, createLibraryPhoneNormalizer, createPhoneFastPath
 );
 
 // ---- a seeded, realistic mix: mostly US national shapes, international shapes of several countries
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { mulberry32: rng } = await import(new URL('../dist/generate/prng.js', import.meta.url).href);
 const r = rng(20240611);
 const pick = (xs) => xs[Math.floor(r() * xs.length)];
 const digits = (n) => Array.from({ length: n }, () => Math.floor(r() * 10)).join('');

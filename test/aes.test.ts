@@ -1,3 +1,4 @@
+import { mulberry32 as rng } from '../src/generate/prng.js';
 import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
@@ -48,17 +49,6 @@ const NIST = [
   },
 ];
 
-/** mulberry32: small seeded PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CHARS = ['a', 'Z', '7', '@', '.', '-', '_', ' ', 'é', 'ß', '€', '中', '😀', '\u0000'];
 

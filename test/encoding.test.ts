@@ -1,3 +1,4 @@
+import { mulberry32 as rng } from '../src/generate/prng.js';
 import { describe, expect, it } from 'vitest';
 import {
   base64DecodedMaxLength,
@@ -12,17 +13,6 @@ import {
   writeLowerAsciiInto,
 } from '../src/transforms/encoding.js';
 
-/** mulberry32: small seeded PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(r: () => number, n: number): Buffer {
   const b = Buffer.allocUnsafe(n);

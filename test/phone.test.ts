@@ -1,3 +1,4 @@
+import { mulberry32 } from '../src/generate/prng.js';
 import { describe, expect, it } from 'vitest';
 import { getCountries, getCountryCallingCode, type CountryCode } from 'libphonenumber-js';
 import examples from 'libphonenumber-js/mobile/examples';
@@ -63,16 +64,6 @@ describe('fast path', () => {
 // Differential test: the fast path must give the library's exact answer on every input.
 // ------------------------------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DEFAULT_COUNTRIES = ['US', 'GB', 'FR', 'DE', 'IT', 'IN', 'BR', 'AU', 'JP', undefined] as const;
 /** Test data only: how people write the trunk prefix and the international prefix at home. */

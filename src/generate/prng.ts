@@ -87,3 +87,18 @@ export class Prng {
 export function createPrng(seed = 1): Prng {
   return new Prng(seed);
 }
+
+/**
+ * mulberry32: a one-line seeded generator of floats in [0, 1), for tests and benchmarks whose
+ * inputs must reproduce from a seed.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

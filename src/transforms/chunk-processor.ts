@@ -377,8 +377,7 @@ export class ChunkProcessor {
     let s = fs;
     let e = fe;
     if (fe > fs && buf[fs] === Q) {
-      if (this.decoded.length < fe - fs) this.decoded = Buffer.allocUnsafeSlow(2 * (fe - fs));
-      const n = decodeField(buf, fs, fe, this.dialect, this.decoded);
+      const n = this.unquote(buf, fs, fe);
       if (n < 0) return R_QUOTE;
       src = this.decoded;
       s = 0;
@@ -461,6 +460,12 @@ export class ChunkProcessor {
     return KIND_HASHED;
   }
 
+  /** Unquotes a quoted field into `this.decoded`; returns its length, or -1 for malformed quoting. */
+  private unquote(buf: Buffer, fs: number, fe: number): number {
+    if (this.decoded.length < fe - fs) this.decoded = Buffer.allocUnsafeSlow(2 * (fe - fs));
+    return decodeField(buf, fs, fe, this.dialect, this.decoded);
+  }
+
   /**
    * Decodes a field to trimmed text, or returns a reject reason. An unquoted ASCII field (the
    * common case) is read in place as latin1, exact for ASCII and cheaper than UTF-8; anything
@@ -472,8 +477,7 @@ export class ChunkProcessor {
     let s = fs;
     let e = fe;
     if (fe > fs && buf[fs] === Q) {
-      if (this.decoded.length < fe - fs) this.decoded = Buffer.allocUnsafeSlow(2 * (fe - fs));
-      const n = decodeField(buf, fs, fe, this.dialect, this.decoded);
+      const n = this.unquote(buf, fs, fe);
       if (n < 0) return R_QUOTE;
       src = this.decoded;
       s = 0;

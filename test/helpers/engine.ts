@@ -73,14 +73,5 @@ export async function runEngine(
   return { header, output: Buffer.concat(out), rejects, records, recordsOut, blankLines };
 }
 
-/** A small seeded PRNG for test inputs (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG for test inputs. */
+export { mulberry32 as rng } from '../../src/generate/prng.js';
