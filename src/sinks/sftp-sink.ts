@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { mkdtemp, open as openFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -193,9 +192,20 @@ class SftpSink implements Sink {
     this.session = await this.connect();
     this.partMayExist = true;
     const writer = await RemoteFileWriter.open(this.session, this.partPath);
-    for await (const chunk of createReadStream(this.spoolPath(), { highWaterMark: 1024 * 1024, signal: this.signal })) {
-      if (this.state !== 'committing') throw new Error('aborted');
-      await writer.write(chunk as Buffer);
+    const spool = await openFile(this.spoolPath(), 'r');
+    try {
+      // One buffer for the whole file: write() resolves once ssh2 has copied the bytes into
+      // its requests, so the buffer can be refilled (fewer large allocations, fewer GCs).
+      const buf = Buffer.allocUnsafe(1024 * 1024);
+      for (;;) {
+        if (this.state !== 'committing') throw new Error('aborted');
+        this.signal?.throwIfAborted();
+        const { bytesRead } = await spool.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        await writer.write(buf.subarray(0, bytesRead));
+      }
+    } finally {
+      await spool.close();
     }
     await writer.finish();
     if (this.state !== 'committing') throw new Error('aborted');
