@@ -25,11 +25,12 @@ const frozen: FrozenSessions[] = [];
 const lines: string[] = [];
 const errors: string[] = [];
 const log = captureLogger(lines);
-const spoolRoot = mkdtempSync(join(tmpdir(), 'sftp-spool-'));
+let spoolRoot = '';
 const savedTmp = process.env.TMPDIR;
 const wrongPassword = `wrong-${randomBytes(8).toString('hex')}`;
 
 beforeAll(async () => {
+  spoolRoot = mkdtempSync(join(tmpdir(), 'sftp-spool-'));
   pwUser = createPasswordUser();
   server = await startSshd({ passwordAuth: true });
   secrets = { sftpPassphrase: server.passphrase };
@@ -39,7 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (savedTmp === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = savedTmp;
-  rmSync(spoolRoot, { recursive: true, force: true });
+  if (spoolRoot !== '') rmSync(spoolRoot, { recursive: true, force: true });
   for (const f of frozen) f.kill();
   await server?.stop();
   // SFTP_TEST_LOG=<file> keeps the suite's log lines for a look after the run.

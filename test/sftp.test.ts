@@ -20,10 +20,11 @@ let server: Sshd;
 let secrets: Secrets;
 const lines: string[] = [];
 const log = captureLogger(lines);
-const spoolRoot = mkdtempSync(join(tmpdir(), 'sftp-spool-'));
+let spoolRoot = '';
 const savedTmp = process.env.TMPDIR;
 
 beforeAll(async () => {
+  spoolRoot = mkdtempSync(join(tmpdir(), 'sftp-spool-'));
   server = await startSshd();
   secrets = { sftpPassphrase: server.passphrase };
   // Spools go here, so each test can check that none is left behind.
@@ -33,7 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (savedTmp === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = savedTmp;
-  rmSync(spoolRoot, { recursive: true, force: true });
+  if (spoolRoot !== '') rmSync(spoolRoot, { recursive: true, force: true });
   await server?.stop();
   // SFTP_TEST_LOG=<file> keeps the suite's log lines for a look after the run.
   if (process.env.SFTP_TEST_LOG !== undefined) writeFileSync(process.env.SFTP_TEST_LOG, lines.join(''));

@@ -182,7 +182,10 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       break;
     } catch (err) {
       // The free-port trick races with other processes; try another port.
-      if (tries >= 4) throw err;
+      if (tries >= 4) {
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
     }
   }
 
@@ -193,6 +196,13 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   };
   let orphaned: number[] = [];
   let crashed = false;
+  // If the test process dies before stop(), take the server down with it (an orphaned sshd
+  // would keep its port and sessions).
+  const onExit = (): void => {
+    const pid = listenerPid();
+    if (pid !== undefined) signal([pid, ...descendants(pid), ...orphaned], 'SIGKILL');
+  };
+  process.once('exit', onExit);
   const server: Sshd = {
     dir,
     files,
@@ -219,6 +229,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
           p.kill('SIGTERM');
         });
       }
+      process.removeListener('exit', onExit);
       rmSync(dir, { recursive: true, force: true });
     },
     async restart() {
