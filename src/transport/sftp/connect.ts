@@ -120,11 +120,6 @@ export async function connectSftp(
     ...(prefer.length > 0 ? { algorithms: { serverHostKey: { prepend: prefer } as unknown as Algorithms['serverHostKey'] } } : {}),
   };
 
-  const onAbort = (): void => {
-    ssh.destroy();
-    sock.destroy();
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
   // Our own socket, so that Nagle is off from the first byte (each handshake round trip
   // otherwise waits 40 ms for a delayed ACK; in bulk, 16-21 MB/s instead of 240-300:
   // SERVERS.md §0) and so that writes can be corked (see `corked`). ssh2 waits for 'connect'
@@ -133,6 +128,11 @@ export async function connectSftp(
   sock.setNoDelay(true);
   sock.connect({ host: addr.host, port: addr.port });
   options.sock = sock;
+  const onAbort = (): void => {
+    ssh.destroy();
+    sock.destroy();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
   let sftp: SFTPWrapper;
   try {
     sftp = await client.connect(options);
