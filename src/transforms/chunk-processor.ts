@@ -10,91 +10,18 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { AesCbcBatch } from './aes-cbc.js';
-import { RecordScanner, needsQuoting, writeQuoted, decodeField, LF, CR, type Dialect } from './csv-scan.js';
-import { base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodeInto, isHex64 } from './encoding.js';
-import { isSha256Hex, isValidEmail, sha256Hex, sha256HexOfBytes } from './identity.js';
+import { AsciiHasher, HASH_HEX } from './ascii-hasher.js';
+import { Bytes, IntColumns, copyInto, latin1Slice, latin1Write } from './byte-buffers.js';
+import {
+  KIND_ALREADY_HASHED, KIND_DECRYPTED, KIND_EMPTY, KIND_ENCRYPTED, KIND_HASHED, KIND_INVALID, NCOUNTERS,
+  R_CIPHER, R_EMAIL, R_FIELD_COUNT, R_PHONE, R_QUOTE, R_TOO_LARGE,
+} from './codes.js';
+import { RecordScanner, needsQuoting, writeQuoted, LF, CR, type Dialect } from './csv-scan.js';
+import { base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodeInto } from './encoding.js';
+import { ASCII, FieldDecoder, NOT_ASCII } from './field-decoder.js';
+import { isSha256Hex, isValidEmail, sha256Hex } from './identity.js';
 import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from './phone.js';
-import { COLUMN_COUNTERS, Op, REJECT_REASONS, type ChunkResult, type ColumnOp, type RejectReason, type WorkerInit } from '../pool/messages.js';
-
-const NCOUNTERS = COLUMN_COUNTERS.length;
-const KIND_HASHED = COLUMN_COUNTERS.indexOf('hashed');
-const KIND_ALREADY_HASHED = COLUMN_COUNTERS.indexOf('alreadyHashed');
-const KIND_EMPTY = COLUMN_COUNTERS.indexOf('empty');
-const KIND_INVALID = COLUMN_COUNTERS.indexOf('invalid');
-const KIND_ENCRYPTED = COLUMN_COUNTERS.indexOf('encrypted');
-const KIND_DECRYPTED = COLUMN_COUNTERS.indexOf('decrypted');
-
-const reasonCode = (r: RejectReason): number => REJECT_REASONS.indexOf(r);
-const R_FIELD_COUNT = reasonCode('field_count');
-const R_TOO_LARGE = reasonCode('record_too_large');
-const R_UTF8 = reasonCode('invalid_utf8');
-const R_EMAIL = reasonCode('invalid_email');
-const R_PHONE = reasonCode('invalid_phone');
-const R_CIPHER = reasonCode('bad_ciphertext');
-const R_QUOTE = reasonCode('bad_quote');
-
-const ASCII = -1;
-const NOT_ASCII = -2;
-
-/** JavaScript's `trim()` whitespace, within ASCII. */
-const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
-
-/** Longest value a hash op writes: 64 hex digits. */
-const HASH_HEX = 64;
-
-/**
- * Buffer's own latin1 codecs, without `toString`/`write`'s argument handling: they run once per
- * transformed value. Both are public methods of Buffer.prototype in Node.
- */
-type FastBuffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(text: string, offset: number): number };
-const latin1Slice = (b: Buffer, start: number, end: number): string => (b as FastBuffer).latin1Slice(start, end);
-const latin1Write = (b: Buffer, text: string, offset: number): number => (b as FastBuffer).latin1Write(text, offset);
-
-/** A growable byte buffer. */
-class Bytes {
-  bytes: Buffer;
-  used = 0;
-  constructor(size: number, spare?: ArrayBuffer) {
-    this.bytes = spare && spare.byteLength >= size ? Buffer.from(spare) : Buffer.allocUnsafeSlow(size);
-  }
-  ensure(extra: number): void {
-    if (this.used + extra <= this.bytes.length) return;
-    let size = this.bytes.length * 2;
-    while (size < this.used + extra) size *= 2;
-    // Not zero-filled, and an ArrayBuffer of its own (not a pool slice), so it can be transferred.
-    const next = Buffer.allocUnsafeSlow(size);
-    this.bytes.copy(next, 0, 0, this.used);
-    this.bytes = next;
-  }
-}
-
-/** A growable list of int32 columns, one entry per item. */
-class IntColumns {
-  count = 0;
-  cols: Int32Array[];
-  constructor(width: number) {
-    this.cols = Array.from({ length: width }, () => new Int32Array(256));
-  }
-  /** Fixed parameters, not rest arguments: no array allocated per call on the hot path. */
-  push(a: number, b: number, c: number, d = 0, e = 0): void {
-    if (this.count === this.cols[0].length) {
-      this.cols = this.cols.map((col) => {
-        const g = new Int32Array(col.length * 2);
-        g.set(col);
-        return g;
-      });
-    }
-    const cols = this.cols;
-    const i = this.count++;
-    cols[0][i] = a;
-    cols[1][i] = b;
-    cols[2][i] = c;
-    if (cols.length > 3) {
-      cols[3][i] = d;
-      cols[4][i] = e;
-    }
-  }
-}
+import { Op, type ChunkResult, type ColumnOp, type WorkerInit } from '../pool/messages.js';
 
 /** Per AES column: values batched through the cipher once per chunk. */
 interface CipherColumn {
@@ -120,11 +47,13 @@ export class ChunkProcessor {
   private readonly cipherColumns: CipherColumn[] = [];
   private readonly hasDecrypt: boolean;
   private readonly kinds: Uint8Array;
-  private decoded: Buffer = Buffer.allocUnsafeSlow(1 << 12);
+  private readonly fields: FieldDecoder;
+  private readonly hasher = new AsciiHasher();
 
   constructor(init: WorkerInit) {
     this.init = init;
     this.dialect = { delimiter: init.delimiter, quote: init.quote, escape: init.escape };
+    this.fields = new FieldDecoder(this.dialect);
     this.columns = [...init.columns].sort((a, b) => a.index - b.index);
     this.ops = Uint8Array.from(this.columns, (c) => c.op);
     this.indexes = Int32Array.from(this.columns, (c) => c.index);
@@ -246,15 +175,15 @@ export class ChunkProcessor {
         }
         // ASCII fields (the common case) are read in place: hashes and AES input come straight
         // from the bytes, and only a phone number becomes a string (for its parser).
-        const status = this.asciiRange(buf, fs, fe);
+        const status = this.fields.asciiRange(buf, fs, fe);
         let text: string;
         if (status === ASCII) {
           if (op === Op.Encrypt) {
-            kinds[k] = this.reserveEncrypted(k, this.asciiSrc, this.asciiStart, this.asciiEnd, out);
+            kinds[k] = this.reserveEncrypted(k, this.fields.asciiSrc, this.fields.asciiStart, this.fields.asciiEnd, out);
             continue;
           }
           if (op !== Op.PhoneSha256 && op !== Op.PhoneSha256E164) {
-            const kind = this.hashAscii(op, out);
+            const kind = this.hasher.hash(op, this.fields.asciiSrc, this.fields.asciiStart, this.fields.asciiEnd, out);
             if (kind < 0) {
               failedAt = k;
               failReason = -kind - 1;
@@ -263,13 +192,13 @@ export class ChunkProcessor {
             kinds[k] = kind;
             continue;
           }
-          text = latin1Slice(this.asciiSrc, this.asciiStart, this.asciiEnd);
+          text = latin1Slice(this.fields.asciiSrc, this.fields.asciiStart, this.fields.asciiEnd);
         } else if (status !== NOT_ASCII) {
           failedAt = k;
           failReason = status;
           break;
         } else {
-          const decoded = this.decodeText(buf, fs, fe);
+          const decoded = this.fields.decodeText(buf, fs, fe);
           if (typeof decoded === 'number') {
             failedAt = k;
             failReason = decoded;
@@ -359,45 +288,6 @@ export class ChunkProcessor {
   /** Where the pending run of untouched bytes ends (just after the last accepted record's LF). */
   private runEnd = 0;
 
-  /** After `asciiRange` returns ASCII: the trimmed value is `asciiSrc[asciiStart, asciiEnd)`. */
-  private asciiSrc: Buffer = Buffer.alloc(0);
-  private asciiStart = 0;
-  private asciiEnd = 0;
-  /** Exact-length scratch buffers, one per length, so hashing bytes allocates nothing. */
-  private readonly scratch: Buffer[] = [];
-
-  /**
-   * For an unquoted (or cleanly quoted) field of ASCII bytes, finds the value trimmed as
-   * JavaScript's `trim()` would (for ASCII: TAB, LF, VT, FF, CR, space) and returns ASCII;
-   * NOT_ASCII when a byte is >= 0x80 (the string path handles it); or a reject reason.
-   */
-  private asciiRange(buf: Buffer, fs: number, fe: number): number {
-    const Q = this.dialect.quote;
-    let src = buf;
-    let s = fs;
-    let e = fe;
-    if (fe > fs && buf[fs] === Q) {
-      const n = this.unquote(buf, fs, fe);
-      if (n < 0) return R_QUOTE;
-      src = this.decoded;
-      s = 0;
-      e = n;
-      for (let i = s; i < e; i++) if (src[i] >= 0x80) return NOT_ASCII;
-    } else {
-      for (let i = s; i < e; i++) {
-        const c = src[i];
-        if (c >= 0x80) return NOT_ASCII;
-        if (c === Q) return R_QUOTE;
-      }
-    }
-    while (s < e && isAsciiSpace(src[s])) s++;
-    while (e > s && isAsciiSpace(src[e - 1])) e--;
-    this.asciiSrc = src;
-    this.asciiStart = s;
-    this.asciiEnd = e;
-    return ASCII;
-  }
-
   /**
    * Queues src[s, e) for the column's encryption batch and reserves its ciphertext's exact text
    * length in the output, filled by `fillEncrypted` once the chunk is done.
@@ -417,81 +307,6 @@ export class ChunkProcessor {
     cc.items.push(at, input.used, out.used);
     out.used += encoded;
     return KIND_ENCRYPTED;
-  }
-
-  /** Hashes the ASCII value found by `asciiRange` into `out`; returns the counter kind, or -(reason + 1). */
-  private hashAscii(op: number, out: Bytes): number {
-    const src = this.asciiSrc;
-    const s = this.asciiStart;
-    const e = this.asciiEnd;
-    const n = e - s;
-    if (n === 0) return KIND_EMPTY;
-    out.ensure(HASH_HEX);
-    if (op === Op.EmailSha256 && n === HASH_HEX && isHex64(src, s, e)) {
-      // Already hashed: lowercased, never hashed twice.
-      const dst = out.bytes;
-      let o = out.used;
-      for (let i = s; i < e; i++) {
-        const c = src[i];
-        dst[o++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-      }
-      out.used = o;
-      return KIND_ALREADY_HASHED;
-    }
-    const scratch = (this.scratch[n] ??= Buffer.allocUnsafeSlow(n));
-    if (op === Op.Sha256) {
-      for (let i = s; i < e; i++) scratch[i - s] = src[i];
-    } else {
-      // Lowercase as we copy; for e-mail, check the address in the same pass.
-      let at = -1;
-      for (let i = s; i < e; i++) {
-        const c = src[i];
-        if (op === Op.EmailSha256) {
-          if (c === 0x40) {
-            if (at !== -1) return -(R_EMAIL + 1);
-            at = i;
-          } else if (isAsciiSpace(c)) return -(R_EMAIL + 1);
-        }
-        scratch[i - s] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-      }
-      if (op === Op.EmailSha256 && (at <= s || at === e - 1)) return -(R_EMAIL + 1);
-    }
-    out.used += latin1Write(out.bytes, sha256HexOfBytes(scratch), out.used);
-    return KIND_HASHED;
-  }
-
-  /** Unquotes a quoted field into `this.decoded`; returns its length, or -1 for malformed quoting. */
-  private unquote(buf: Buffer, fs: number, fe: number): number {
-    if (this.decoded.length < fe - fs) this.decoded = Buffer.allocUnsafeSlow(2 * (fe - fs));
-    return decodeField(buf, fs, fe, this.dialect, this.decoded);
-  }
-
-  /**
-   * Decodes a field to trimmed text, or returns a reject reason. An unquoted ASCII field (the
-   * common case) is read in place as latin1, exact for ASCII and cheaper than UTF-8; anything
-   * else is unquoted into scratch space first.
-   */
-  private decodeText(buf: Buffer, fs: number, fe: number): string | number {
-    const Q = this.dialect.quote;
-    let src = buf;
-    let s = fs;
-    let e = fe;
-    if (fe > fs && buf[fs] === Q) {
-      const n = this.unquote(buf, fs, fe);
-      if (n < 0) return R_QUOTE;
-      src = this.decoded;
-      s = 0;
-      e = n;
-    }
-    let ascii = true;
-    for (let i = s; i < e; i++) {
-      const c = src[i];
-      if (c >= 0x80) ascii = false;
-      else if (c === Q && src === buf) return R_QUOTE;
-    }
-    if (ascii) return latin1Slice(src, s, e).trim();
-    if (!isUtf8(src.subarray(s, e))) return R_UTF8;
-    return src.toString('utf8', s, e).trim();
   }
 
   /** Encrypts every reserved slot of the chunk, one batch per column, and writes the text in place. */
@@ -553,7 +368,7 @@ export class ChunkProcessor {
           continue;
         }
         const idx = this.indexes[cc.k];
-        const text = this.decodeText(buf, scanner.starts[idx], scanner.ends[idx]);
+        const text = this.fields.decodeText(buf, scanner.starts[idx], scanner.ends[idx]);
         if (typeof text === 'number') {
           cc.plainStart[r] = -(text + 3);
           continue;
@@ -598,22 +413,6 @@ export class ChunkProcessor {
     const ascii = Buffer.from(text, 'latin1');
     return this.init.cipherEncoding === 'hex' ? decodeHexStrict(ascii, 0, ascii.length) : decodeBase64Strict(ascii, 0, ascii.length);
   }
-}
-
-/** Copies buf[start, end) to the end of `out`: a short run by hand, where a native call costs more than the copy. */
-function copyInto(out: Bytes, src: Buffer, start: number, end: number): void {
-  const n = end - start;
-  if (n <= 0) return;
-  out.ensure(n);
-  const dst = out.bytes;
-  let o = out.used;
-  if (n < 32) {
-    for (let i = start; i < end; i++) dst[o++] = src[i];
-  } else {
-    dst.set(src.subarray(start, end), o);
-    o += n;
-  }
-  out.used = o;
 }
 
 function countLineFeeds(buf: Buffer, start: number, end: number): number {

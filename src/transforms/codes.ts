@@ -1,0 +1,19 @@
+/** Small integer codes of the worker's hot path: counter kinds and reject reasons. */
+import { COLUMN_COUNTERS, REJECT_REASONS, type RejectReason } from '../pool/messages.js';
+
+export const NCOUNTERS = COLUMN_COUNTERS.length;
+export const KIND_HASHED = COLUMN_COUNTERS.indexOf('hashed');
+export const KIND_ALREADY_HASHED = COLUMN_COUNTERS.indexOf('alreadyHashed');
+export const KIND_EMPTY = COLUMN_COUNTERS.indexOf('empty');
+export const KIND_INVALID = COLUMN_COUNTERS.indexOf('invalid');
+export const KIND_ENCRYPTED = COLUMN_COUNTERS.indexOf('encrypted');
+export const KIND_DECRYPTED = COLUMN_COUNTERS.indexOf('decrypted');
+
+const reasonCode = (r: RejectReason): number => REJECT_REASONS.indexOf(r);
+export const R_FIELD_COUNT = reasonCode('field_count');
+export const R_TOO_LARGE = reasonCode('record_too_large');
+export const R_UTF8 = reasonCode('invalid_utf8');
+export const R_EMAIL = reasonCode('invalid_email');
+export const R_PHONE = reasonCode('invalid_phone');
+export const R_CIPHER = reasonCode('bad_ciphertext');
+export const R_QUOTE = reasonCode('bad_quote');

@@ -1,0 +1,96 @@
+/**
+ * Reads the value of one field for a transform: unquoted per the dialect, checked, and trimmed
+ * as JavaScript's `trim()` would. ASCII values (the common case) are located in place so that
+ * hashes and AES input can run on bytes; anything else becomes a string.
+ */
+import { isUtf8 } from 'node:buffer';
+import { decodeField, type Dialect } from './csv-scan.js';
+import { latin1Slice } from './byte-buffers.js';
+import { R_QUOTE, R_UTF8 } from './codes.js';
+
+export const ASCII = -1;
+export const NOT_ASCII = -2;
+
+/** JavaScript's `trim()` whitespace, within ASCII. */
+export const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
+export class FieldDecoder {
+  /** After `asciiRange` returns ASCII: the trimmed value is `asciiSrc[asciiStart, asciiEnd)`. */
+  asciiSrc: Buffer = Buffer.alloc(0);
+  asciiStart = 0;
+  asciiEnd = 0;
+
+  private readonly dialect: Dialect;
+  private decoded: Buffer = Buffer.allocUnsafeSlow(1 << 12);
+
+  constructor(dialect: Dialect) {
+    this.dialect = dialect;
+  }
+
+  /**
+   * For an unquoted (or cleanly quoted) field of ASCII bytes, finds the value trimmed as
+   * JavaScript's `trim()` would (for ASCII: TAB, LF, VT, FF, CR, space) and returns ASCII;
+   * NOT_ASCII when a byte is >= 0x80 (the string path handles it); or a reject reason.
+   */
+  asciiRange(buf: Buffer, fs: number, fe: number): number {
+    const Q = this.dialect.quote;
+    let src = buf;
+    let s = fs;
+    let e = fe;
+    if (fe > fs && buf[fs] === Q) {
+      const n = this.unquote(buf, fs, fe);
+      if (n < 0) return R_QUOTE;
+      src = this.decoded;
+      s = 0;
+      e = n;
+      for (let i = s; i < e; i++) if (src[i] >= 0x80) return NOT_ASCII;
+    } else {
+      for (let i = s; i < e; i++) {
+        const c = src[i];
+        if (c >= 0x80) return NOT_ASCII;
+        if (c === Q) return R_QUOTE;
+      }
+    }
+    while (s < e && isAsciiSpace(src[s])) s++;
+    while (e > s && isAsciiSpace(src[e - 1])) e--;
+    this.asciiSrc = src;
+    this.asciiStart = s;
+    this.asciiEnd = e;
+    return ASCII;
+  }
+
+  /** Unquotes a quoted field into `this.decoded`; returns its length, or -1 for malformed quoting. */
+  private unquote(buf: Buffer, fs: number, fe: number): number {
+    if (this.decoded.length < fe - fs) this.decoded = Buffer.allocUnsafeSlow(2 * (fe - fs));
+    return decodeField(buf, fs, fe, this.dialect, this.decoded);
+  }
+
+  /**
+   * Decodes a field to trimmed text, or returns a reject reason. An unquoted ASCII field (the
+   * common case) is read in place as latin1, exact for ASCII and cheaper than UTF-8; anything
+   * else is unquoted into scratch space first.
+   */
+  decodeText(buf: Buffer, fs: number, fe: number): string | number {
+    const Q = this.dialect.quote;
+    let src = buf;
+    let s = fs;
+    let e = fe;
+    if (fe > fs && buf[fs] === Q) {
+      const n = this.unquote(buf, fs, fe);
+      if (n < 0) return R_QUOTE;
+      src = this.decoded;
+      s = 0;
+      e = n;
+    }
+    let ascii = true;
+    for (let i = s; i < e; i++) {
+      const c = src[i];
+      if (c >= 0x80) ascii = false;
+      else if (c === Q && src === buf) return R_QUOTE;
+    }
+    if (ascii) return latin1Slice(src, s, e).trim();
+    if (!isUtf8(src.subarray(s, e))) return R_UTF8;
+    return src.toString('utf8', s, e).trim();
+  }
+
+}
