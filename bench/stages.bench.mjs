@@ -156,17 +156,14 @@ function naiveHashChunk(bytes) {
 const CHUNKS = 1000;
 const IN_FLIGHT = 6; // workers * 2 + 2 with 2 workers
 const payload = { outLength: 1 };
+const { inOrder } = await load('pipeline/in-order.js');
+async function* chunkIndexes() {
+  for (let i = 0; i < CHUNKS; i++) yield i;
+}
+/** The engine's own ordered merge (src/pipeline/in-order.ts) over already-finished work. */
 async function fifoMerge() {
-  async function* merged() {
-    const queue = [];
-    for (let i = 0; i < CHUNKS; i++) {
-      queue.push(Promise.resolve(payload));
-      if (queue.length >= IN_FLIGHT) yield await queue.shift();
-    }
-    while (queue.length > 0) yield await queue.shift();
-  }
   let n = 0;
-  for await (const r of merged()) n += r.outLength;
+  for await (const r of inOrder(chunkIndexes(), () => Promise.resolve(payload), IN_FLIGHT)) n += r.outLength;
   return n;
 }
 async function mapMerge() {
@@ -231,7 +228,7 @@ const PAIRS = [
   },
   {
     stage: 'reorder', unit: 'chunk', units: CHUNKS,
-    engine: ['bounded FIFO of promises', async () => { sink += await fifoMerge(); }],
+    engine: ['inOrder (bounded FIFO of promises)', async () => { sink += await fifoMerge(); }],
     alt: ['sequence-numbered Map', async () => { sink += await mapMerge(); }],
   },
   {

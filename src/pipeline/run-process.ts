@@ -20,6 +20,7 @@ import { closeByteStream, type ByteStream, type Source, type SourcePart } from '
 import type { Dialect } from '../transforms/csv-scan.js';
 import type { Logger } from '../util/logger.js';
 import { deliver } from './deliver.js';
+import { inOrder } from './in-order.js';
 import { ProgressMeter } from './progress.js';
 
 export interface ProcessDeps {
@@ -60,7 +61,8 @@ export function planColumns(config: ProcessConfig, header: readonly string[]): C
   });
 }
 
-type Pending = Promise<{ kind: 'records'; result: ChunkResult } | { kind: 'oversize'; bytes: Buffer; lineFeeds: number }>;
+/** A framed item once its work is done: chunks come back from the pool, the rest as they were. */
+type Done = { kind: 'records'; result: ChunkResult } | Exclude<FramedItem, { kind: 'records' }>;
 
 export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Promise<ProcessOutcome> {
   const started = performance.now();
@@ -142,6 +144,19 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     const activePool = pool;
     const rejectsWriter = rejects;
 
+    // Chunks go to the pool with a spare output buffer; the other items need no work.
+    const dispatch = (item: FramedItem): Promise<Done> => {
+      if (item.kind === 'records') {
+        const spare = buffers.take(Math.ceil(item.length * outputRatio * 1.05) + 1024);
+        return activePool.run(item.buffer, item.length, spare).then((result) => {
+          outputBuffers.add(result.out);
+          outputRatio = Math.max(0.5, result.outLength / Math.max(1, item.length));
+          return { kind: 'records', result };
+        });
+      }
+      return Promise.resolve(item);
+    };
+
     async function* output(): AsyncGenerator<Buffer> {
       yield Buffer.concat([headerItem.bytes, Buffer.from('\n')]);
       for (let p = 0; p < parts.length; p++) {
@@ -149,14 +164,17 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
         // Lines are counted per input file: its header is line 1.
         let lineFeedsBefore = p === 0 ? headerItem.lineFeeds : -1;
         accounting.blankLines += p === 0 ? headerItem.blankLines : 0;
-        const queue: Pending[] = [];
-        const settle = async function* (): AsyncGenerator<Buffer> {
-          const done = await queue.shift()!;
+        for await (const done of inOrder(items, dispatch, maxInFlight)) {
+          if (done.kind === 'header') {
+            lineFeedsBefore = done.lineFeeds;
+            accounting.blankLines += done.blankLines;
+            continue;
+          }
           if (done.kind === 'oversize') {
             accounting.addOversize();
             await rejectsWriter?.add(lineFeedsBefore + 1, '', 'record_too_large', done.bytes);
             lineFeedsBefore += done.lineFeeds;
-            return;
+            continue;
           }
           if (activePool.poolError) throw activePool.poolError;
           const r = done.result;
@@ -169,26 +187,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
           if (rejectsWriter && r.rejects.count > 0) await writeRejects(rejectsWriter, r, lineFeedsBefore, header);
           lineFeedsBefore += r.lineFeeds;
           if (r.outLength > 0) yield Buffer.from(r.out, 0, r.outLength);
-        };
-        for await (const item of items) {
-          if (item.kind === 'header') {
-            lineFeedsBefore = item.lineFeeds;
-            accounting.blankLines += item.blankLines;
-            continue;
-          }
-          const pending: Pending =
-            item.kind === 'records'
-              ? activePool.run(item.buffer, item.length, buffers.take(Math.ceil(item.length * outputRatio * 1.05) + 1024)).then((result) => {
-                  outputBuffers.add(result.out);
-                  outputRatio = Math.max(0.5, result.outLength / Math.max(1, item.length));
-                  return { kind: 'records' as const, result };
-                })
-              : Promise.resolve({ kind: 'oversize' as const, bytes: item.bytes, lineFeeds: item.lineFeeds });
-          pending.catch(() => {});
-          queue.push(pending);
-          if (queue.length >= maxInFlight) yield* settle();
         }
-        while (queue.length > 0) yield* settle();
       }
     }
 
