@@ -223,3 +223,21 @@ function writeKey(text: string): string {
   writeFileSync(p, text);
   return p;
 }
+
+describe('dialects and headers', () => {
+  it("reads AEP's backslash escape and another delimiter, and writes transformed values in the same dialect", async () => {
+    const input = 'id;email;note\n1;"  A\\"B@x.io ";"say \\"hi\\"; ok"\n2;c@d.e;plain\n';
+    const res = await runCli(['process', '--delimiter', ';', '--escape', '\\', '--hash', 'email=sha256_lc'], { input });
+    expect(res.code).toBe(0);
+    expect(res.stdout.toString()).toBe(`id;email;note\n1;${sha('a"b@x.io')};"say \\"hi\\"; ok"\n2;${sha('c@d.e')};plain\n`);
+  });
+
+  it('allows a duplicated column name unless a transform names it', async () => {
+    const ok = await runCli(['process', '--hash', 'email=sha256'], { input: 'x,x,email\n1,2,a\n' });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout.toString()).toBe(`x,x,email\n1,2,${sha('a')}\n`);
+    const bad = await runCli(['process', '--hash', 'x=sha256'], { input: 'x,x,email\n1,2,a\n' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--hash: column 'x' appears more than once/);
+  });
+});
