@@ -36,7 +36,7 @@ export function demoCommand(): Command {
       const config = buildProcessConfig(
         {
           in: input,
-          out: join(dir, 'audience.processed.csv.gz'),
+          out: join(dir, 'audience.processed.csv'),
           hash: ['email=email_lc_sha256', 'phone=phone_sha256'],
           encrypt: ['crm_id'],
           aesKeyFile: keyFile,
