@@ -1,15 +1,13 @@
 /**
- * The last step of the output: writes each merged chunk to the sink (through gzip for `.gz`)
- * with backpressure, counts the bytes that reach the sink, and hands each chunk's buffer back
- * for reuse once the next stage is done with it. Whether a sink is done with a chunk when its
- * write callback fires is the sink's to say (`Sink.releasesWrittenChunks`); zlib always is.
+ * The last step of the output: writes each merged chunk to the sink with backpressure, counts
+ * the bytes that reach it, and hands each chunk's buffer back for reuse once the sink is done
+ * with it. Whether a sink is done with a chunk when its write callback fires is the sink's to
+ * say (`Sink.releasesWrittenChunks`). (`.gz` outputs are compressed in the workers.)
  */
-import { Transform, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 
 export interface DeliverOptions {
-  readonly gzip: boolean;
   /** The sink's writable. */
   readonly writable: Writable;
   /** True when the writable's write callback means it holds no reference to the chunk. */
@@ -22,21 +20,13 @@ export interface DeliverOptions {
 /** Runs `output` into the sink; resolves when the sink has finished. */
 export async function deliver(output: () => AsyncIterable<Buffer>, options: DeliverOptions): Promise<void> {
   const { writable, signal } = options;
-  if (!options.gzip) {
-    const forward = forwarder(writable, options.writableReleases ? options.release : undefined, options.onBytesOut);
-    await settleBoth(pipeline(output, forward, { signal }), undefined, writable);
-    return;
+  const forward = forwarder(writable, options.writableReleases ? options.release : undefined, options.onBytesOut);
+  try {
+    await pipeline(output, forward, { signal });
+  } catch (err) {
+    writable.destroy();
+    throw err;
   }
-  const gzip = createGzip({ level: 6 });
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      options.onBytesOut(chunk.length);
-      cb(null, chunk);
-    },
-  });
-  const tail = pipeline(gzip, counter, writable, { signal });
-  const head = pipeline(output, forwarder(gzip, options.release, () => {}), { signal });
-  await settleBoth(head, tail, gzip);
 }
 
 /** A Writable that writes into `dest`, releasing each chunk when `dest` calls back for it. */
@@ -89,14 +79,4 @@ function forwarder(dest: Writable, release: ((chunk: Buffer) => void) | undefine
       cb(err);
     },
   });
-}
-
-/** Waits for both halves; the first failure wins, and neither rejection goes unhandled. */
-async function settleBoth(head: Promise<void>, tail: Promise<void> | undefined, dest: Writable): Promise<void> {
-  const results = await Promise.allSettled([head, tail ?? Promise.resolve()]);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) {
-    dest.destroy();
-    throw failed.reason;
-  }
 }

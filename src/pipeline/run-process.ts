@@ -4,6 +4,7 @@
  * chunks in flight is bounded, so memory stays flat whatever the input size, and a slow sink
  * slows the reader.
  */
+import { gzipSync } from 'node:zlib';
 import { AudiencePipeError, ConfigError, RunError } from '../errors.js';
 import type { ProcessConfig } from '../config/types.js';
 import { frameRecords, type FramedItem } from '../framing/chunker.js';
@@ -119,6 +120,9 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     accounting.setColumns(columns);
     if (parts.length > 1) await checkSameHeaders(parts.slice(1), headerItem.bytes, frame, signal);
 
+    sink = await deps.openSink(parts.length === 1 ? parts[0].name : undefined);
+    outputName = sink.description;
+    const gzipOutput = /\.gz$/i.test(sink.description);
     const init: WorkerInit = {
       fieldCount: header.length,
       columns,
@@ -130,10 +134,9 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       cipherEncoding: config.cipherEncoding,
       aesKey: config.secrets.aesKey,
       aesIv: config.aesIv,
+      ...(gzipOutput ? { gzipLevel: 6 } : {}),
     };
     pool = new ChunkPool(init, config.workers);
-    sink = await deps.openSink(parts.length === 1 ? parts[0].name : undefined);
-    outputName = sink.description;
     if (config.rejects) {
       rejects = new RejectsWriter(config.rejects);
       await rejects.open();
@@ -147,9 +150,10 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     // Chunks go to the pool with a spare output buffer; the other items need no work.
     const dispatch = (item: FramedItem): Promise<Done> => {
       if (item.kind === 'records') {
-        const spare = buffers.take(Math.ceil(item.length * outputRatio * 1.05) + 1024);
+        // With gzip the worker keeps its own output buffer; compressed members are not recycled.
+        const spare = gzipOutput ? undefined : buffers.take(Math.ceil(item.length * outputRatio * 1.05) + 1024);
         return activePool.run(item.buffer, item.length, spare).then((result) => {
-          outputBuffers.add(result.out);
+          if (!gzipOutput) outputBuffers.add(result.out);
           outputRatio = Math.max(0.5, result.outLength / Math.max(1, item.length));
           return { kind: 'records', result };
         });
@@ -158,7 +162,8 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     };
 
     async function* output(): AsyncGenerator<Buffer> {
-      yield Buffer.concat([headerItem.bytes, Buffer.from('\n')]);
+      const headerLine = Buffer.concat([headerItem.bytes, Buffer.from('\n')]);
+      yield gzipOutput ? gzipSync(headerLine, { level: 6 }) : headerLine;
       for (let p = 0; p < parts.length; p++) {
         const items = p === 0 ? firstItems : frame(parts[p], await parts[p].open(signal));
         // Lines are counted per input file: its header is line 1.
@@ -192,7 +197,6 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     }
 
     await deliver(output, {
-      gzip: /\.gz$/i.test(sink.description),
       writable,
       writableReleases: sink.releasesWrittenChunks === true,
       release: (chunk) => {

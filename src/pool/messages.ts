@@ -42,6 +42,11 @@ export interface WorkerInit {
   readonly aesKey?: Uint8Array;
   readonly aesIv?: Uint8Array;
   /**
+   * When set, each chunk's output is gzipped in the worker, one gzip member per chunk: the
+   * members concatenate to one valid gzip file, and compression runs on every core.
+   */
+  readonly gzipLevel?: number;
+  /**
    * Read-only state shared by all workers (e.g. the reconciliation index), as
    * SharedArrayBuffers so that no worker holds a copy.
    */

@@ -4,17 +4,34 @@
  * text go back transferred, not copied.
  */
 import { workerData } from 'node:worker_threads';
+import { gzipSync } from 'node:zlib';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { ChunkProcessor } from '../transforms/chunk-processor.js';
 import type { ChunkResult, ChunkTask, WorkerInit } from './messages.js';
 
-const processor = new ChunkProcessor(workerData as WorkerInit);
+const init = workerData as WorkerInit;
+const processor = new ChunkProcessor(init);
+/** With gzip, the uncompressed output never leaves the worker: its buffer serves the next chunk. */
+let ownSpare: ArrayBuffer | undefined;
 
 export default function processChunk(task: ChunkTask): ChunkResult {
-  const result: ChunkResult = { ...processor.process(new Uint8Array(task.buffer, 0, task.length), task.length, task.spare), input: task.buffer };
+  let result: ChunkResult = { ...processor.process(new Uint8Array(task.buffer, 0, task.length), task.length, task.spare ?? ownSpare), input: task.buffer };
+  if (init.gzipLevel !== undefined) {
+    ownSpare = result.out;
+    const member = gzipSync(Buffer.from(result.out, 0, result.outLength), { level: init.gzipLevel });
+    result = { ...result, out: ownArrayBuffer(member), outLength: member.length };
+  }
   const transferable = {
     [transferableSymbol]: [result.out, result.rejects.raw, task.buffer],
     [valueSymbol]: result,
   };
   return move(transferable) as unknown as ChunkResult;
+}
+
+/** A small Buffer may be a slice of Node's shared pool, which must never be transferred. */
+function ownArrayBuffer(b: Buffer): ArrayBuffer {
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return b.buffer as ArrayBuffer;
+  const own = Buffer.allocUnsafeSlow(b.length);
+  b.copy(own);
+  return own.buffer as ArrayBuffer;
 }
