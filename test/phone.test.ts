@@ -244,3 +244,25 @@ describe('phone: differential against libphonenumber-js', () => {
     expect(taken).toBeGreaterThan(total * 0.5);
   });
 });
+
+describe('extensions', () => {
+  it('numbers with a trailing extension give the library answer, without the library, for every shape tried', () => {
+    const r = mulberry32(77);
+    const d = (n: number): string => Array.from({ length: n }, () => Math.floor(r() * 10)).join('');
+    const pick = <T,>(a: readonly T[]): T => a[Math.floor(r() * a.length)];
+    let compared = 0;
+    for (const cc of ['US', 'GB', 'DE', 'IT', 'IN', undefined]) {
+      const normalizer = createPhoneNormalizer(cc);
+      const library = createLibraryPhoneNormalizer(cc);
+      for (let i = 0; i < 5000; i++) {
+        const body = pick([`(${d(3)}) ${d(3)}-${d(4)}`, `${d(3)}-${d(3)}-${d(4)}`, `+${d(1 + Math.floor(r() * 3))} ${d(3)} ${d(3)} ${d(4)}`, `0${d(2)} ${d(4)} ${d(4)}`, `00${d(2)} ${d(3)} ${d(6)}`, d(Math.floor(r() * 14))]);
+        const input = (body + pick([' x', 'x', ' ext ', ' ext.', 'ext', ' EXT. ', ' X ']) + d(1 + Math.floor(r() * 8))).trim();
+        expect(normalizer(input), `${cc} ${JSON.stringify(input)}`).toBe(library(input));
+        compared++;
+      }
+    }
+    expect(compared).toBe(30000);
+    expect(createPhoneNormalizer('US')('+1 415 555 2671 x123')).toBe('+14155552671');
+    expect(createPhoneNormalizer('US')('(415) 555-2671 ext. 45')).toBe('+14155552671');
+  });
+});

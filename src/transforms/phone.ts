@@ -55,10 +55,26 @@ export function createPhoneNormalizer(defaultCountry: string | undefined): (trim
   const fast = createPhoneFastPath(defaultCountry);
   const library = createLibraryPhoneNormalizer(defaultCountry);
   return (trimmed: string): PhoneOutcome => {
-    const r = fast(trimmed);
+    let r = fast(trimmed);
+    if (r === undefined) {
+      // A number the fast path reads, then an extension the library drops ("x123", "ext. 45"):
+      // the library's answer is the number's own. Anything less certain goes to the library.
+      const m = EXTENSION.exec(trimmed);
+      if (m !== null) {
+        const main = fast(m[1]);
+        if (typeof main === 'string') r = main;
+      }
+    }
     return r === undefined ? library(trimmed) : r;
   };
 }
+
+/**
+ * A trailing extension in the shapes every libphonenumber-js extension pattern accepts: `x` or
+ * `ext`/`ext.`, optional spaces, 1 to 6 digits (the library takes up to 9 after `x`, 20 after
+ * `ext`), after a number ending in a digit or `)`.
+ */
+const EXTENSION = /^(.*[0-9)]) *(?:x|ext\.?) *([0-9]{1,6})$/i;
 
 // ---------------------------------------------------------------------------------------------
 // Fast path. Each step mirrors a step of libphonenumber-js's parse() (source/parse.js and
