@@ -61,7 +61,7 @@ export function copyInto(out: Bytes, src: Buffer, start: number, end: number): v
   out.ensure(n);
   const dst = out.bytes;
   let o = out.used;
-  if (n < 96) {
+  if (n < 32) {
     for (let i = start; i < end; i++) dst[o++] = src[i];
   } else {
     dst.set(src.subarray(start, end), o);
