@@ -27,29 +27,27 @@ export class FieldDecoder {
     this.dialect = dialect;
   }
 
+  /** Set by `locate`: the field's value before trimming, unquoted into scratch space if it was quoted. */
+  private src: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
+  private quoted = false;
+
   /**
    * For an unquoted (or cleanly quoted) field of ASCII bytes, finds the value trimmed as
    * JavaScript's `trim()` would (for ASCII: TAB, LF, VT, FF, CR, space) and returns ASCII;
    * NOT_ASCII when a byte is >= 0x80 (the string path handles it); or a reject reason.
    */
   asciiRange(buf: Buffer, fs: number, fe: number): number {
+    if (!this.locate(buf, fs, fe)) return R_QUOTE;
+    const { src, quoted } = this;
     const Q = this.dialect.quote;
-    let src = buf;
-    let s = fs;
-    let e = fe;
-    if (fe > fs && buf[fs] === Q) {
-      const n = this.unquote(buf, fs, fe);
-      if (n < 0) return R_QUOTE;
-      src = this.decoded;
-      s = 0;
-      e = n;
-      for (let i = s; i < e; i++) if (src[i] >= 0x80) return NOT_ASCII;
-    } else {
-      for (let i = s; i < e; i++) {
-        const c = src[i];
-        if (c >= 0x80) return NOT_ASCII;
-        if (c === Q) return R_QUOTE;
-      }
+    let s = this.start;
+    let e = this.end;
+    for (let i = s; i < e; i++) {
+      const c = src[i];
+      if (c >= 0x80) return NOT_ASCII;
+      if (c === Q && !quoted) return R_QUOTE;
     }
     while (s < e && isAsciiSpace(src[s])) s++;
     while (e > s && isAsciiSpace(src[e - 1])) e--;
@@ -59,38 +57,43 @@ export class FieldDecoder {
     return ASCII;
   }
 
-  /** Unquotes a quoted field into `this.decoded`; returns its length, or -1 for malformed quoting. */
-  private unquote(buf: Buffer, fs: number, fe: number): number {
-    if (this.decoded.length < fe - fs) this.decoded = Buffer.allocUnsafeSlow(2 * (fe - fs));
-    return decodeField(buf, fs, fe, this.dialect, this.decoded);
-  }
-
   /**
-   * Decodes a field to trimmed text, or returns a reject reason. An unquoted ASCII field (the
-   * common case) is read in place as latin1, exact for ASCII and cheaper than UTF-8; anything
-   * else is unquoted into scratch space first.
+   * Decodes a field to trimmed text, or returns a reject reason. ASCII is read as latin1, exact
+   * for ASCII and cheaper than UTF-8.
    */
   decodeText(buf: Buffer, fs: number, fe: number): string | number {
+    if (!this.locate(buf, fs, fe)) return R_QUOTE;
+    const { src, start: s, end: e, quoted } = this;
     const Q = this.dialect.quote;
-    let src = buf;
-    let s = fs;
-    let e = fe;
-    if (fe > fs && buf[fs] === Q) {
-      const n = this.unquote(buf, fs, fe);
-      if (n < 0) return R_QUOTE;
-      src = this.decoded;
-      s = 0;
-      e = n;
-    }
     let ascii = true;
     for (let i = s; i < e; i++) {
       const c = src[i];
       if (c >= 0x80) ascii = false;
-      else if (c === Q && src === buf) return R_QUOTE;
+      else if (c === Q && !quoted) return R_QUOTE;
     }
     if (ascii) return latin1Slice(src, s, e).trim();
     if (!isUtf8(src.subarray(s, e))) return R_UTF8;
     return src.toString('utf8', s, e).trim();
   }
 
+  /**
+   * Points `src[start, end)` at the field's value: in place when unquoted, unquoted into
+   * scratch space when quoted. False for malformed quoting.
+   */
+  private locate(buf: Buffer, fs: number, fe: number): boolean {
+    this.quoted = fe > fs && buf[fs] === this.dialect.quote;
+    if (!this.quoted) {
+      this.src = buf;
+      this.start = fs;
+      this.end = fe;
+      return true;
+    }
+    if (this.decoded.length < fe - fs) this.decoded = Buffer.allocUnsafeSlow(2 * (fe - fs));
+    const n = decodeField(buf, fs, fe, this.dialect, this.decoded);
+    if (n < 0) return false;
+    this.src = this.decoded;
+    this.start = 0;
+    this.end = n;
+    return true;
+  }
 }
