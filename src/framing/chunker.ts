@@ -9,7 +9,7 @@
  * break at or past the limit, outside quotes again.
  */
 import type { RecordFraming } from './framing.js';
-import { LF } from '../transforms/csv-scan.js';
+import { LF, countLineFeeds } from '../transforms/csv-scan.js';
 
 export type FramedItem =
   /** The first record, without its line end; `lineFeeds` counts the blank lines before it too. */
@@ -155,16 +155,6 @@ function skipBomAndBlankLines(b: Buffer, len: number): { start: number; blankLin
     blankLines++;
   }
   return { start, blankLines };
-}
-
-export function countLineFeeds(buf: Buffer): number {
-  let n = 0;
-  let i = buf.indexOf(LF);
-  while (i !== -1) {
-    n++;
-    i = buf.indexOf(LF, i + 1);
-  }
-  return n;
 }
 
 function stripLineEnd(b: Buffer): Buffer {

@@ -16,7 +16,7 @@ import {
   KIND_ALREADY_HASHED, KIND_DECRYPTED, KIND_EMPTY, KIND_ENCRYPTED, KIND_HASHED, KIND_INVALID, NCOUNTERS,
   R_CIPHER, R_EMAIL, R_FIELD_COUNT, R_PHONE, R_QUOTE, R_TOO_LARGE,
 } from './codes.js';
-import { RecordScanner, needsQuoting, writeQuoted, LF, CR, type Dialect } from './csv-scan.js';
+import { RecordScanner, countLineFeeds, needsQuoting, writeQuoted, LF, CR, type Dialect } from './csv-scan.js';
 import { base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodeInto } from './encoding.js';
 import { ASCII, FieldDecoder, NOT_ASCII } from './field-decoder.js';
 import { isSha256Hex, isValidEmail, sha256Hex } from './identity.js';
@@ -413,12 +413,6 @@ export class ChunkProcessor {
     const ascii = Buffer.from(text, 'latin1');
     return this.init.cipherEncoding === 'hex' ? decodeHexStrict(ascii, 0, ascii.length) : decodeBase64Strict(ascii, 0, ascii.length);
   }
-}
-
-function countLineFeeds(buf: Buffer, start: number, end: number): number {
-  let n = 0;
-  for (let i = buf.indexOf(LF, start); i !== -1 && i < end; i = buf.indexOf(LF, i + 1)) n++;
-  return n;
 }
 
 function packRejects(buf: Buffer, rejects: IntColumns): ChunkResult['rejects'] {

@@ -249,3 +249,10 @@ export function writeQuoted(bytes: Uint8Array, start: number, end: number, diale
   dst[pos++] = Q;
   return pos;
 }
+
+/** Line feeds in buf[start, end), found with memchr. */
+export function countLineFeeds(buf: Buffer, start = 0, end = buf.length): number {
+  let n = 0;
+  for (let i = buf.indexOf(LF, start); i !== -1 && i < end; i = buf.indexOf(LF, i + 1)) n++;
+  return n;
+}
