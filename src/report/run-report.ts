@@ -33,7 +33,6 @@ export class RunAccounting {
   recordsOut = 0;
   recordsRejected = 0;
   blankLines = 0;
-  phonesNeedingCountry = 0;
   bytesIn = 0;
   bytesOut = 0;
   readonly rejectReasons: Record<string, number> = {};
@@ -50,7 +49,6 @@ export class RunAccounting {
     this.recordsOut += result.recordsOut;
     this.recordsRejected += result.rejects.count;
     this.blankLines += result.blankLines;
-    this.phonesNeedingCountry += result.phonesNeedingCountry;
     for (let i = 0; i < result.columnCounts.length; i++) this.columnCounts[i] += result.columnCounts[i];
     for (let i = 0; i < result.rejects.count; i++) this.countReject(REJECT_REASONS[result.rejects.reasons[i]]);
   }
