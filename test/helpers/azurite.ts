@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Agent, type Dispatcher } from 'undici';
+import { freePort } from './ports.js';
+
+export { freePort };
 
 /**
  * Azurite's blob service on 127.0.0.1 at a free port, in memory, telemetry off (SERVERS.md §7).
@@ -26,18 +28,6 @@ export interface Azurite {
   /** A service SAS URL for one blob; perms e.g. 'cw' to upload, 'r' to read. */
   blobSasUrl(container: string, blob: string, perms: string, minutes?: number): string;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startAzurite(): Promise<Azurite> {

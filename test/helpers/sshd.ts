@@ -7,10 +7,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
+import { freePort } from './ports.js';
+
+export { freePort };
 
 export interface SshdOptions {
   /** Also allow password logins (for the password user, see createPasswordUser). */
@@ -74,18 +76,6 @@ export function ed25519KeyPair(opts: { passphrase?: string; cipher?: string; rou
     const pub = ssh2.utils.parseKey(pair.public);
     if (!(priv instanceof Error) && !(pub instanceof Error) && Buffer.from(pair.public.split(' ')[1], 'base64').length === 51) return pair;
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Children of `pid`, from /proc (no dependency on procps). */
