@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// Builds ssh2's optional native crypto binding (sshcrypto.node) for the Node.js that runs this
+// script: the project's own Node 24 (the npm package `node`) under `npm ci` / `npm run`.
+//
+// Why: ssh2 seals every SSH packet either with one native call (the binding) or with a fresh
+// createCipheriv + setAAD + final + getAuthTag in JavaScript; the second costs SFTP uploads about
+// a third of their speed. ssh2's own install step builds the binding with `node-gyp --target=<the
+// running Node>`, but against whatever `nodedir` npm is configured with (here /usr: the system
+// Node 20's headers), so the result never loads under Node 24 ("Module did not self-register")
+// and ssh2 silently falls back. The npm package `node-<platform>-<arch>` that brings our Node 24
+// ships that version's headers (include/node), so we build against those.
+//
+// Never fails the install: without a compiler the binding stays absent and ssh2 keeps working,
+// only slower; the SFTP tests then fail on `nativeCrypto: false`, which says what is missing.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, join } from 'node:path';
+
+const require = createRequire(join(process.cwd(), 'package.json'));
+const say = (msg) => console.log(`[build-ssh2-crypto] ${msg}`);
+
+function loads(file) {
+  // A child process: a failed dlopen must not poison this one, and the answer must be the
+  // running Node's, not a cached module's.
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+/** A directory with include/node whose ABI (NODE_MODULE_VERSION) is the running Node's. */
+function headersForThisNode() {
+  const candidates = [];
+  const pkg = `node-${process.platform}-${process.arch}`;
+  try {
+    candidates.push(dirname(createRequire(require.resolve('node/package.json')).resolve(`${pkg}/package.json`)));
+  } catch {
+    /* not installed through the npm package `node` */
+  }
+  try {
+    candidates.push(dirname(require.resolve(`${pkg}/package.json`)));
+  } catch {
+    /* not hoisted */
+  }
+  candidates.push(join(dirname(dirname(process.execPath))), '/usr', '/usr/local');
+  for (const dir of candidates) {
+    const versionH = join(dir, 'include', 'node', 'node_version.h');
+    if (!existsSync(versionH) || !existsSync(join(dir, 'include', 'node', 'common.gypi'))) continue;
+    const m = /#define NODE_MODULE_VERSION (\d+)/.exec(readFileSync(versionH, 'utf8'));
+    if (m && m[1] === process.versions.modules) return dir;
+  }
+  return undefined;
+}
+
+function nodeGyp() {
+  if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp;
+  const npmCli = process.env.npm_execpath;
+  if (npmCli) {
+    const gyp = join(dirname(dirname(npmCli)), 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+    if (existsSync(gyp)) return gyp;
+  }
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    /* not a dependency of ours */
+  }
+  // Run by hand rather than by npm: the node-gyp bundled with the npm on PATH.
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const npm = join(dir, 'npm');
+    if (!existsSync(npm)) continue;
+    const gyp = join(dirname(dirname(realpathSync(npm))), 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+    if (existsSync(gyp)) return gyp;
+  }
+  return undefined;
+}
+
+function main() {
+  let cryptoDir;
+  try {
+    cryptoDir = join(dirname(require.resolve('ssh2/package.json')), 'lib', 'protocol', 'crypto');
+  } catch {
+    say('ssh2 is not installed; nothing to build');
+    return;
+  }
+  const binding = join(cryptoDir, 'build', 'Release', 'sshcrypto.node');
+  if (existsSync(binding) && loads(binding)) {
+    say(`native crypto loads under Node ${process.version}`);
+    return;
+  }
+  const nodedir = headersForThisNode();
+  const gyp = nodeGyp();
+  if (nodedir === undefined || gyp === undefined) {
+    say(`WARNING: cannot build ssh2's native crypto for Node ${process.version} (${nodedir === undefined ? 'no headers of this Node found' : 'node-gyp not found'}); SFTP works, slower`);
+    return;
+  }
+  const opensslMajor = /^\d+/.exec(process.versions.openssl)?.[0] ?? '0';
+  const env = { ...process.env };
+  delete env.npm_config_nodedir; // the flag below decides
+  const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, `--real_openssl_major=${opensslMajor}`], {
+    cwd: cryptoDir,
+    env,
+    encoding: 'utf8',
+  });
+  if (r.status === 0 && loads(binding)) {
+    say(`built native crypto for Node ${process.version} against ${join(nodedir, 'include', 'node')}`);
+    return;
+  }
+  say(`WARNING: building ssh2's native crypto failed (exit ${r.status}); SFTP works, slower`);
+  const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+  if (tail) console.log(tail);
+}
+
+main();
