@@ -56,6 +56,21 @@ function url(path: string): string {
 }
 
 describe('sftp round trip', () => {
+  it('seals packets with ssh2\'s native binding and AES-GCM (npm ci builds it for this Node)', async () => {
+    // Without the binding every packet costs a createCipheriv in JavaScript: a third of the
+    // upload speed. scripts/build-ssh2-crypto.mjs (postinstall) builds it; this fails if it could not.
+    const session = await connectSftp(parseSftpAddress(url('/~/x.csv'), {}, '--out'), cfg(), secrets, log);
+    try {
+      expect({ nativeCrypto: session.nativeCrypto, cipher: session.cipher }).toEqual({
+        nativeCrypto: true,
+        cipher: 'aes128-gcm@openssh.com',
+      });
+      expect(lines.some((l) => l.includes('"msg":"sftp connected"') && l.includes('"nativeCrypto":true'))).toBe(true);
+    } finally {
+      await session.end();
+    }
+  });
+
   it('uploads through the sink and reads back the same bytes through the source', { timeout: 60_000 }, async () => {
     const total = 48 * 1024 * 1024 + 12345;
     const dir = join(server.files, 'rt');
