@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Agent, type Dispatcher } from 'undici';
-import { freePort } from './ports.js';
+import { freePort } from './ports.ts';
 
 export { freePort };
 

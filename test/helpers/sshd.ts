@@ -10,7 +10,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSy
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import { freePort } from './ports.js';
+import { freePort } from './ports.ts';
 
 export { freePort };
 
@@ -19,6 +19,11 @@ export interface SshdOptions {
   readonly passwordAuth?: boolean;
   /** Passwords only through PAM's keyboard-interactive prompt, as many PAM-based servers do. */
   readonly keyboardInteractiveOnly?: boolean;
+  /**
+   * Where the server's directory (its keys, config and `files`) is made; os.tmpdir() by default.
+   * The benchmarks put it on another filesystem than the client's spool, as a remote server is.
+   */
+  readonly parentDir?: string;
 }
 
 export interface PasswordUser {
@@ -113,7 +118,7 @@ function signal(pids: readonly number[], sig: NodeJS.Signals): void {
 }
 
 export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
-  const dir = mkdtempSync(join(tmpdir(), 'sftp-it-'));
+  const dir = mkdtempSync(join(opts.parentDir ?? tmpdir(), 'sftp-it-'));
   const files = join(dir, 'files');
   mkdirSync(files);
   const passphrase = `pp-${randomBytes(12).toString('hex')}`;
