@@ -3,8 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { buildProcessConfig, readConfigFile, type RawOptions } from '../config/load.js';
 import type { ProcessConfig } from '../config/types.js';
-import { RunEndpoints } from '../pipeline/endpoints.js';
+import { isSftp, RunEndpoints } from '../pipeline/endpoints.js';
 import { runProcess } from '../pipeline/run-process.js';
+import { tuneV8ForSshTransfers } from './v8-flags.js';
 import { RunError } from '../errors.js';
 import { createLogger } from '../util/logger.js';
 
@@ -71,6 +72,7 @@ async function runProcessCommand(command: Command): Promise<number> {
   delete cli.progress;
   const config = buildProcessConfig(cli, file);
   const log = createLogger(config.logLevel);
+  if (isSftp(config.in) || isSftp(config.out)) tuneV8ForSshTransfers();
   const endpoints = new RunEndpoints(config, log);
   const source = await endpoints.source();
   const controller = new AbortController();

@@ -12,7 +12,7 @@ import type { Source } from '../sources/source.js';
 import type { Logger } from '../util/logger.js';
 
 const isHttp = (spec: string): boolean => /^https?:\/\//i.test(spec);
-const isSftp = (spec: string): boolean => /^sftp:\/\//i.test(spec) || spec.startsWith('account:');
+export const isSftp = (spec: string): boolean => /^sftp:\/\//i.test(spec) || spec.startsWith('account:');
 
 export class RunEndpoints {
   private agent: Agent | undefined;
