@@ -16,6 +16,7 @@ import { publishPart, removeIfExists } from '../transport/sftp/publish.js';
 import { RemoteFileWriter } from '../transport/sftp/remote-writer.js';
 import { backoffMs, sleep } from '../transport/sftp/retry.js';
 import { SpoolTee } from '../transport/sftp/spool-tee.js';
+import { SpoolFile } from '../transport/spool-file.js';
 
 /**
  * An SFTP output (`--out sftp://...` or `--out account:NAME`). The output streams to
@@ -94,7 +95,8 @@ class SftpSink implements Sink {
     this.signal = signal;
     this.started = performance.now();
     this.spoolDir = await mkdtemp(join(tmpdir(), 'audience-pipe-sftp-'));
-    const spool = await openFile(this.spoolPath(), 'wx', 0o600);
+    const spool = await SpoolFile.create(this.spoolPath());
+    this.log.debug({ out: this.description, direct: spool.direct }, 'sftp spool created');
     this.attempts = 1;
     let live: RemoteFileWriter | undefined;
     try {
@@ -106,7 +108,7 @@ class SftpSink implements Sink {
       if (!e.retryable) {
         // The open itself was refused: nothing was created remotely.
         this.partMayExist = false;
-        await spool.close().catch(() => undefined);
+        await spool.discard().catch(() => undefined);
         await this.cleanupLocal();
         await this.endSession();
         this.state = 'failed';

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import type { FileHandle } from 'node:fs/promises';
 import type { TransportError } from '../../errors.js';
+import type { SpoolFile } from '../spool-file.js';
 import type { RemoteFileWriter } from './remote-writer.js';
 import { toSftpError } from './errors.js';
 
@@ -8,7 +8,7 @@ import { toSftpError } from './errors.js';
 const HIGH_WATER_MARK = 1024 * 1024;
 
 export interface SpoolTeeOptions {
-  readonly spool: FileHandle;
+  readonly spool: SpoolFile;
   /** The live upload, or undefined when it could not start (the spool alone is then written). */
   readonly live: RemoteFileWriter | undefined;
   readonly where: string;
@@ -55,13 +55,14 @@ export class SpoolTee extends Writable {
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    // No concatenation: one writev to the spool, and the upload takes the chunks one by one.
+    // No concatenation: the spool copies the chunks in, and the upload takes them one by one.
     this.send(chunks.map((c) => c.chunk)).then(() => cb(), cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
     (async () => {
-      await this.closeSpool();
+      this.spoolClosed = true;
+      await this.opts.spool.finish();
       const live = this.live;
       if (live !== undefined) {
         try {
@@ -77,7 +78,7 @@ export class SpoolTee extends Writable {
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.live?.destroy(toSftpError(err ?? new Error('output stream destroyed'), { where: this.opts.where, op: 'upload' }));
     this.live = undefined;
-    this.closeSpool().then(() => cb(err), () => cb(err));
+    this.discardSpool().then(() => cb(err), () => cb(err));
   }
 
   private async send(bufs: Buffer[]): Promise<void> {
@@ -87,7 +88,7 @@ export class SpoolTee extends Writable {
     }
     const live = this.live;
     const upload = live === undefined ? undefined : uploadAll(live, bufs).catch((err: unknown) => this.detach(err));
-    await Promise.all([writeAll(this.opts.spool, bufs), upload]);
+    await Promise.all([this.opts.spool.append(bufs), upload]);
   }
 
   /** Drops the live upload after a retryable failure; rethrows a non-retryable one. */
@@ -100,32 +101,13 @@ export class SpoolTee extends Writable {
     if (live !== undefined) this.opts.onLiveFailed(e);
   }
 
-  private async closeSpool(): Promise<void> {
+  private async discardSpool(): Promise<void> {
     if (this.spoolClosed) return;
     this.spoolClosed = true;
-    await this.opts.spool.close();
+    await this.opts.spool.discard();
   }
 }
 
 async function uploadAll(live: RemoteFileWriter, bufs: Buffer[]): Promise<void> {
   for (const b of bufs) await live.write(b);
-}
-
-/** Appends all of `bufs` to the spool (writev may write less than asked). */
-async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
-  let rest = bufs.filter((b) => b.length > 0);
-  while (rest.length > 0) {
-    const { bytesWritten } = await fh.writev(rest);
-    if (bytesWritten === 0) throw new Error('the spool file accepted no bytes');
-    let skip = bytesWritten;
-    const next: Buffer[] = [];
-    for (const b of rest) {
-      if (skip >= b.length) skip -= b.length;
-      else {
-        next.push(skip > 0 ? b.subarray(skip) : b);
-        skip = 0;
-      }
-    }
-    rest = next;
-  }
 }
