@@ -10,10 +10,10 @@
 // /usr/bin/sftp (scripts/install-system-deps.sh). Traffic stays on 127.0.0.1.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ed25519KeyPair, startSshd } from '../test/helpers/sshd.ts';
+import { startBenchServer } from './sftp-bench-server.mjs';
 
 const rows = Number(process.env.SFTP_E2E_ROWS ?? 5_000_000);
 const rounds = Number(process.env.SFTP_E2E_ROUNDS ?? 3);
@@ -41,16 +41,13 @@ const sha = async (path) => {
 };
 
 if (!existsSync(input)) await run(process.execPath, [cli, 'generate', '--rows', String(rows), '--seed', '1', '--out', input]);
-const server = await startSshd();
+const { server, sshOpts, serverStorage } = await startBenchServer();
+// The two-step's processed file on the client's disk, where our spool also goes.
+const localDir = mkdtempSync(join(tmpdir(), 'sftp-e2e-'));
 try {
-  const plain = ed25519KeyPair();
-  writeFileSync(join(server.dir, 'bench_key'), plain.private, { mode: 0o600 });
-  appendFileSync(join(server.dir, 'authorized_keys'), `${plain.public}\n`);
-  const local = join(server.dir, 'processed.csv');
+  const local = join(localDir, 'processed.csv');
   const sftpPut = (file, remote) => new Promise((ok, fail) => {
-    const p = spawn('sftp', ['-i', join(server.dir, 'bench_key'), '-P', String(server.port), '-o', 'StrictHostKeyChecking=no',
-      '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-b', '-', `${server.username}@127.0.0.1`],
-    { stdio: ['pipe', 'ignore', 'pipe'] });
+    const p = spawn('sftp', [...sshOpts, '-b', '-', `${server.username}@127.0.0.1`], { stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';
     p.stderr.on('data', (d) => { err += d; });
     p.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`sftp exited ${code}: ${err}`))));
@@ -96,6 +93,8 @@ try {
   console.log(`  process to file, then sftp put  ${two.toFixed(2)} s`);
   console.log(`  process --out sftp://           ${one.toFixed(2)} s   (${(two / one).toFixed(2)}x; target: faster than the two steps)`);
   console.log(`machine: ${cpus()[0]?.model ?? '?'} x${cpus().length}, node ${process.version}`);
+  console.log(`server storage: ${serverStorage}; client files and spool: ${tmpdir()}`);
 } finally {
+  rmSync(localDir, { recursive: true, force: true });
   await server.stop();
 }

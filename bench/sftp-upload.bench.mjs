@@ -11,14 +11,14 @@
 // /usr/bin/sftp (scripts/install-system-deps.sh). Traffic stays on 127.0.0.1.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, createReadStream, createWriteStream, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { closeSync, createReadStream, createWriteStream, fsyncSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
 import { open } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { ed25519KeyPair, startSshd } from '../test/helpers/sshd.ts';
+import { startBenchServer } from './sftp-bench-server.mjs';
 
 const MB = 1e6;
 const sizeMB = Number(process.env.SFTP_BENCH_MB ?? 400);
@@ -26,14 +26,14 @@ const rounds = Number(process.env.SFTP_BENCH_ROUNDS ?? 3);
 const dist = resolve(process.env.AP_DIST ?? 'dist');
 const { createSftpSink } = await import(pathToFileURL(join(dist, 'sinks/sftp-sink.js')).href);
 const { silentLogger } = await import(pathToFileURL(join(dist, 'util/logger.js')).href);
+// As `audience-pipe process` does for a run with an SFTP end (src/cli/v8-flags.ts).
+const { tuneV8ForSshTransfers } = await import(pathToFileURL(join(dist, 'cli/v8-flags.js')).href);
+tuneV8ForSshTransfers();
 
-const server = await startSshd();
-const local = join(server.dir, 'input.csv');
+const { server, sshOpts, serverStorage } = await startBenchServer();
+// The client's file on the client's disk (see bench/sftp-bench-server.mjs).
+const local = join(mkdtempSync(join(tmpdir(), 'sftp-bench-')), 'input.csv');
 try {
-  // An unencrypted key for OpenSSH's client (batch mode cannot prompt for a passphrase).
-  const plain = ed25519KeyPair();
-  writeFileSync(join(server.dir, 'bench_key'), plain.private, { mode: 0o600 });
-  appendFileSync(join(server.dir, 'authorized_keys'), `${plain.public}\n`);
 
   // Seeded CSV-like input, written once and read from the page cache by every contender.
   await pipeline(async function* () {
@@ -57,6 +57,10 @@ try {
     }
   }, createWriteStream(local));
   const bytes = statSync(local).size;
+  // Written back now, not by the kernel's flusher in the middle of a timed round.
+  const fd = openSync(local, 'r');
+  fsyncSync(fd);
+  closeSync(fd);
   // Hashes stream: a 400 MB buffer left for the GC would be collected during a timed run.
   const sha = async (path) => {
     const h = createHash('sha256');
@@ -65,9 +69,15 @@ try {
   };
   const want = await sha(local);
 
-  const sshOpts = ['-i', join(server.dir, 'bench_key'), '-P', String(server.port), '-o', 'StrictHostKeyChecking=no',
-    '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR'];
-  // bash's `times` prints the CPU time of its children (sftp and the ssh it runs).
+  // bash's `times` prints the CPU time of its children (sftp and the ssh it runs): its second line.
+  const childCpu = (out) => {
+    const lines = out.trim().split('\n');
+    const [u, s] = (lines[lines.length - 1] ?? '').split(' ').map((t) => {
+      const m = /(\d+)m([\d.]+)s/.exec(t);
+      return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+    });
+    return u + s;
+  };
   const sftpPut = (remote, extra) => new Promise((ok, fail) => {
     const cmd = `sftp ${[...sshOpts, ...extra].join(' ')} -b - ${server.username}@127.0.0.1 >/dev/null && times`;
     const p = spawn('bash', ['-c', cmd], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -77,11 +87,7 @@ try {
     p.stderr.on('data', (d) => { err += d; });
     p.on('exit', (code) => {
       if (code !== 0) return fail(new Error(`sftp exited ${code}: ${err}`));
-      const [u, s] = (out.trim().split('\n')[1] ?? '').split(' ').map((t) => {
-        const m = /(\d+)m([\d.]+)s/.exec(t);
-        return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
-      });
-      ok(u + s);
+      ok(childCpu(out));
     });
     p.stdin.end(`put ${local} ${remote}\n`);
   });
@@ -118,10 +124,28 @@ try {
       await fh.close();
     }
   };
+  // The command a user runs to upload a file that is already processed: no transform, the
+  // bytes pass through the pipeline (framing, workers, in-order merge) to the SFTP sink.
+  const cli = join(dist, 'cli/main.js');
+  const cliPut = (remote) => new Promise((ok, fail) => {
+    const args = ['process', '--in', local, '--out', `sftp://${server.username}@127.0.0.1:${server.port}${remote}`,
+      '--sftp-key', server.clientKeyFile, '--sftp-host-key', server.hostKeyFingerprint, '--log-level', 'warn', '--no-progress'];
+    const cmd = `${JSON.stringify(process.execPath)} ${[cli, ...args].map((a) => JSON.stringify(a)).join(' ')} && times`;
+    const p = spawn('bash', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AUDIENCE_PIPE_SFTP_PASSPHRASE: server.passphrase } });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('exit', (code) => {
+      if (code !== 0) return fail(new Error(`audience-pipe exited ${code}: ${err.slice(-2000)}`));
+      ok(childCpu(out));
+    });
+  });
   const contenders = {
     'openssh sftp put (default cipher)': (r) => sftpPut(r, []),
     'openssh sftp put (aes128-gcm)': (r) => sftpPut(r, ['-c', 'aes128-gcm@openssh.com']),
     'audience-pipe sftp sink': (r) => sinkPut(r),
+    'audience-pipe process --out sftp://': (r) => cliPut(r),
   };
   // SFTP_BENCH_ONLY=<substring> runs only the matching contenders (for profiling one of them).
   const only = process.env.SFTP_BENCH_ONLY;
@@ -158,7 +182,8 @@ try {
     console.log(`  ratio sink / openssh default: ${(median(results['audience-pipe sftp sink']) / base).toFixed(2)}`);
   }
   console.log(`machine: ${cpus()[0]?.model ?? '?'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${ssh}`);
+  console.log(`server storage: ${serverStorage}; client files and spool: ${tmpdir()}`);
 } finally {
-  rmSync(local, { force: true });
+  rmSync(dirname(local), { recursive: true, force: true });
   await server.stop();
 }
