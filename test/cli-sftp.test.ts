@@ -46,6 +46,27 @@ it('publishes a processed file to a remote directory under the input name, equal
   expect(JSON.parse(report)).toMatchObject({ status: 'ok', recordsIn: 30000 });
 });
 
+it('keeps the spool in --tmp-dir while it runs and removes it; refuses a --tmp-dir that is not a directory', async () => {
+  const local = join(dir, 'spooled.csv');
+  writeFileSync(local, audience);
+  const spoolParent = join(dir, 'spool-here');
+  mkdirSync(spoolParent);
+  const remote = join(server.files, 'spooled.csv');
+  const res = await runCli(['process', '--in', local, '--out', url(remote), ...JOB, ...auth(), '--tmp-dir', spoolParent, '--log-level', 'debug'], { env: env() });
+  expect(res.code).toBe(0);
+  const created = res.stderr.split('\n').filter((l) => l.includes('"msg":"sftp spool created"')).map((l) => JSON.parse(l) as { spool: string });
+  expect(created).toHaveLength(1);
+  expect(created[0].spool.startsWith(`${spoolParent}/audience-pipe-sftp-`)).toBe(true);
+  expect(readdirSync(spoolParent)).toEqual([]);
+  expect(existsSync(remote)).toBe(true);
+
+  const missing = join(dir, 'no-such-dir');
+  const bad = await runCli(['process', '--in', local, '--out', url(join(server.files, 'never.csv')), ...JOB, ...auth(), '--tmp-dir', missing], { env: env() });
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain(`--tmp-dir: "${missing}" is not a directory`);
+  expect(existsSync(join(server.files, 'never.csv'))).toBe(false);
+});
+
 it('reads every matching file of a remote directory in natural order as one input with one header', async () => {
   const remoteDir = join(server.files, 'out');
   mkdirSync(remoteDir, { recursive: true });

@@ -47,6 +47,7 @@ export function processCommand(): Command {
     .addOption(new Option('--retries <n>', 'transport retries (default 3)').env(env('retries')))
     .option('--delete-after', 'delete the remote input files once the run has succeeded')
     .option('--move-after <dir>', 'move the remote input files to this directory once the run has succeeded')
+    .addOption(new Option('--tmp-dir <dir>', 'where the local spool of a remote output goes (default: the OS temporary directory); it holds the whole output until it is published').env(env('tmp-dir')))
     .option('--no-progress', 'no progress line on stderr even when it is a terminal')
     .action(async (_opts, command: Command) => {
       process.exitCode = await runProcessCommand(command);

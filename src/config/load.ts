@@ -233,6 +233,7 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
       retries: int(o.retries, 'retries', 0, 3),
       deleteAfter: bool(o.deleteAfter, 'delete-after'),
       moveAfter: str(o.moveAfter, 'move-after'),
+      tmpDir: str(o.tmpDir, 'tmp-dir'),
       accounts,
     },
     secrets,
@@ -246,7 +247,7 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
 export const PROCESS_OPTION_KEYS = [
   'in', 'out', 'hash', 'encrypt', 'decrypt', 'aesKeyFile', 'aesIv', 'cipherEncoding', 'defaultCountry',
   'delimiter', 'escape', 'workers', 'chunkSize', 'maxRecordBytes', 'rejects', 'report', 'logLevel', 'config',
-  'name', 'sftpKey', 'sftpHostKey', 'knownHosts', 'sftpInsecureAcceptAnyHostKey', 'retries', 'deleteAfter', 'moveAfter', 'accounts',
+  'name', 'sftpKey', 'sftpHostKey', 'knownHosts', 'sftpInsecureAcceptAnyHostKey', 'retries', 'deleteAfter', 'moveAfter', 'tmpDir', 'accounts',
   'progress',
 ];
 

@@ -40,6 +40,8 @@ export interface TransportConfig {
   readonly retries: number;
   readonly deleteAfter: boolean;
   readonly moveAfter?: string;
+  /** Where a remote output's local spool goes (default: the OS temporary directory). */
+  readonly tmpDir?: string;
   readonly accounts: Readonly<Record<string, SftpAccount>>;
 }
 

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdtemp, open as openFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -32,11 +33,24 @@ export function createSftpSink(
   inputName: string | undefined,
 ): Sink {
   const addr = parseSftpAddress(spec, cfg.accounts, '--out');
-  // Fail before any work on a missing key file, a wrong passphrase or a malformed pin.
+  // Fail before any work on a missing key file, a wrong passphrase, a malformed pin or a
+  // spool directory that is not there.
   resolveSftpCredentials(addr, cfg, secrets);
   hostKeyPolicy(addr, cfg);
+  checkSpoolParent(cfg.tmpDir);
   const name = addr.name ?? outputName(cfg.name, inputName);
   return new SftpSink(addr, remoteJoin(addr.dir, name), cfg, secrets, log);
+}
+
+function checkSpoolParent(dir: string | undefined): void {
+  if (dir === undefined) return;
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new ConfigError(`--tmp-dir: "${dir}" is not a directory`, '--tmp-dir');
 }
 
 function outputName(flagName: string | undefined, inputName: string | undefined): string {
@@ -94,9 +108,9 @@ class SftpSink implements Sink {
     this.state = 'open';
     this.signal = signal;
     this.started = performance.now();
-    this.spoolDir = await mkdtemp(join(tmpdir(), 'audience-pipe-sftp-'));
+    this.spoolDir = await mkdtemp(join(this.cfg.tmpDir ?? tmpdir(), 'audience-pipe-sftp-'));
     const spool = await SpoolFile.create(this.spoolPath());
-    this.log.debug({ out: this.description, direct: spool.direct }, 'sftp spool created');
+    this.log.debug({ out: this.description, spool: spool.path, direct: spool.direct }, 'sftp spool created');
     this.attempts = 1;
     let live: RemoteFileWriter | undefined;
     try {
