@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The whole benchmark suite (`npm run bench`, which builds first): the stage micro-benchmarks,
-// the standalone AES and phone benchmarks, then the end-to-end run against DuckDB.
+// the standalone AES and phone benchmarks, the end-to-end run against DuckDB, then the SFTP
+// upload and end-to-end runs against a real OpenSSH sshd on loopback.
 //
 //   npm run bench                                   # 5,000,000 rows, 3 rounds (several minutes)
 //   BENCH_ROWS=50000 npm run bench -- --quick       # CI: proves it works, under a minute
@@ -42,6 +43,11 @@ const parts = [
   { name: 'AES and encoders (bench/aes.bench.mjs)', args: [here('aes.bench.mjs')] },
   { name: 'phone (bench/phone.bench.mjs)', args: [here('phone.bench.mjs')] },
   { name: 'end-to-end against DuckDB', args: [here('e2e.mjs'), ...(opts.rows ? ['--rows', opts.rows] : []), ...(opts['scale-rows'] ? ['--scale-rows', opts['scale-rows']] : []), '--reps', reps, '--json-out', e2eJson] },
+  // SFTP over loopback against a real sshd (issue 3's targets); small and once with --quick.
+  { name: 'SFTP upload beside OpenSSH sftp (bench/sftp-upload.bench.mjs)', args: [here('sftp-upload.bench.mjs')],
+    env: opts.quick ? { SFTP_BENCH_MB: '20', SFTP_BENCH_ROUNDS: '1' } : {} },
+  { name: 'process --out sftp:// beside process + sftp put (bench/sftp-e2e.bench.mjs)', args: [here('sftp-e2e.bench.mjs')],
+    env: { SFTP_E2E_ROWS: opts.rows ?? '5000000', SFTP_E2E_ROUNDS: opts.quick ? '1' : reps } },
 ];
 
 const failed = [];
@@ -51,7 +57,7 @@ try {
     process.stdout.write(`\n=== ${part.name} ===\n`);
     const t0 = performance.now();
     const code = await new Promise((resolve) => {
-      const child = spawn(process.execPath, part.args, { stdio: 'inherit' });
+      const child = spawn(process.execPath, part.args, { stdio: 'inherit', env: { ...process.env, ...part.env } });
       child.once('error', () => resolve(1));
       child.once('close', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
     });
