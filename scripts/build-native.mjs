@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// Builds ssh2's optional native crypto binding (sshcrypto.node) for the Node.js that runs this
-// script: the project's own Node 24 (the npm package `node`) under `npm ci` / `npm run`.
+// Builds the two native pieces for the Node.js that runs this script (the project's own Node 24,
+// the npm package `node`, under `npm ci` / `npm run`), each optional, each with a fallback:
 //
-// Why: ssh2 seals every SSH packet either with one native call (the binding) or with a fresh
+// 1. native/sha256_batch.node, our own N-API addon: SHA-256 of a whole chunk's values in one
+//    call (src/transforms/sha256-batch.ts falls back to `crypto.hash` per value without it).
+// 2. ssh2's native crypto binding (sshcrypto.node).
+//
+// Why (2): ssh2 seals every SSH packet either with one native call (the binding) or with a fresh
 // createCipheriv + setAAD + final + getAuthTag in JavaScript; the second costs SFTP uploads about
 // a third of their speed. ssh2's own install step builds the binding with `node-gyp --target=<the
 // running Node>`, but against whatever `nodedir` npm is configured with (here /usr: the system
@@ -10,15 +14,17 @@
 // and ssh2 silently falls back. The npm package `node-<platform>-<arch>` that brings our Node 24
 // ships that version's headers (include/node), so we build against those.
 //
-// Never fails the install: without a compiler the binding stays absent and ssh2 keeps working,
-// only slower; the SFTP tests then fail on `nativeCrypto: false`, which says what is missing.
+// Never fails the install: without a compiler either piece stays absent and its fallback works,
+// only slower; the tests then fail on `nativeCrypto: false` / the addon's absence, which says
+// what is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(join(process.cwd(), 'package.json'));
-const say = (msg) => console.log(`[build-ssh2-crypto] ${msg}`);
+const say = (msg) => console.log(`[build-native] ${msg}`);
 
 function loads(file) {
   // A child process: a failed dlopen must not poison this one, and the answer must be the
@@ -27,8 +33,11 @@ function loads(file) {
   return r.status === 0;
 }
 
-/** A directory with include/node whose ABI (NODE_MODULE_VERSION) is the running Node's. */
-function headersForThisNode() {
+/**
+ * A directory with include/node whose ABI (NODE_MODULE_VERSION) is the running Node's; with
+ * `anyVersion`, any Node's headers (enough for N-API, whose ABI is stable across versions).
+ */
+function headersForThisNode(anyVersion = false) {
   const candidates = [];
   const pkg = `node-${process.platform}-${process.arch}`;
   try {
@@ -46,7 +55,7 @@ function headersForThisNode() {
     const versionH = join(dir, 'include', 'node', 'node_version.h');
     if (!existsSync(versionH) || !existsSync(join(dir, 'include', 'node', 'common.gypi'))) continue;
     const m = /#define NODE_MODULE_VERSION (\d+)/.exec(readFileSync(versionH, 'utf8'));
-    if (m && m[1] === process.versions.modules) return dir;
+    if (anyVersion || (m && m[1] === process.versions.modules)) return dir;
   }
   return undefined;
 }
@@ -73,7 +82,42 @@ function nodeGyp() {
   return undefined;
 }
 
+function gypRebuild(cwd, nodedir, gyp, extra = []) {
+  const env = { ...process.env };
+  delete env.npm_config_nodedir; // the flag below decides
+  return spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, ...extra], { cwd, env, encoding: 'utf8' });
+}
+
+function tail(r) {
+  const text = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+  if (text) console.log(text);
+}
+
+function buildSha256Batch() {
+  const dir = fileURLToPath(new URL('../native/', import.meta.url));
+  const addon = join(dir, 'build', 'Release', 'sha256_batch.node');
+  if (!existsSync(join(dir, 'binding.gyp'))) return;
+  const nodedir = headersForThisNode() ?? headersForThisNode(true);
+  const gyp = nodeGyp();
+  if (nodedir === undefined || gyp === undefined) {
+    say(`WARNING: cannot build native/sha256_batch.node (${nodedir === undefined ? 'no Node headers found' : 'node-gyp not found'}); hashing uses crypto.hash per value, slower`);
+    return;
+  }
+  const r = gypRebuild(dir, nodedir, gyp);
+  if (r.status === 0 && loads(addon)) {
+    say(`built native/sha256_batch.node against ${join(nodedir, 'include', 'node')}`);
+    return;
+  }
+  say(`WARNING: building native/sha256_batch.node failed (exit ${r.status}); hashing uses crypto.hash per value, slower`);
+  tail(r);
+}
+
 function main() {
+  buildSha256Batch();
+  buildSsh2Crypto();
+}
+
+function buildSsh2Crypto() {
   let cryptoDir;
   try {
     cryptoDir = join(dirname(require.resolve('ssh2/package.json')), 'lib', 'protocol', 'crypto');
@@ -93,20 +137,13 @@ function main() {
     return;
   }
   const opensslMajor = /^\d+/.exec(process.versions.openssl)?.[0] ?? '0';
-  const env = { ...process.env };
-  delete env.npm_config_nodedir; // the flag below decides
-  const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, `--real_openssl_major=${opensslMajor}`], {
-    cwd: cryptoDir,
-    env,
-    encoding: 'utf8',
-  });
+  const r = gypRebuild(cryptoDir, nodedir, gyp, [`--real_openssl_major=${opensslMajor}`]);
   if (r.status === 0 && loads(binding)) {
     say(`built native crypto for Node ${process.version} against ${join(nodedir, 'include', 'node')}`);
     return;
   }
   say(`WARNING: building ssh2's native crypto failed (exit ${r.status}); SFTP works, slower`);
-  const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-  if (tail) console.log(tail);
+  tail(r);
 }
 
 main();
