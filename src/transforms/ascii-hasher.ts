@@ -1,12 +1,12 @@
 /**
  * Hashes an ASCII value in place (e-mail, sha256, sha256_lc): lower-casing and the e-mail check
- * in one pass over the bytes, then the one-shot SHA-256 on an exact-length scratch buffer, so no
- * string is made for the value and nothing is allocated per value.
+ * in one pass over the bytes, copied straight into the chunk's SHA-256 batch with a 64-byte slot
+ * reserved in the output, so no string is made for the value and nothing is allocated per value.
  */
 import { isHex64 } from './encoding.js';
-import { sha256HexOfBytes } from './identity.js';
 import { Op } from '../pool/messages.js';
-import { latin1Write, type Bytes } from './byte-buffers.js';
+import type { Bytes } from './byte-buffers.js';
+import type { Sha256Batch } from './sha256-batch.js';
 import { KIND_ALREADY_HASHED, KIND_EMPTY, KIND_HASHED, R_EMAIL } from './codes.js';
 import { isAsciiSpace } from './field-decoder.js';
 
@@ -14,10 +14,16 @@ import { isAsciiSpace } from './field-decoder.js';
 export const HASH_HEX = 64;
 
 export class AsciiHasher {
-  /** Exact-length scratch buffers, one per length. */
-  private readonly scratch: Buffer[] = [];
+  private readonly batch: Sha256Batch;
 
-  /** Hashes src[s, e) into `out`; returns the counter kind, or -(reason + 1). */
+  constructor(batch: Sha256Batch) {
+    this.batch = batch;
+  }
+
+  /**
+   * Queues src[s, e) for hashing into a slot it reserves in `out` (filled by the batch once the
+   * chunk is done); returns the counter kind, or -(reason + 1) with nothing queued or reserved.
+   */
   hash(op: number, src: Buffer, s: number, e: number, out: Bytes): number {
     const n = e - s;
     if (n === 0) return KIND_EMPTY;
@@ -33,25 +39,27 @@ export class AsciiHasher {
       out.used = o;
       return KIND_ALREADY_HASHED;
     }
-    const scratch = (this.scratch[n] ??= Buffer.allocUnsafeSlow(n));
+    const at = this.batch.begin(n);
+    const scratch = this.batch.bytes;
     if (op === Op.Sha256) {
-      for (let i = s; i < e; i++) scratch[i - s] = src[i];
+      for (let i = s; i < e; i++) scratch[at + i - s] = src[i];
     } else {
       // Lowercase as we copy; for e-mail, check the address in the same pass.
-      let at = -1;
+      let atSign = -1;
       for (let i = s; i < e; i++) {
         const c = src[i];
         if (op === Op.EmailSha256) {
           if (c === 0x40) {
-            if (at !== -1) return -(R_EMAIL + 1);
-            at = i;
+            if (atSign !== -1) return -(R_EMAIL + 1);
+            atSign = i;
           } else if (isAsciiSpace(c)) return -(R_EMAIL + 1);
         }
-        scratch[i - s] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+        scratch[at + i - s] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
       }
-      if (op === Op.EmailSha256 && (at <= s || at === e - 1)) return -(R_EMAIL + 1);
+      if (op === Op.EmailSha256 && (atSign <= s || atSign === e - 1)) return -(R_EMAIL + 1);
     }
-    out.used += latin1Write(out.bytes, sha256HexOfBytes(scratch), out.used);
+    this.batch.commit(at, at + n, out.used);
+    out.used += HASH_HEX;
     return KIND_HASHED;
   }
 

@@ -4,9 +4,9 @@
  *
  * One pass over the records: frame a record, transform its named fields, write it out. Untouched
  * bytes are copied, never decoded, and runs of them are copied across record boundaries in one
- * piece. AES runs chunk-wide: encrypted fields get their exact space reserved during the pass
- * and are filled by one batch afterwards; decrypted fields are batch-decrypted by a pre-pass,
- * because their length is only known once decrypted.
+ * piece. Hashes and AES run chunk-wide: hashed and encrypted fields get their exact space
+ * reserved during the pass and are filled by one batch each afterwards; decrypted fields are
+ * batch-decrypted by a pre-pass, because their length is only known once decrypted.
  */
 import { isUtf8 } from 'node:buffer';
 import { AesCbcBatch } from './aes-cbc.js';
@@ -19,8 +19,9 @@ import {
 import { RecordScanner, countLineFeeds, needsQuoting, writeQuoted, LF, CR, type Dialect } from './csv-scan.js';
 import { base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodeInto } from './encoding.js';
 import { ASCII, FieldDecoder, NOT_ASCII } from './field-decoder.js';
-import { isSha256Hex, isValidEmail, sha256Hex } from './identity.js';
+import { isSha256Hex, isValidEmail } from './identity.js';
 import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from './phone.js';
+import { Sha256Batch } from './sha256-batch.js';
 import { Op, type ChunkResult, type ColumnOp, type WorkerInit } from '../pool/messages.js';
 
 /** Per AES column: values batched through the cipher once per chunk. */
@@ -48,7 +49,8 @@ export class ChunkProcessor {
   private readonly hasDecrypt: boolean;
   private readonly kinds: Uint8Array;
   private readonly fields: FieldDecoder;
-  private readonly hasher = new AsciiHasher();
+  private readonly hashes = new Sha256Batch();
+  private readonly hasher = new AsciiHasher(this.hashes);
 
   constructor(init: WorkerInit) {
     this.init = init;
@@ -77,6 +79,7 @@ export class ChunkProcessor {
     const ncols = this.columns.length;
     const counts = new Float64Array(ncols * NCOUNTERS);
     const rejects = new IntColumns(5); // line offset, reason, column, start, end
+    this.hashes.truncate(0); // nothing left over from a chunk that threw
     for (const cc of this.cipherColumns) {
       if (!cc) continue;
       cc.input.used = 0;
@@ -146,6 +149,7 @@ export class ChunkProcessor {
 
       // Transform the named fields in header order; the first failure rejects the record.
       const rollback = out.used;
+      const hashMark = this.hashes.count;
       const runBefore = runStart;
       if (runStart === -1) runStart = recStart;
       let failedAt = -1;
@@ -215,11 +219,11 @@ export class ChunkProcessor {
           kinds[k] = this.reserveEncrypted(k, utf8, 0, utf8.length, out);
           continue;
         }
-        let hex: string;
-        if (op === Op.Sha256) hex = sha256Hex(text);
-        else if (op === Op.Sha256Lc) hex = sha256Hex(text.toLowerCase());
+        // Queued for the chunk's hash batch, into the 64-byte slot reserved here.
+        out.ensure(HASH_HEX);
+        if (op === Op.Sha256) this.hashes.addText(text, out.used);
+        else if (op === Op.Sha256Lc) this.hashes.addText(text.toLowerCase(), out.used);
         else if (isSha256Hex(text)) {
-          out.ensure(HASH_HEX);
           out.used += latin1Write(out.bytes, text.toLowerCase(), out.used);
           kinds[k] = KIND_ALREADY_HASHED;
           continue;
@@ -229,7 +233,7 @@ export class ChunkProcessor {
             failReason = R_EMAIL;
             break;
           }
-          hex = sha256Hex(text.toLowerCase());
+          this.hashes.addText(text.toLowerCase(), out.used);
         } else {
           const e164 = this.normalizePhone!(text);
           if (e164 === PHONE_INVALID || e164 === PHONE_NEEDS_COUNTRY) {
@@ -238,16 +242,16 @@ export class ChunkProcessor {
             failReason = R_PHONE;
             break;
           }
-          hex = sha256Hex(op === Op.PhoneSha256 ? e164.slice(1) : e164);
+          this.hashes.addLatin1(op === Op.PhoneSha256 ? e164.slice(1) : e164, out.used);
         }
-        out.ensure(HASH_HEX);
-        out.used += latin1Write(out.bytes, hex, out.used);
+        out.used += HASH_HEX;
         kinds[k] = KIND_HASHED;
       }
 
       if (failedAt >= 0) {
         // Undo this record: its output, its reserved cipher slots, and the run it extended.
         out.used = rollback;
+        this.hashes.truncate(hashMark);
         for (let k = 0; k < failedAt; k++) {
           if (this.ops[k] === Op.Encrypt && kinds[k] === KIND_ENCRYPTED) this.cipherColumns[k].items.count--;
         }
@@ -270,6 +274,7 @@ export class ChunkProcessor {
       }
     }
     if (runStart !== -1) copyInto(out, buf, runStart, this.runEnd);
+    this.hashes.fill(out.bytes);
     this.fillEncrypted(out);
 
     return {
