@@ -58,7 +58,7 @@ function url(path: string): string {
 describe('sftp round trip', () => {
   it('seals packets with ssh2\'s native binding and AES-GCM (npm ci builds it for this Node)', async () => {
     // Without the binding every packet costs a createCipheriv in JavaScript: a third of the
-    // upload speed. scripts/build-ssh2-crypto.mjs (postinstall) builds it; this fails if it could not.
+    // upload speed. scripts/build-native.mjs (postinstall) builds it; this fails if it could not.
     const session = await connectSftp(parseSftpAddress(url('/~/x.csv'), {}, '--out'), cfg(), secrets, log);
     try {
       expect({ nativeCrypto: session.nativeCrypto, cipher: session.cipher }).toEqual({

@@ -66,7 +66,7 @@ export interface SftpSession {
 /**
  * Whether ssh2's optional native crypto binding loaded in this process. Without it every packet
  * is sealed by a fresh createCipheriv in JavaScript: uploads lose about a third of their speed.
- * `npm ci` builds it for the project's Node (scripts/build-ssh2-crypto.mjs).
+ * `npm ci` builds it for the project's Node (scripts/build-native.mjs).
  */
 export const SSH2_NATIVE_CRYPTO: boolean = (() => {
   try {
