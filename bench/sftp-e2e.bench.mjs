@@ -31,9 +31,20 @@ const run = (cmd, args, env = {}) => new Promise((ok, fail) => {
   const p = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   p.stderr.on('data', (d) => { err += d; });
-  p.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`${cmd} ${args.slice(0, 3).join(' ')} exited ${code}: ${err.slice(-2000)}`))));
+  p.on('exit', (code) => (code === 0 ? ok(err) : fail(new Error(`${cmd} ${args.slice(0, 3).join(' ')} exited ${code}: ${err.slice(-2000)}`))));
   return p;
 });
+// The CLI under GNU time when there is one: its peak RSS in MB beside the wall time.
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const runCli = async (args, env = {}) => {
+  if (gnuTime === undefined) {
+    await run(process.execPath, [cli, ...args], env);
+    return undefined;
+  }
+  const err = await run(gnuTime, ['-f', 'peak-kb %M', process.execPath, cli, ...args], env);
+  const m = /peak-kb (\d+)\s*$/.exec(err);
+  return m ? Number(m[1]) / 1024 : undefined;
+};
 const sha = async (path) => {
   const h = createHash('sha256');
   for await (const b of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(b);
@@ -59,16 +70,16 @@ try {
   const contenders = {
     'process to file, then sftp put': async (remote) => {
       const t0 = performance.now();
-      await run(process.execPath, [cli, 'process', '--in', input, '--out', local, ...common]);
+      const peak = await runCli(['process', '--in', input, '--out', local, ...common]);
       const t1 = performance.now();
       await sftpPut(local, remote);
       rmSync(local);
-      return { total: performance.now() - t0, parts: `process ${((t1 - t0) / 1000).toFixed(2)} s + put ${((performance.now() - t1) / 1000).toFixed(2)} s` };
+      return { total: performance.now() - t0, peak, parts: `process ${((t1 - t0) / 1000).toFixed(2)} s + put ${((performance.now() - t1) / 1000).toFixed(2)} s` };
     },
     'process --out sftp://': async (remote) => {
       const t0 = performance.now();
-      await run(process.execPath, [cli, 'process', '--in', input, '--out', `sftp://${server.username}@127.0.0.1:${server.port}${remote}`, ...common, ...sftpFlags], sftpEnv);
-      return { total: performance.now() - t0, parts: '' };
+      const peak = await runCli(['process', '--in', input, '--out', `sftp://${server.username}@127.0.0.1:${server.port}${remote}`, ...common, ...sftpFlags], sftpEnv);
+      return { total: performance.now() - t0, peak, parts: '' };
     },
   };
   // Warm the page cache and the CLI once, untimed.
@@ -76,22 +87,25 @@ try {
   const want = await sha(join(server.files, 'warm.csv'));
   rmSync(join(server.files, 'warm.csv'));
   const results = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
+  const peaks = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const [name, go] of Object.entries(contenders)) {
       const remote = join(server.files, `out-${round}.csv`);
-      const { total, parts } = await go(remote);
+      const { total, peak, parts } = await go(remote);
+      if (peak !== undefined) peaks[name].push(peak);
       if ((await sha(remote)) !== want) throw new Error(`${name}: the remote file differs from the processed output`);
       rmSync(remote);
       results[name].push(total / 1000);
-      console.log(`round ${round}  ${name.padEnd(32)} ${(total / 1000).toFixed(2).padStart(6)} s  ${parts}`);
+      console.log(`round ${round}  ${name.padEnd(32)} ${(total / 1000).toFixed(2).padStart(6)} s  ${peak === undefined ? '' : `peak ${peak.toFixed(0)} MB  `}${parts}`);
     }
   }
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const two = median(results['process to file, then sftp put']);
   const one = median(results['process --out sftp://']);
   console.log(`\n${rows} rows (${(statSync(input).size / 1e6).toFixed(0)} MB in), ${rounds} alternating rounds, medians:`);
-  console.log(`  process to file, then sftp put  ${two.toFixed(2)} s`);
-  console.log(`  process --out sftp://           ${one.toFixed(2)} s   (${(two / one).toFixed(2)}x; target: faster than the two steps)`);
+  const peakOf = (name) => (peaks[name].length > 0 ? `   peak RSS ${Math.max(...peaks[name]).toFixed(0)} MB (of the audience-pipe process)` : '');
+  console.log(`  process to file, then sftp put  ${two.toFixed(2)} s${peakOf('process to file, then sftp put')}`);
+  console.log(`  process --out sftp://           ${one.toFixed(2)} s   (${(two / one).toFixed(2)}x; target: faster than the two steps)${peakOf('process --out sftp://')}`);
   console.log(`machine: ${cpus()[0]?.model ?? '?'} x${cpus().length}, node ${process.version}`);
   console.log(`server storage: ${serverStorage}; client files and spool: ${tmpdir()}`);
 } finally {
