@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SpoolFile } from '../src/transport/spool-file.js';
 import { mulberry32 } from '../src/generate/prng.js';
 
@@ -67,6 +67,20 @@ describe('SpoolFile', () => {
     await fill(spool, parts);
     expect(spool.direct).toBe(false);
     expect(readFileSync(path).equals(Buffer.concat(parts))).toBe(true);
+  });
+
+  it('goes buffered when no aligned (WebAssembly) memory can be had', async () => {
+    vi.stubGlobal('WebAssembly', { Memory: class { constructor() { throw new RangeError('WebAssembly.Memory(): could not allocate memory'); } } });
+    try {
+      const parts = chunks(64 * 1024, 4);
+      const path = fresh();
+      const spool = await SpoolFile.create(path, { stageBytes: 64 * 1024 });
+      expect(spool.direct).toBe(false);
+      await fill(spool, parts);
+      expect(readFileSync(path).equals(Buffer.concat(parts))).toBe(true);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('writes an empty file, and a tail shorter than a block', async () => {

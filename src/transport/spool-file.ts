@@ -48,11 +48,11 @@ export class SpoolFile {
   private failure: unknown;
   private closed = false;
 
-  private constructor(path: string, fh: FileHandle, direct: boolean, stageBytes: number) {
+  private constructor(path: string, fh: FileHandle, direct: boolean, stages: [Buffer, Buffer]) {
     this.path = path;
     this.fh = fh;
     this.isDirect = direct;
-    this.stages = [alignedBuffer(stageBytes), alignedBuffer(stageBytes)];
+    this.stages = stages;
   }
 
   /** Creates `path` (it must not exist), mode 0600. */
@@ -61,14 +61,16 @@ export class SpoolFile {
     if (!Number.isSafeInteger(stageBytes) || stageBytes <= 0) throw new RangeError(`stageBytes must be a positive integer, got ${stageBytes}`);
     const base = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
     const oDirect = (constants as Record<string, number | undefined>).O_DIRECT;
-    if (opts.direct !== false && oDirect !== undefined) {
+    const aligned = opts.direct !== false && oDirect !== undefined ? alignedBuffers(stageBytes) : undefined;
+    if (aligned !== undefined && oDirect !== undefined) {
       try {
-        return new SpoolFile(path, await open(path, base | oDirect, 0o600), true, stageBytes);
+        return new SpoolFile(path, await open(path, base | oDirect, 0o600), true, aligned);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
       }
     }
-    return new SpoolFile(path, await open(path, base, 0o600), false, stageBytes);
+    const stages = aligned ?? [Buffer.allocUnsafeSlow(stageBytes), Buffer.allocUnsafeSlow(stageBytes)];
+    return new SpoolFile(path, await open(path, base, 0o600), false, stages);
   }
 
   /** Whether the page cache is bypassed (false after a fallback). */
@@ -177,8 +179,16 @@ async function writeFully(fh: FileHandle, buf: Buffer, len: number, pos: number)
   }
 }
 
-function alignedBuffer(bytes: number): Buffer {
-  // Rounded up to whole WebAssembly pages (64 KiB); the Buffer views exactly `bytes` of it.
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / WASM_PAGE) });
-  return Buffer.from(memory.buffer, 0, bytes);
+/**
+ * Two page-aligned staging buffers, or undefined where WebAssembly memory cannot be had (V8
+ * reserves address space for each; a tight `ulimit -v` refuses it): the spool then goes buffered.
+ */
+function alignedBuffers(bytes: number): [Buffer, Buffer] | undefined {
+  try {
+    // Rounded up to whole WebAssembly pages (64 KiB); each Buffer views exactly `bytes` of it.
+    const pages = Math.ceil(bytes / WASM_PAGE);
+    return [Buffer.from(new WebAssembly.Memory({ initial: pages }).buffer, 0, bytes), Buffer.from(new WebAssembly.Memory({ initial: pages }).buffer, 0, bytes)];
+  } catch {
+    return undefined;
+  }
 }
