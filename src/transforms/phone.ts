@@ -10,7 +10,19 @@
  * whose possibility depends on which country of a shared calling code the number belongs to
  * (e.g. 7 digits under +1, 9 digits under +44).
  */
-import { Metadata, isSupportedCountry, parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js';
+import { createRequire } from 'node:module';
+import type { CountryCode } from 'libphonenumber-js';
+
+type PhoneLibrary = typeof import('libphonenumber-js');
+let library: PhoneLibrary | undefined;
+
+/**
+ * libphonenumber-js, loaded on first use: its load (metadata included) takes ~40 ms, which a
+ * worker of a job without a phone column would otherwise pay at every start.
+ */
+function phoneLibrary(): PhoneLibrary {
+  return (library ??= createRequire(import.meta.url)('libphonenumber-js') as PhoneLibrary);
+}
 
 export const PHONE_INVALID = 0;
 export const PHONE_NEEDS_COUNTRY = 1;
@@ -25,7 +37,7 @@ function resolveDefaultCountry(defaultCountry: string | undefined): CountryCode 
   if (defaultCountry === undefined) return undefined;
   const c = defaultCountry.trim().toUpperCase();
   if (c === '') return undefined;
-  if (!isSupportedCountry(c)) throw new RangeError(`unsupported default country for phone numbers: '${defaultCountry}'`);
+  if (!phoneLibrary().isSupportedCountry(c)) throw new RangeError(`unsupported default country for phone numbers: '${defaultCountry}'`);
   return c;
 }
 
@@ -38,7 +50,7 @@ export function createLibraryPhoneNormalizer(defaultCountry: string | undefined)
     // A leading '00' is the international prefix, whatever the default country.
     const text = trimmed.charCodeAt(0) === 48 && trimmed.charCodeAt(1) === 48 ? '+' + trimmed.slice(2) : trimmed;
     try {
-      const phone = parsePhoneNumberWithError(text, country);
+      const phone = phoneLibrary().parsePhoneNumberWithError(text, country);
       return phone.isPossible() ? phone.number : PHONE_INVALID;
     } catch (e) {
       // A national number (no '+') with no default country: the library cannot pick a plan.
@@ -158,7 +170,7 @@ const countryPlans = new Map<string, PlanFacts | null>();
 let knownCallingCodes: Set<string> | undefined;
 
 function getMetadata(): MetadataView {
-  if (metadata === undefined) metadata = new (Metadata as unknown as new () => MetadataView)();
+  if (metadata === undefined) metadata = new (phoneLibrary().Metadata as unknown as new () => MetadataView)();
   return metadata;
 }
 
