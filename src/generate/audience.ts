@@ -317,12 +317,20 @@ function digitsFrom(r: Prng, n: number, lo: number, hi: number): string {
   return n > 1 ? d + digits(r, n - 1) : d;
 }
 
-const HEX4_LC: readonly string[] = Array.from({ length: 65536 }, (_, i) => (i + 0x10000).toString(16).slice(1));
-const HEX4_UC: readonly string[] = HEX4_LC.map((h) => h.toUpperCase());
+/** Every 4-digit hex string, lower and upper case; built on first use (it costs ~10 ms to load). */
+let hex4: { readonly lc: readonly string[]; readonly uc: readonly string[] } | undefined;
+function hex4Tables(): { readonly lc: readonly string[]; readonly uc: readonly string[] } {
+  if (hex4 === undefined) {
+    const lc = Array.from({ length: 65536 }, (_, i) => (i + 0x10000).toString(16).slice(1));
+    hex4 = { lc, uc: lc.map((h) => h.toUpperCase()) };
+  }
+  return hex4;
+}
 
 /** 64 hex characters: what an already-hashed SHA-256 value looks like. */
 function hex64(r: Prng, upper: boolean): string {
-  const t = upper ? HEX4_UC : HEX4_LC;
+  const tables = hex4Tables();
+  const t = upper ? tables.uc : tables.lc;
   let s = '';
   for (let i = 0; i < 8; i++) {
     const x = r.u32();
