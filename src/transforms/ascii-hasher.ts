@@ -41,22 +41,31 @@ export class AsciiHasher {
     }
     const at = this.batch.begin(n);
     const scratch = this.batch.bytes;
-    if (op === Op.Sha256) {
-      for (let i = s; i < e; i++) scratch[at + i - s] = src[i];
-    } else {
-      // Lowercase as we copy; for e-mail, check the address in the same pass.
+    const shift = at - s;
+    if (op === Op.EmailSha256) {
+      // Lowercase as we copy, checking the address in the same pass: one '@', no whitespace.
+      // Most bytes are letters above '@': they take the first branch and nothing else.
       let atSign = -1;
       for (let i = s; i < e; i++) {
         const c = src[i];
-        if (op === Op.EmailSha256) {
-          if (c === 0x40) {
-            if (atSign !== -1) return -(R_EMAIL + 1);
-            atSign = i;
-          } else if (isAsciiSpace(c)) return -(R_EMAIL + 1);
+        if (c > 0x40) {
+          scratch[i + shift] = c <= 0x5a ? c | 0x20 : c;
+          continue;
         }
-        scratch[at + i - s] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+        if (c === 0x40) {
+          if (atSign !== -1) return -(R_EMAIL + 1);
+          atSign = i;
+        } else if (c <= 0x20 && isAsciiSpace(c)) return -(R_EMAIL + 1);
+        scratch[i + shift] = c;
       }
-      if (op === Op.EmailSha256 && (atSign <= s || atSign === e - 1)) return -(R_EMAIL + 1);
+      if (atSign <= s || atSign === e - 1) return -(R_EMAIL + 1);
+    } else if (op === Op.Sha256) {
+      for (let i = s; i < e; i++) scratch[i + shift] = src[i];
+    } else {
+      for (let i = s; i < e; i++) {
+        const c = src[i];
+        scratch[i + shift] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+      }
     }
     this.batch.commit(at, at + n, out.used);
     out.used += HASH_HEX;
