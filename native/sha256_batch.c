@@ -18,27 +18,12 @@ static napi_value throw_range(napi_env env, const char* msg) {
   return NULL;
 }
 
-static int bytes_of(napi_env env, napi_value v, uint8_t** data, size_t* len) {
+/** The data and element count of `v` if it is a typed array of type `want`; 0 otherwise. */
+static int typed_of(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* len) {
   napi_typedarray_type type;
-  size_t length;
-  void* ptr;
   napi_value ab;
   size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, &length, &ptr, &ab, &offset) != napi_ok || type != napi_uint8_array) return 0;
-  *data = (uint8_t*)ptr;
-  *len = length;
-  return 1;
-}
-
-static int ints_of(napi_env env, napi_value v, int32_t** data, size_t* len) {
-  napi_typedarray_type type;
-  size_t length;
-  void* ptr;
-  napi_value ab;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, &length, &ptr, &ab, &offset) != napi_ok || type != napi_int32_array) return 0;
-  *data = (int32_t*)ptr;
-  *len = length;
+  if (napi_get_typedarray_info(env, v, &type, len, data, &ab, &offset) != napi_ok || type != want) return 0;
   return 1;
 }
 
@@ -50,9 +35,12 @@ static napi_value sha256_hex_batch(napi_env env, napi_callback_info info) {
   size_t src_len, out_len, starts_len, ends_len, slots_len;
   int32_t *starts, *ends, *slots;
   int64_t count;
-  if (!bytes_of(env, argv[0], &src, &src_len) || !ints_of(env, argv[1], &starts, &starts_len) ||
-      !ints_of(env, argv[2], &ends, &ends_len) || napi_get_value_int64(env, argv[3], &count) != napi_ok ||
-      !bytes_of(env, argv[4], &out, &out_len) || !ints_of(env, argv[5], &slots, &slots_len)) {
+  if (!typed_of(env, argv[0], napi_uint8_array, (void**)&src, &src_len) ||
+      !typed_of(env, argv[1], napi_int32_array, (void**)&starts, &starts_len) ||
+      !typed_of(env, argv[2], napi_int32_array, (void**)&ends, &ends_len) ||
+      napi_get_value_int64(env, argv[3], &count) != napi_ok ||
+      !typed_of(env, argv[4], napi_uint8_array, (void**)&out, &out_len) ||
+      !typed_of(env, argv[5], napi_int32_array, (void**)&slots, &slots_len)) {
     return throw_range(env, "sha256HexBatch: (Uint8Array, Int32Array, Int32Array, number, Uint8Array, Int32Array)");
   }
   if (count < 0 || (size_t)count > starts_len || (size_t)count > ends_len || (size_t)count > slots_len) {
