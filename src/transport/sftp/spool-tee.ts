@@ -30,7 +30,6 @@ export class SpoolTee extends Writable {
   private readonly opts: SpoolTeeOptions;
   private live: RemoteFileWriter | undefined;
   private written = 0;
-  private spoolClosed = false;
   /** The live upload delivered every byte and closed its handle. */
   liveComplete = false;
 
@@ -61,7 +60,6 @@ export class SpoolTee extends Writable {
 
   override _final(cb: (err?: Error | null) => void): void {
     (async () => {
-      this.spoolClosed = true;
       await this.opts.spool.finish();
       const live = this.live;
       if (live !== undefined) {
@@ -78,7 +76,8 @@ export class SpoolTee extends Writable {
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.live?.destroy(toSftpError(err ?? new Error('output stream destroyed'), { where: this.opts.where, op: 'upload' }));
     this.live = undefined;
-    this.discardSpool().then(() => cb(err), () => cb(err));
+    // A no-op when the spool was finished (or already discarded).
+    this.opts.spool.discard().then(() => cb(err), () => cb(err));
   }
 
   private async send(bufs: Buffer[]): Promise<void> {
@@ -99,12 +98,6 @@ export class SpoolTee extends Writable {
     live?.destroy(e);
     if (!e.retryable) throw e;
     if (live !== undefined) this.opts.onLiveFailed(e);
-  }
-
-  private async discardSpool(): Promise<void> {
-    if (this.spoolClosed) return;
-    this.spoolClosed = true;
-    await this.opts.spool.discard();
   }
 }
 
