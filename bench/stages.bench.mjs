@@ -4,8 +4,7 @@
 //
 //   cut       CsvFraming.lastBoundary (main thread)    vs csv-parse on the same bytes
 //   fields    RecordScanner + decodeField (worker)      vs csv-parse
-//   hash      sha256Hex (crypto.hash) on strings        vs createHash().update().digest() per value
-//             Sha256Batch (native addon, per chunk)     vs crypto.hash per value on bytes
+//   hash      Sha256Batch (native addon, per chunk)     vs crypto.hash per value on bytes
 //   phone     createPhoneNormalizer (fast path)         vs createLibraryPhoneNormalizer
 //   aes       AesCbcBatch.encrypt (chunk-wide)          vs encryptOneReference (createCipheriv per value)
 //   encode    hexEncodeInto                             vs toString('hex') + latin1Write
@@ -16,7 +15,7 @@
 //
 // Imports the BUILT modules from dist/. Figures are medians of tinybench samples, per unit
 // (per value, per row or per chunk) so that both sides of a pair compare directly.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
@@ -34,7 +33,6 @@ const load = (path) => import(new URL(path, dist).href);
 const { generateAudience } = await load('generate/audience.js');
 const { CsvFraming } = await load('framing/csv-framing.js');
 const { RecordScanner, decodeField } = await load('transforms/csv-scan.js');
-const { sha256Hex, sha256HexOfBytes } = await load('transforms/identity.js');
 const { createPhoneNormalizer, createLibraryPhoneNormalizer } = await load('transforms/phone.js');
 const { AesCbcBatch, encryptOneReference } = await load('transforms/aes-cbc.js');
 const { hexEncodeInto } = await load('transforms/encoding.js');
@@ -88,9 +86,6 @@ function scanEmails(sinkOut) {
   const asciiEqual = ours.every((v, i) => v === theirs[i] || /[^\x00-\x7f]/.test(theirs[i]));
   if (ours.length !== theirs.length || !asciiEqual) throw new Error('fields: RecordScanner and csv-parse disagree');
 }
-for (const e of emails.slice(0, 200)) {
-  if (sha256Hex(e) !== createHash('sha256').update(e).digest('hex')) throw new Error('hash: sha256Hex differs');
-}
 const fastPhone = createPhoneNormalizer('US');
 const libraryPhone = createLibraryPhoneNormalizer('US');
 for (const p of phones) if (fastPhone(p) !== libraryPhone(p)) throw new Error(`phone: fast path differs on ${JSON.stringify(p)}`);
@@ -109,11 +104,11 @@ const enc = aesBatch.encrypt(aesSrc, aesStarts, aesEnds, crmIds.length);
 for (let i = 0; i < 100; i++) {
   if (!encryptOneReference(key, iv, crmIds[i]).equals(enc.bytes.subarray(enc.offsets[i], enc.offsets[i + 1]))) throw new Error('aes: batch differs');
 }
-// The engine hashes ASCII values as bytes from one scratch buffer per length (no string per value).
+// The alternative: Node's one-shot hash per value, from one scratch buffer per length.
 const emailBytes = emails.map((e) => Buffer.from(e, 'latin1'));
 const scratchByLength = [];
 for (const b of emailBytes) scratchByLength[b.length] ??= Buffer.allocUnsafeSlow(b.length);
-const hashOfBytes = sha256HexOfBytes ?? ((b) => createHash('sha256').update(b).digest('hex'));
+const hashOfBytes = (b) => hash('sha256', b, 'hex');
 // The engine queues every value of the chunk and hashes them in one call into reserved slots.
 const hashOut = Buffer.allocUnsafe(emailBytes.length * 64);
 const nativeBatch = new Sha256Batch();
@@ -219,11 +214,6 @@ const PAIRS = [
     stage: 'fields', unit: 'row', units: ROWS,
     engine: ['RecordScanner + decodeField', () => { sink += scanEmails(); }],
     alt: ['csv-parse', () => { const rows = parse(chunk, { relax_column_count: true }); for (const r of rows) sink += r[1].trim().length; }],
-  },
-  {
-    stage: 'hash (strings)', unit: 'value', units: emails.length,
-    engine: ['sha256Hex (crypto.hash)', () => { for (const e of emails) sink += sha256Hex(e).length; }],
-    alt: ['createHash per value', () => { for (const e of emails) sink += createHash('sha256').update(e).digest('hex').length; }],
   },
   {
     stage: 'hash (bytes)', unit: 'value', units: emailBytes.length,

@@ -1,18 +1,8 @@
 /**
- * Normalise-and-hash rules for identities (DOMAIN.md "Identities"). Pure, worker-side.
- * Inputs are already trimmed with JavaScript's `trim()` and non-empty.
+ * Identity rules on text values (DOMAIN.md "Identities"): which values are already hashed and
+ * which are valid e-mail addresses. Pure, worker-side; the hashing itself is the chunk's batch
+ * (sha256-batch.ts). Inputs are already trimmed with JavaScript's `trim()` and non-empty.
  */
-import { hash } from 'node:crypto';
-
-/** SHA-256 of the UTF-8 bytes of `text`, lowercase hex: the one-shot API, no Hash object. */
-export function sha256Hex(text: string): string {
-  return hash('sha256', text, 'hex');
-}
-
-/** SHA-256 of bytes, lowercase hex. */
-export function sha256HexOfBytes(bytes: Uint8Array): string {
-  return hash('sha256', bytes, 'hex');
-}
 
 /** Exactly 64 hexadecimal digits, any case: a value that is already a SHA-256. */
 export function isSha256Hex(text: string): boolean {
