@@ -18,7 +18,8 @@
 // only slower; the tests then fail on `nativeCrypto: false` / the addon's absence, which says
 // what is missing.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +118,32 @@ function main() {
   buildSsh2Crypto();
 }
 
+/**
+ * Node 24.19+ compiles cleanup hooks into every addon's `node::ObjectWrap` (node_object_wrap.h is
+ * header-only), and the hook's removal aborts the process when the GC collects a wrapped object
+ * outside a JavaScript context ("RemoveEnvironmentCleanupHook ... Assertion failed: (env) !=
+ * nullptr"; nodejs/node#65446, mscdex/ssh2#1511). ssh2's ciphers are ObjectWraps, so a binding
+ * built against these headers kills a run at some GC after a connection ends. This returns a
+ * header directory in which the ObjectWrap constructor and destructor no longer register the
+ * hooks (the pre-24.19 ObjectWrap; every other header is a link to the original), or undefined
+ * when the header has the hooks in a shape this does not know: then the binding is not built.
+ */
+function headersWithoutObjectWrapHooks(nodedir) {
+  const include = join(nodedir, 'include', 'node');
+  const header = readFileSync(join(include, 'node_object_wrap.h'), 'utf8');
+  if (!header.includes('EnvironmentCleanupHook')) return { dir: nodedir, cleanup: () => undefined };
+  const patched = header.replace(/^\s*AddCleanupHook\(\);\n/m, '').replace(/^\s*RemoveCleanupHook\(\);\n/m, '');
+  if (/^\s*(Add|Remove)CleanupHook\(\);/m.test(patched) || patched === header) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'audience-pipe-node-headers-'));
+  const target = join(dir, 'include', 'node');
+  mkdirSync(target, { recursive: true });
+  for (const entry of readdirSync(include)) {
+    if (entry !== 'node_object_wrap.h') symlinkSync(join(include, entry), join(target, entry));
+  }
+  writeFileSync(join(target, 'node_object_wrap.h'), patched);
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 function buildSsh2Crypto() {
   let cryptoDir;
   try {
@@ -126,22 +153,31 @@ function buildSsh2Crypto() {
     return;
   }
   const binding = join(cryptoDir, 'build', 'Release', 'sshcrypto.node');
-  if (existsSync(binding) && loads(binding)) {
-    say(`native crypto loads under Node ${process.version}`);
-    return;
-  }
+  // Always rebuilt: a binding that loads may still carry the ObjectWrap hooks (see above).
+  rmSync(join(cryptoDir, 'build'), { recursive: true, force: true });
   const nodedir = headersForThisNode();
   const gyp = nodeGyp();
   if (nodedir === undefined || gyp === undefined) {
     say(`WARNING: cannot build ssh2's native crypto for Node ${process.version} (${nodedir === undefined ? 'no headers of this Node found' : 'node-gyp not found'}); SFTP works, slower`);
     return;
   }
-  const opensslMajor = /^\d+/.exec(process.versions.openssl)?.[0] ?? '0';
-  const r = gypRebuild(cryptoDir, nodedir, gyp, [`--real_openssl_major=${opensslMajor}`]);
-  if (r.status === 0 && loads(binding)) {
-    say(`built native crypto for Node ${process.version} against ${join(nodedir, 'include', 'node')}`);
+  const headers = headersWithoutObjectWrapHooks(nodedir);
+  if (headers === undefined) {
+    say(`WARNING: Node ${process.version}'s ObjectWrap registers cleanup hooks in a way this script cannot remove; ssh2's native crypto is not built (it could abort the process at a GC); SFTP works, slower`);
     return;
   }
+  const opensslMajor = /^\d+/.exec(process.versions.openssl)?.[0] ?? '0';
+  let r;
+  try {
+    r = gypRebuild(cryptoDir, headers.dir, gyp, [`--real_openssl_major=${opensslMajor}`]);
+  } finally {
+    headers.cleanup();
+  }
+  if (r.status === 0 && loads(binding)) {
+    say(`built native crypto for Node ${process.version} against ${join(nodedir, 'include', 'node')}${headers.dir === nodedir ? '' : ' (ObjectWrap without cleanup hooks)'}`);
+    return;
+  }
+  rmSync(join(cryptoDir, 'build'), { recursive: true, force: true });
   say(`WARNING: building ssh2's native crypto failed (exit ${r.status}); SFTP works, slower`);
   tail(r);
 }

@@ -2,7 +2,9 @@
  * SFTP sink and source against a real OpenSSH sshd on 127.0.0.1 (test/helpers/sshd.ts).
  * Faults (crash, freeze, wrong keys) are in sftp-faults.test.ts.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +58,22 @@ function url(path: string): string {
 }
 
 describe('sftp round trip', () => {
+  it('ssh2\'s native ciphers survive being garbage collected (no ObjectWrap cleanup-hook abort)', () => {
+    // Built against Node >= 24.19's own node_object_wrap.h, every collected cipher object calls
+    // RemoveEnvironmentCleanupHook from the GC and the process aborts (nodejs/node#65446);
+    // scripts/build-native.mjs builds the binding with the ObjectWrap of before. 600,000
+    // ciphers made and dropped, across a timer tick, took that abort every time.
+    const binding = createRequire(import.meta.url).resolve('ssh2/lib/protocol/crypto/build/Release/sshcrypto.node');
+    const script = `
+      const { AESGCMCipher } = require(${JSON.stringify(binding)});
+      const key = Buffer.alloc(16, 1), iv = Buffer.alloc(12, 2);
+      const churn = () => { let junk = []; for (let i = 0; i < 300000; i++) { junk.push(new AESGCMCipher('aes-128-gcm', key, iv)); if (junk.length > 1000) junk = []; } };
+      churn();
+      setTimeout(() => { churn(); console.log('survived'); }, 50);`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect({ status: r.status, signal: r.signal, out: r.stdout.trim() }).toEqual({ status: 0, signal: null, out: 'survived' });
+  });
+
   it('seals packets with ssh2\'s native binding and AES-GCM (npm ci builds it for this Node)', async () => {
     // Without the binding every packet costs a createCipheriv in JavaScript: a third of the
     // upload speed. scripts/build-native.mjs (postinstall) builds it; this fails if it could not.
