@@ -4,8 +4,7 @@
  * Every log line of the suite is then searched for the password, passphrase and key text.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSftpSink } from '../src/sinks/sftp-sink.js';
@@ -15,7 +14,7 @@ import type { Secrets, TransportConfig } from '../src/config/types.js';
 import { KEEPALIVE_COUNT_MAX, KEEPALIVE_INTERVAL_MS } from '../src/transport/sftp/connect.js';
 import { fingerprintOf } from '../src/transport/sftp/host-key.js';
 import { createPasswordUser, ed25519KeyPair, startSshd, type FrozenSessions, type PasswordUser, type Sshd } from './helpers/sshd.js';
-import { captureLogger, findSecrets, generated, generatedSha, readSource, runSink, sha256, transportConfig } from './helpers/sftp-fixtures.js';
+import { captureLogger, spoolsInOwnDirectory, findSecrets, generated, generatedSha, readSource, runSink, sha256, transportConfig } from './helpers/sftp-fixtures.js';
 
 const MiB = 1024 * 1024;
 let server: Sshd;
@@ -25,22 +24,15 @@ const frozen: FrozenSessions[] = [];
 const lines: string[] = [];
 const errors: string[] = [];
 const log = captureLogger(lines);
-let spoolRoot = '';
-const savedTmp = process.env.TMPDIR;
 const wrongPassword = `wrong-${randomBytes(8).toString('hex')}`;
 
 beforeAll(async () => {
-  spoolRoot = mkdtempSync(join(tmpdir(), 'sftp-spool-'));
   pwUser = createPasswordUser();
   server = await startSshd({ passwordAuth: true });
   secrets = { sftpPassphrase: server.passphrase };
-  process.env.TMPDIR = spoolRoot;
 });
 
 afterAll(async () => {
-  if (savedTmp === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = savedTmp;
-  if (spoolRoot !== '') rmSync(spoolRoot, { recursive: true, force: true });
   for (const f of frozen) f.kill();
   await server?.stop();
   // SFTP_TEST_LOG=<file> keeps the suite's log lines for a look after the run.
@@ -55,8 +47,10 @@ afterAll(async () => {
 
 afterEach(async () => {
   await server.restart();
-  expect(readdirSync(spoolRoot)).toEqual([]);
 });
+
+// After the server's hooks: its directory stays out of the spools' one.
+spoolsInOwnDirectory();
 
 function cfg(over: Partial<TransportConfig> = {}): TransportConfig {
   return transportConfig({ sftpKey: server.clientKeyFile, sftpHostKey: server.hostKeyFingerprint, ...over });

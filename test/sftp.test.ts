@@ -3,9 +3,8 @@
  * Faults (crash, freeze, wrong keys) are in sftp-faults.test.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSftpSink } from '../src/sinks/sftp-sink.js';
@@ -16,27 +15,19 @@ import { connectSftp } from '../src/transport/sftp/connect.js';
 import { hasPosixRename, publishPart } from '../src/transport/sftp/publish.js';
 import type { Secrets } from '../src/config/types.js';
 import { startSshd, type Sshd } from './helpers/sshd.js';
-import { captureLogger, findSecrets, generated, generatedSha, readSource, runSink, sha256, transportConfig } from './helpers/sftp-fixtures.js';
+import { captureLogger, spoolsInOwnDirectory, findSecrets, generated, generatedSha, readSource, runSink, sha256, transportConfig } from './helpers/sftp-fixtures.js';
 
 let server: Sshd;
 let secrets: Secrets;
 const lines: string[] = [];
 const log = captureLogger(lines);
-let spoolRoot = '';
-const savedTmp = process.env.TMPDIR;
 
 beforeAll(async () => {
-  spoolRoot = mkdtempSync(join(tmpdir(), 'sftp-spool-'));
   server = await startSshd();
   secrets = { sftpPassphrase: server.passphrase };
-  // Spools go here, so each test can check that none is left behind.
-  process.env.TMPDIR = spoolRoot;
 });
 
 afterAll(async () => {
-  if (savedTmp === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = savedTmp;
-  if (spoolRoot !== '') rmSync(spoolRoot, { recursive: true, force: true });
   await server?.stop();
   // SFTP_TEST_LOG=<file> keeps the suite's log lines for a look after the run.
   if (process.env.SFTP_TEST_LOG !== undefined) writeFileSync(process.env.SFTP_TEST_LOG, lines.join(''));
@@ -45,9 +36,8 @@ afterAll(async () => {
   expect(leaks).toEqual([]);
 });
 
-afterEach(() => {
-  expect(readdirSync(spoolRoot)).toEqual([]);
-});
+// After the server's hooks: its directory stays out of the spools' one.
+spoolsInOwnDirectory();
 
 function cfg(over: Parameters<typeof transportConfig>[0] = {}) {
   return transportConfig({ sftpKey: server.clientKeyFile, sftpHostKey: server.hostKeyFingerprint, ...over });

@@ -1,11 +1,37 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pino from 'pino';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { TransportConfig } from '../../src/config/types.js';
 import type { Logger } from '../../src/util/logger.js';
 import type { Sink } from '../../src/sinks/sink.js';
 import type { Source } from '../../src/sources/source.js';
+
+/**
+ * Points TMPDIR, where the SFTP sink keeps its spool, at a fresh directory for the suite (every
+ * sink of the suite, whatever its config), checks after each test that no spool was left
+ * behind, and restores TMPDIR at the end.
+ */
+export function spoolsInOwnDirectory(): void {
+  const saved = process.env.TMPDIR;
+  let root = '';
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'sftp-spool-'));
+    process.env.TMPDIR = root;
+  });
+  afterEach(() => {
+    expect(readdirSync(root)).toEqual([]);
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    if (root !== '') rmSync(root, { recursive: true, force: true });
+  });
+}
 
 /** A logger whose NDJSON lines are kept, so tests can search them for secrets. */
 export function captureLogger(lines: string[]): Logger {
