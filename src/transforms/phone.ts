@@ -9,9 +9,13 @@
  * calling codes, a national number starting with the default country's IDD prefix, and lengths
  * whose possibility depends on which country of a shared calling code the number belongs to
  * (e.g. 7 digits under +1, 9 digits under +44).
+ *
+ * One stated exception to the library's answer: a value with a letter outside an extension label
+ * is PHONE_INVALID (see phone-letters.ts), decided here before any value reaches the library.
  */
 import { createRequire } from 'node:module';
 import type { CountryCode } from 'libphonenumber-js';
+import { hasLettersOutsideExtension } from './phone-letters.js';
 
 type PhoneLibrary = typeof import('libphonenumber-js');
 let library: PhoneLibrary | undefined;
@@ -43,7 +47,7 @@ function resolveDefaultCountry(defaultCountry: string | undefined): CountryCode 
 
 const PLUS = /[+\uFF0B]/;
 
-/** The reference: the library alone. Returns E.164 text with '+', PHONE_INVALID, or PHONE_NEEDS_COUNTRY. */
+/** The reference: the library alone (without the letters rule). Returns E.164 text with '+', PHONE_INVALID, or PHONE_NEEDS_COUNTRY. */
 export function createLibraryPhoneNormalizer(defaultCountry: string | undefined): (trimmed: string) => PhoneOutcome {
   const country = resolveDefaultCountry(defaultCountry);
   return (trimmed: string): PhoneOutcome => {
@@ -370,7 +374,10 @@ export function createPhoneFastPath(defaultCountry: string | undefined): (trimme
         }
       } else {
         // Nothing the library could read as a digit or a plus ("n/a", "unknown"): NOT_A_NUMBER.
-        return DIGIT_OR_PLUS.test(trimmed) ? undefined : PHONE_INVALID;
+        // Letters outside an extension: invalid by our rule, so no such value reaches the library
+        // (values over MAX_INPUT_STRING_LENGTH do, and the library rejects them as too long).
+        if (!DIGIT_OR_PLUS.test(trimmed) || hasLettersOutsideExtension(trimmed)) return PHONE_INVALID;
+        return undefined;
       }
     }
     if (runStart >= 0) digits = runStart === 0 && digits === '' ? trimmed : digits + trimmed.slice(runStart);
