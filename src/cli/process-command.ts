@@ -37,6 +37,7 @@ export function processCommand(): Command {
     .addOption(new Option('--out <path|->', 'output: a file (.gz to gzip), - for stdout (default), sftp://..., account:NAME, an Azure Blob SAS URL').env(env('out')));
   addTransformOptions(cmd)
     .addOption(new Option('--rejects <path>', 'write rejected records here (CSV: line,column,reason,record)').env(env('rejects')))
+    .addOption(new Option('--max-rejects <n|p%>', 'fail the run (exit 1, nothing published) past this many rejected records, or this share of the records read; none accepts any (default 50%)').env(env('max-rejects')))
     .addOption(new Option('--report <path>', 'write the run report (JSON) here').env(env('report')))
     .option('--config <file.json>', 'options as JSON, keyed by the flags\' long names')
     .option('--name <name>', 'output file name when --out is a directory')

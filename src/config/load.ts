@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors.js';
-import { HASH_METHODS, type HashMethod, type HashSpec, type ProcessConfig, type Secrets, type SftpAccount } from './types.js';
+import { HASH_METHODS, type HashMethod, type HashSpec, type MaxRejects, type ProcessConfig, type Secrets, type SftpAccount } from './types.js';
 
 /** Option values as they came from one layer, keyed by the flag's long name in camelCase. */
 export type RawOptions = Record<string, unknown>;
@@ -120,6 +120,18 @@ export function parseAesKey(text: string, source: string): Buffer {
   return Buffer.from(hex, 'hex');
 }
 
+/** `--max-rejects`: `none`, a count (`1000`) or a percentage of the records read (`50%`, `0.5%`). */
+export function parseMaxRejects(value: unknown): MaxRejects {
+  if (value === undefined) return { percent: 50 };
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return { count: value };
+  const text = String(value).trim();
+  if (text.toLowerCase() === 'none') return undefined;
+  const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
+  if (pct && Number(pct[1]) <= 100) return { percent: Number(pct[1]) };
+  if (/^\d+$/.test(text)) return { count: Number(text) };
+  throw new ConfigError(`--max-rejects: '${text}' is not a count, a percentage up to 100% or none (examples: 1000, 5%, none)`, 'max-rejects');
+}
+
 function parseHash(spec: string): HashSpec {
   const eq = spec.lastIndexOf('=');
   if (eq <= 0 || eq === spec.length - 1) throw new ConfigError(`--hash: expected <column>=<method>, got '${spec}'`, 'hash');
@@ -221,6 +233,7 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
     workers: int(o.workers, 'workers', 1, availableParallelism()),
     chunkSize: o.chunkSize === undefined ? 1 << 20 : parseByteSize(o.chunkSize, 'chunk-size'),
     maxRecordBytes: o.maxRecordBytes === undefined ? 1 << 20 : parseByteSize(o.maxRecordBytes, 'max-record-bytes'),
+    maxRejects: parseMaxRejects(o.maxRejects),
     rejects: str(o.rejects, 'rejects'),
     report: str(o.report, 'report'),
     logLevel,
@@ -246,7 +259,7 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
 /** Every key `process` accepts, from flags or the config file. */
 export const PROCESS_OPTION_KEYS = [
   'in', 'out', 'hash', 'encrypt', 'decrypt', 'aesKeyFile', 'aesIv', 'cipherEncoding', 'defaultCountry',
-  'delimiter', 'escape', 'workers', 'chunkSize', 'maxRecordBytes', 'rejects', 'report', 'logLevel', 'config',
+  'delimiter', 'escape', 'workers', 'chunkSize', 'maxRecordBytes', 'maxRejects', 'rejects', 'report', 'logLevel', 'config',
   'name', 'sftpKey', 'sftpHostKey', 'knownHosts', 'sftpInsecureAcceptAnyHostKey', 'retries', 'deleteAfter', 'moveAfter', 'tmpDir', 'accounts',
   'progress',
 ];

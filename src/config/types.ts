@@ -45,6 +45,12 @@ export interface TransportConfig {
   readonly accounts: Readonly<Record<string, SftpAccount>>;
 }
 
+/**
+ * `--max-rejects`: how many rejected records a run tolerates, as a count or as a share of the
+ * records read; `undefined` limit (`none`) accepts anything.
+ */
+export type MaxRejects = { readonly count: number } | { readonly percent: number } | undefined;
+
 export interface ProcessConfig {
   readonly in: string;
   readonly out: string;
@@ -60,6 +66,7 @@ export interface ProcessConfig {
   readonly workers: number;
   readonly chunkSize: number;
   readonly maxRecordBytes: number;
+  readonly maxRejects: MaxRejects;
   readonly rejects?: string;
   readonly report?: string;
   readonly logLevel: string;
