@@ -1,7 +1,9 @@
 /** `audience-pipe process`: flags -> config -> run -> report. */
 import { writeFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import { checkEnvNames, envName, readEnvOptions } from '../config/env.js';
 import { buildProcessConfig, readConfigFile, type RawOptions } from '../config/load.js';
+import { PROCESS_OPTIONS } from '../config/options.js';
 import type { ProcessConfig } from '../config/types.js';
 import { isSftp, RunEndpoints } from '../pipeline/endpoints.js';
 import { runProcess } from '../pipeline/run-process.js';
@@ -10,7 +12,6 @@ import { RunError } from '../errors.js';
 import { createLogger } from '../util/logger.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
-const env = (name: string): string => `AUDIENCE_PIPE_${name.toUpperCase().replaceAll('-', '_')}`;
 
 /** Options shared by `process` and `bench` (the transform options). */
 export function addTransformOptions(cmd: Command): Command {
@@ -18,58 +19,71 @@ export function addTransformOptions(cmd: Command): Command {
     .option('--hash <column=method>', 'hash a column: email_lc_sha256, phone_sha256, phone_sha256_e164, sha256, sha256_lc (repeatable)', collect)
     .option('--encrypt <column>', 'AES-CBC encrypt a column (repeatable)', collect)
     .option('--decrypt <column>', 'AES-CBC decrypt a column (repeatable)', collect)
-    .option('--aes-key-file <path>', `file holding the AES key in hex (or ${'AUDIENCE_PIPE_AES_KEY'})`)
-    .addOption(new Option('--aes-iv <hex>', 'AES IV, 16 bytes in hex').env(env('aes-iv')))
-    .addOption(new Option('--cipher-encoding <encoding>', 'ciphertext text encoding: hex (default) or base64').env(env('cipher-encoding')))
-    .addOption(new Option('--default-country <code>', 'ISO 3166-1 alpha-2 country for phone numbers written without a country code').env(env('default-country')))
-    .addOption(new Option('--delimiter <char>', 'field delimiter (default ,)').env(env('delimiter')))
-    .addOption(new Option('--escape <char>', 'escape character inside quotes: " (RFC 4180, default) or \\ (AEP)').env(env('escape')))
-    .addOption(new Option('--workers <n>', 'worker threads (default: available cores)').env(env('workers')))
-    .addOption(new Option('--chunk-size <bytes>', 'bytes per chunk sent to a worker (default 1MiB; 4MiB, 512KiB accepted)').env(env('chunk-size')))
-    .addOption(new Option('--max-record-bytes <n>', 'longest record accepted (default 1MiB)').env(env('max-record-bytes')))
-    .addOption(new Option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace, silent').env(env('log-level')));
+    .option('--aes-key-file <path>', 'file holding the AES key in hex (or AUDIENCE_PIPE_AES_KEY)')
+    .option('--aes-iv <hex>', 'AES IV, 16 bytes in hex')
+    .option('--cipher-encoding <encoding>', 'ciphertext text encoding: hex (default) or base64')
+    .option('--default-country <code>', 'ISO 3166-1 alpha-2 country for phone numbers written without a country code')
+    .option('--delimiter <char>', 'field delimiter (default ,)')
+    .option('--escape <char>', 'escape character inside quotes: " (RFC 4180, default) or \\ (AEP)')
+    .option('--workers <n>', 'worker threads (default: available cores)')
+    .option('--chunk-size <bytes>', 'bytes per chunk sent to a worker (default 1MiB; 4MiB, 512KiB accepted)')
+    .option('--max-record-bytes <n>', 'longest record accepted (default 1MiB)')
+    .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace, silent');
 }
 
 export function processCommand(): Command {
   const cmd = new Command('process')
     .description('hash, encrypt or decrypt identity columns of a CSV audience, in input order, with rejects and a report')
-    .addOption(new Option('--in <path|->', 'input: a file, - for stdin (default), sftp://user@host/path, account:NAME, https://...').env(env('in')))
-    .addOption(new Option('--out <path|->', 'output: a file (.gz to gzip), - for stdout (default), sftp://..., account:NAME, an Azure Blob SAS URL').env(env('out')));
+    .option('--in <path|->', 'input: a file, - for stdin (default), sftp://user@host/path, account:NAME, https://...')
+    .option('--out <path|->', 'output: a file (.gz to gzip), - for stdout (default), sftp://..., account:NAME, an Azure Blob SAS URL');
   addTransformOptions(cmd)
-    .addOption(new Option('--rejects <path>', 'write rejected records here (CSV: line,column,reason,record)').env(env('rejects')))
-    .addOption(new Option('--max-rejects <n|p%>', 'fail the run (exit 1, nothing published) past this many rejected records, or this share of the records read; none accepts any (default 50%)').env(env('max-rejects')))
-    .addOption(new Option('--report <path>', 'write the run report (JSON) here').env(env('report')))
+    .option('--rejects <path>', 'write rejected records here (CSV: line,column,reason,record)')
+    .option('--max-rejects <n|p%>', 'fail the run (exit 1, nothing published) past this many rejected records, or this share of the records read; none accepts any (default 50%)')
+    .option('--report <path>', 'write the run report (JSON) here')
     .option('--config <file.json>', 'options as JSON, keyed by the flags\' long names')
     .option('--name <name>', 'output file name when --out is a directory')
     .option('--sftp-key <path>', 'SSH private key (passphrase from AUDIENCE_PIPE_SFTP_PASSPHRASE; password auth from AUDIENCE_PIPE_SFTP_PASSWORD)')
     .option('--sftp-host-key <fingerprint>', 'pinned server host key, SHA256:...')
     .option('--known-hosts <file>', 'OpenSSH known_hosts file (default ~/.ssh/known_hosts)')
     .option('--sftp-insecure-accept-any-host-key', 'accept any SFTP host key (warned on every run)')
-    .addOption(new Option('--retries <n>', 'transport retries (default 3)').env(env('retries')))
+    .option('--retries <n>', 'transport retries (default 3)')
     .option('--delete-after', 'delete the remote input files once the run has succeeded')
     .option('--move-after <dir>', 'move the remote input files to this directory once the run has succeeded')
-    .addOption(new Option('--tmp-dir <dir>', 'where the local spool of a remote output goes (default: the OS temporary directory); it holds the whole output until it is published').env(env('tmp-dir')))
+    .option('--tmp-dir <dir>', 'where the local spool of a remote output goes (default: the OS temporary directory); it holds the whole output until it is published')
     .option('--no-progress', 'no progress line on stderr even when it is a terminal')
     .action(async (_opts, command: Command) => {
       process.exitCode = await runProcessCommand(command);
     });
+  return showEnvNames(cmd);
+}
+
+/**
+ * Names each option's variable in --help. The values are read by src/config/env.ts, not by
+ * commander, which takes a switch's mere presence as true and a list as one value.
+ */
+function showEnvNames(cmd: Command): Command {
+  for (const option of cmd.options) {
+    const key = option.attributeName();
+    if (key in PROCESS_OPTIONS && PROCESS_OPTIONS[key as keyof typeof PROCESS_OPTIONS] !== 'file') option.env(envName(key));
+  }
   return cmd;
 }
 
-/** Flag and environment values only (commander resolves flags over environment); the config file fills the rest. */
-export function explicitOptions(command: Command): RawOptions {
-  const values = command.opts();
+/** Flag values over environment values, for the command's options; the config file fills the rest. */
+export function explicitOptions(command: Command, env: NodeJS.ProcessEnv = process.env): RawOptions {
+  checkEnvNames(env);
+  const keys = new Set(command.options.map((o) => o.attributeName()));
   const out: RawOptions = {};
-  for (const key of Object.keys(values)) {
-    const from = command.getOptionValueSource(key);
-    if (from === 'cli' || from === 'env') out[key] = values[key];
-  }
+  for (const [key, value] of Object.entries(readEnvOptions(env))) if (keys.has(key)) out[key] = value;
+  const values = command.opts();
+  for (const key of Object.keys(values)) if (command.getOptionValueSource(key) === 'cli') out[key] = values[key];
   return out;
 }
 
 async function runProcessCommand(command: Command): Promise<number> {
   const cli = explicitOptions(command);
   const file = typeof cli.config === 'string' ? readConfigFile(cli.config) : {};
+  const progress = cli.progress !== false;
   delete cli.config;
   delete cli.progress;
   const config = buildProcessConfig(cli, file);
@@ -86,7 +100,7 @@ async function runProcessCommand(command: Command): Promise<number> {
     openSink: (inputName) => endpoints.sink(inputName),
     log,
     signal: controller.signal,
-    progress: command.opts().progress !== false && process.stderr.isTTY === true,
+    progress: progress && process.stderr.isTTY === true,
   });
   await endpoints.close();
   process.off('SIGINT', onSignal);

@@ -7,16 +7,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors.js';
+import { ENV } from './env.js';
+import { nearestName } from './nearest.js';
+import { camel, kebab, PROCESS_OPTION_KEYS, type RawOptions } from './options.js';
 import { HASH_METHODS, type HashMethod, type HashSpec, type MaxRejects, type ProcessConfig, type Secrets, type SftpAccount } from './types.js';
 
-/** Option values as they came from one layer, keyed by the flag's long name in camelCase. */
-export type RawOptions = Record<string, unknown>;
-
-export const ENV = {
-  aesKey: 'AUDIENCE_PIPE_AES_KEY',
-  sftpPassword: 'AUDIENCE_PIPE_SFTP_PASSWORD',
-  sftpPassphrase: 'AUDIENCE_PIPE_SFTP_PASSPHRASE',
-} as const;
+export type { RawOptions };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -60,9 +56,6 @@ export function readConfigFile(path: string): RawOptions {
   for (const [key, value] of Object.entries(parsed)) out[camel(key)] = value;
   return out;
 }
-
-const camel = (key: string): string => key.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Parses `1048576`, `4MiB`, `512KiB`, `1MB`, `64k`. */
 export function parseByteSize(value: unknown, option: string): number {
@@ -148,9 +141,9 @@ function parseHash(spec: string): HashSpec {
  * resolved them (flags win over environment there); `file` the config file's values.
  */
 export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJS.ProcessEnv = process.env): ProcessConfig {
-  const known = new Set(PROCESS_OPTION_KEYS);
+  const known = new Set<string>(PROCESS_OPTION_KEYS);
   for (const key of Object.keys(file)) {
-    if (!known.has(key)) throw new ConfigError(`--config: unknown option '${kebab(key)}'`, 'config');
+    if (!known.has(key)) throw new ConfigError(`--config: unknown key '${kebab(key)}' (did you mean '${kebab(nearestName(key, PROCESS_OPTION_KEYS)!)}'?)`, 'config');
   }
   const o: RawOptions = { ...file };
   for (const [k, v] of Object.entries(cli)) if (v !== undefined) o[k] = v;
@@ -256,13 +249,6 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
   return Object.freeze(config);
 }
 
-/** Every key `process` accepts, from flags or the config file. */
-export const PROCESS_OPTION_KEYS = [
-  'in', 'out', 'hash', 'encrypt', 'decrypt', 'aesKeyFile', 'aesIv', 'cipherEncoding', 'defaultCountry',
-  'delimiter', 'escape', 'workers', 'chunkSize', 'maxRecordBytes', 'maxRejects', 'rejects', 'report', 'logLevel', 'config',
-  'name', 'sftpKey', 'sftpHostKey', 'knownHosts', 'sftpInsecureAcceptAnyHostKey', 'retries', 'deleteAfter', 'moveAfter', 'tmpDir', 'accounts',
-  'progress',
-];
 
 /** Makes secrets invisible to JSON.stringify, util.inspect and pino while keeping them readable. */
 function hideSecrets(s: Secrets): Secrets {
