@@ -4,7 +4,7 @@
 //
 // 1. native/sha256_batch.node, our own N-API addon: SHA-256 of a whole chunk's values in one
 //    call (src/transforms/sha256-batch.ts falls back to `crypto.hash` per value without it).
-// 2. ssh2's native crypto binding (sshcrypto.node).
+// 2. ssh2's native crypto binding (sshcrypto.node), only in this project's own checkout.
 //
 // Why (2): ssh2 seals every SSH packet either with one native call (the binding) or with a fresh
 // createCipheriv + setAAD + final + getAuthTag in JavaScript; the second costs SFTP uploads about
@@ -12,26 +12,44 @@
 // running Node>`, but against whatever `nodedir` npm is configured with (here /usr: the system
 // Node 20's headers), so the result never loads under Node 24 ("Module did not self-register")
 // and ssh2 silently falls back. The npm package `node-<platform>-<arch>` that brings our Node 24
-// ships that version's headers (include/node), so we build against those.
+// ships that version's headers (include/node), so we build against those. When audience-pipe is
+// a dependency, ssh2 belongs to the user's tree: it is left as their install made it.
 //
-// Never fails the install: without a compiler either piece stays absent and its fallback works,
-// only slower; the tests then fail on `nativeCrypto: false` / the addon's absence, which says
-// what is missing.
+// Never fails the install: every problem ends as one warning line on stderr and exit 0; the
+// fallback works, only slower, and `audience-pipe doctor` says what is missing. A build replaces
+// the one in place only once it has loaded in a child process: each is made in a fresh copy of
+// its sources beside the original, then renamed into place.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const require = createRequire(join(process.cwd(), 'package.json'));
-const say = (msg) => console.log(`[build-native] ${msg}`);
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(join(packageRoot, 'package.json'));
+const say = (msg) => console.error(`[build-native] ${msg}`);
+const warn = (msg) => say(`WARNING: ${msg}`);
+const WORK_PREFIX = '.audience-pipe-build-';
 
-function loads(file) {
+/** A dependency's files live under some node_modules/; the project's own checkout does not. */
+function isOwnCheckout() {
+  const paths = [packageRoot];
+  try {
+    paths.push(realpathSync(packageRoot));
+  } catch {
+    /* the path as given is enough */
+  }
+  return paths.every((p) => !p.split(sep).includes('node_modules'));
+}
+
+/** Undefined when `file` loads in a fresh process of this Node, else the reason it does not. */
+function loadError(file) {
   // A child process: a failed dlopen must not poison this one, and the answer must be the
   // running Node's, not a cached module's.
   const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { encoding: 'utf8' });
-  return r.status === 0;
+  if (r.status === 0) return undefined;
+  const lines = `${r.stderr ?? ''}`.split('\n').filter((l) => /Error|error:/.test(l));
+  return lines[0]?.trim() ?? `exit ${r.status ?? r.signal}`;
 }
 
 /**
@@ -51,7 +69,7 @@ function headersForThisNode(anyVersion = false) {
   } catch {
     /* not hoisted */
   }
-  candidates.push(join(dirname(dirname(process.execPath))), '/usr', '/usr/local');
+  candidates.push(dirname(dirname(process.execPath)), '/usr', '/usr/local');
   for (const dir of candidates) {
     const versionH = join(dir, 'include', 'node', 'node_version.h');
     if (!existsSync(versionH) || !existsSync(join(dir, 'include', 'node', 'common.gypi'))) continue;
@@ -83,65 +101,82 @@ function nodeGyp() {
   return undefined;
 }
 
-function gypRebuild(cwd, nodedir, gyp, extra = []) {
-  const env = { ...process.env };
-  delete env.npm_config_nodedir; // the flag below decides
-  return spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, ...extra], { cwd, env, encoding: 'utf8' });
-}
-
 function tail(r) {
   const text = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-  if (text) console.log(text);
+  if (text) console.error(text);
+}
+
+/**
+ * Builds the addon whose binding.gyp is in `srcDir` in a copy of its sources made inside
+ * `srcDir` (relative lookups such as ssh2's `require('nan')` resolve as from the original), and
+ * moves `build/Release/<target>.node` into place only once it loads and passes `check`.
+ * Returns undefined on success, else why it failed; the build in place is then untouched.
+ */
+function buildAndReplace({ srcDir, target, nodedir, extraArgs = [], check = () => undefined, patchHeaders }) {
+  const gyp = nodeGyp();
+  if (gyp === undefined) return 'node-gyp not found';
+  const work = mkdtempSync(join(srcDir, WORK_PREFIX));
+  try {
+    for (const entry of readdirSync(srcDir)) {
+      if (entry !== 'build' && !entry.startsWith(WORK_PREFIX)) cpSync(join(srcDir, entry), join(work, entry), { recursive: true });
+    }
+    const headers = patchHeaders ? patchHeaders(nodedir, join(work, '.node-headers')) : nodedir;
+    const env = { ...process.env };
+    delete env.npm_config_nodedir; // the flag below decides
+    const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${headers}`, ...extraArgs], { cwd: work, env, encoding: 'utf8' });
+    const built = join(work, 'build', 'Release', `${target}.node`);
+    if (r.status !== 0 || !existsSync(built)) {
+      tail(r);
+      return `node-gyp rebuild failed (exit ${r.status ?? r.signal})`;
+    }
+    const why = loadError(built) ?? check(built);
+    if (why !== undefined) return `the new build does not load: ${why}`;
+    const dest = join(srcDir, 'build', 'Release', `${target}.node`);
+    mkdirSync(dirname(dest), { recursive: true });
+    renameSync(built, dest);
+    return undefined;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 function buildSha256Batch() {
-  const dir = fileURLToPath(new URL('../native/', import.meta.url));
-  const addon = join(dir, 'build', 'Release', 'sha256_batch.node');
+  const dir = join(packageRoot, 'native');
   if (!existsSync(join(dir, 'binding.gyp'))) return;
   const nodedir = headersForThisNode() ?? headersForThisNode(true);
-  const gyp = nodeGyp();
-  if (nodedir === undefined || gyp === undefined) {
-    say(`WARNING: cannot build native/sha256_batch.node (${nodedir === undefined ? 'no Node headers found' : 'node-gyp not found'}); hashing uses crypto.hash per value, slower`);
-    return;
-  }
-  const r = gypRebuild(dir, nodedir, gyp);
-  if (r.status === 0 && loads(addon)) {
-    say(`built native/sha256_batch.node against ${join(nodedir, 'include', 'node')}`);
-    return;
-  }
-  say(`WARNING: building native/sha256_batch.node failed (exit ${r.status}); hashing uses crypto.hash per value, slower`);
-  tail(r);
+  const why = nodedir === undefined ? 'no Node headers found' : buildAndReplace({ srcDir: dir, target: 'sha256_batch', nodedir });
+  if (why === undefined) say(`built native/sha256_batch.node against ${join(nodedir, 'include', 'node')}`);
+  else warn(`native/sha256_batch.node not built (${why}); hashing uses crypto.hash per value, slower`);
 }
 
-function main() {
-  buildSha256Batch();
-  buildSsh2Crypto();
-}
+/** The imported symbol a binding carries when its ObjectWrap registers cleanup hooks (see below). */
+const HOOK_SYMBOL = 'EnvironmentCleanupHook';
 
 /**
  * Node 24.19+ compiles cleanup hooks into every addon's `node::ObjectWrap` (node_object_wrap.h is
  * header-only), and the hook's removal aborts the process when the GC collects a wrapped object
  * outside a JavaScript context ("RemoveEnvironmentCleanupHook ... Assertion failed: (env) !=
  * nullptr"; nodejs/node#65446, mscdex/ssh2#1511). ssh2's ciphers are ObjectWraps, so a binding
- * built against these headers kills a run at some GC after a connection ends. This returns a
+ * built against these headers kills a run at some GC after a connection ends. This makes `dir` a
  * header directory in which the ObjectWrap constructor and destructor no longer register the
- * hooks (the pre-24.19 ObjectWrap; every other header is a link to the original), or undefined
- * when the header has the hooks in a shape this does not know: then the binding is not built.
+ * hooks (the pre-24.19 ObjectWrap; every other header is a link to the original), or throws when
+ * the header has the hooks in a shape this does not know: then the binding is not built.
  */
-function headersWithoutObjectWrapHooks(nodedir) {
+function headersWithoutObjectWrapHooks(nodedir, dir) {
   const include = join(nodedir, 'include', 'node');
   const header = readFileSync(join(include, 'node_object_wrap.h'), 'utf8');
-  if (!header.includes('EnvironmentCleanupHook')) return { dir: nodedir, cleanup: () => undefined };
+  if (!header.includes(HOOK_SYMBOL)) return nodedir;
   const patched = header.replace(/^\s*AddCleanupHook\(\);\n/m, '').replace(/^\s*RemoveCleanupHook\(\);\n/m, '');
-  if (/^\s*(Add|Remove)CleanupHook\(\);/m.test(patched) || patched === header) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'audience-pipe-node-headers-'));
+  if (/^\s*(Add|Remove)CleanupHook\(\);/m.test(patched) || patched === header) {
+    throw new Error(`Node ${process.version}'s ObjectWrap registers cleanup hooks in a way this script cannot remove (it could abort the process at a GC)`);
+  }
   const target = join(dir, 'include', 'node');
   mkdirSync(target, { recursive: true });
   for (const entry of readdirSync(include)) {
     if (entry !== 'node_object_wrap.h') symlinkSync(join(include, entry), join(target, entry));
   }
   writeFileSync(join(target, 'node_object_wrap.h'), patched);
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return dir;
 }
 
 function buildSsh2Crypto() {
@@ -152,34 +187,46 @@ function buildSsh2Crypto() {
     say('ssh2 is not installed; nothing to build');
     return;
   }
-  const binding = join(cryptoDir, 'build', 'Release', 'sshcrypto.node');
-  // Always rebuilt: a binding that loads may still carry the ObjectWrap hooks (see above).
-  rmSync(join(cryptoDir, 'build'), { recursive: true, force: true });
   const nodedir = headersForThisNode();
-  const gyp = nodeGyp();
-  if (nodedir === undefined || gyp === undefined) {
-    say(`WARNING: cannot build ssh2's native crypto for Node ${process.version} (${nodedir === undefined ? 'no headers of this Node found' : 'node-gyp not found'}); SFTP works, slower`);
-    return;
-  }
-  const headers = headersWithoutObjectWrapHooks(nodedir);
-  if (headers === undefined) {
-    say(`WARNING: Node ${process.version}'s ObjectWrap registers cleanup hooks in a way this script cannot remove; ssh2's native crypto is not built (it could abort the process at a GC); SFTP works, slower`);
+  if (nodedir === undefined) {
+    warn(`ssh2's native crypto not built for Node ${process.version} (no headers of this Node found); SFTP works, slower`);
     return;
   }
   const opensslMajor = /^\d+/.exec(process.versions.openssl)?.[0] ?? '0';
-  let r;
+  let why;
   try {
-    r = gypRebuild(cryptoDir, headers.dir, gyp, [`--real_openssl_major=${opensslMajor}`]);
-  } finally {
-    headers.cleanup();
+    why = buildAndReplace({
+      srcDir: cryptoDir,
+      target: 'sshcrypto',
+      nodedir,
+      extraArgs: [`--real_openssl_major=${opensslMajor}`],
+      patchHeaders: headersWithoutObjectWrapHooks,
+      check: (file) => (readFileSync(file).includes(HOOK_SYMBOL) ? 'it still registers ObjectWrap cleanup hooks' : undefined),
+    });
+  } catch (err) {
+    why = err.message;
   }
-  if (r.status === 0 && loads(binding)) {
-    say(`built native crypto for Node ${process.version} against ${join(nodedir, 'include', 'node')}${headers.dir === nodedir ? '' : ' (ObjectWrap without cleanup hooks)'}`);
+  if (why === undefined) {
+    say(`built ssh2's native crypto for Node ${process.version} against ${join(nodedir, 'include', 'node')}`);
     return;
   }
-  rmSync(join(cryptoDir, 'build'), { recursive: true, force: true });
-  say(`WARNING: building ssh2's native crypto failed (exit ${r.status}); SFTP works, slower`);
-  tail(r);
+  warn(`ssh2's native crypto not built (${why}); SFTP works, slower`);
 }
 
-main();
+/** Each piece on its own: one that throws must not keep the other from being built. */
+function attempt(name, build) {
+  try {
+    build();
+  } catch (err) {
+    warn(`${name} not built (${err?.message ?? err}); its fallback works, slower`);
+  }
+}
+
+try {
+  attempt('native/sha256_batch.node', buildSha256Batch);
+  if (isOwnCheckout()) attempt("ssh2's native crypto", buildSsh2Crypto);
+  else say("audience-pipe is installed as a dependency: ssh2 is left as the project's install built it");
+} catch (err) {
+  warn(`native builds skipped (${err?.message ?? err})`);
+}
+process.exitCode = 0;
