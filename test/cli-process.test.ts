@@ -73,7 +73,7 @@ describe('process', () => {
     const input = 'crm_id,email,phone\n1,a@b.c,+14155552671\n\n2,"not an email",+14155552671\n3,x@y.z\n"4\nstill 4",ok@ok.ok,12\n5,,\n';
     const rejects = join(dir, 'rejects.csv');
     const reportPath = join(dir, 'report.json');
-    const res = await runCli(['process', '--hash', 'email=email_lc_sha256', '--hash', 'phone=phone_sha256', '--rejects', rejects, '--report', reportPath], { input });
+    const res = await runCli(['process', '--hash', 'email=email_lc_sha256', '--hash', 'phone=phone_sha256', '--rejects', rejects, '--report', reportPath, '--max-rejects', 'none'], { input });
     expect(res.code).toBe(0);
     expect(res.stdout.toString()).toBe(`crm_id,email,phone\n1,${sha('a@b.c')},${sha('14155552671')}\n5,,\n`);
     expect(readFileSync(rejects, 'utf8')).toBe('line,column,reason,record\n4,email,invalid_email,"2,""not an email"",+14155552671"\n5,,field_count,"3,x@y.z"\n6,phone,invalid_phone,"""4\nstill 4"",ok@ok.ok,12"\n');
