@@ -23,6 +23,7 @@ import type { Logger } from '../util/logger.js';
 import { deliver } from './deliver.js';
 import { inOrder } from './in-order.js';
 import { ProgressMeter } from './progress.js';
+import { RejectLimit, type Delivered } from './reject-limit.js';
 
 export interface ProcessDeps {
   readonly source: Source;
@@ -77,6 +78,10 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
   let pool: ChunkPool | undefined;
   let outputName = config.out;
   const progress = deps.progress ? new ProgressMeter(accounting) : undefined;
+  const rejectLimit = new RejectLimit(config.maxRejects);
+  let recordsDelivered = 0;
+  const delivered = (): Delivered | undefined =>
+    sink?.direct ? { records: recordsDelivered, bytes: accounting.bytesOut, output: sink.description } : undefined;
 
   const finish = (status: RunStatus, error?: unknown): ProcessOutcome => {
     const report = accounting.toReport({
@@ -88,6 +93,9 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       workers: config.workers,
       transport: sink?.details?.(),
     });
+    if (!config.rejects && report.recordsRejected > 0) {
+      log.warn({ event: 'rejects_not_kept', recordsRejected: report.recordsRejected }, `${report.recordsRejected} rejected records were counted but not kept: pass --rejects <path> to write them with their line, column and reason`);
+    }
     const exitCode = status === 'failed' ? (error instanceof AudiencePipeError ? error.exitCode : 1) : 0;
     return { report, exitCode, error };
   };
@@ -179,6 +187,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
             accounting.addOversize();
             await rejectsWriter?.add(lineFeedsBefore + 1, '', 'record_too_large', done.bytes);
             lineFeedsBefore += done.lineFeeds;
+            rejectLimit.afterRecords(accounting, delivered);
             continue;
           }
           if (activePool.poolError) throw activePool.poolError;
@@ -191,9 +200,12 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
           }
           if (rejectsWriter && r.rejects.count > 0) await writeRejects(rejectsWriter, r, lineFeedsBefore, header);
           lineFeedsBefore += r.lineFeeds;
+          rejectLimit.afterRecords(accounting, delivered);
           if (r.outLength > 0) yield Buffer.from(r.out, 0, r.outLength);
+          recordsDelivered += r.recordsOut;
         }
       }
+      rejectLimit.atEnd(accounting, delivered);
     }
 
     await deliver(output, {

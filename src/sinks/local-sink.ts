@@ -55,6 +55,7 @@ export function createStdoutSink(): Sink {
   };
   return {
     description: 'stdout',
+    direct: true,
     // The write callback fires once stdout has flushed the chunk.
     releasesWrittenChunks: true,
     async open() {

@@ -19,6 +19,11 @@ export interface Sink {
    * so the chunk's memory can be reused. Leave unset when unsure.
    */
   readonly releasesWrittenChunks?: boolean;
+  /**
+   * True when written bytes reach their reader at once (stdout, a FIFO): a failed run cannot
+   * take them back, so it says how much was written.
+   */
+  readonly direct?: boolean;
   /** Facts for the report (e.g. remote host, path, attempts); never secrets. */
   details?(): Record<string, unknown>;
 }
