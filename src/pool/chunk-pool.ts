@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ChunkResult, ChunkTask, WorkerInit } from './messages.js';
+import { forwardWorkerStdio } from './worker-stdio.js';
 
 const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -34,6 +35,12 @@ export class ChunkPool {
     this.piscina.on('error', (err: Error) => {
       if (!this.closing) this.poolError ??= err;
     });
+    // The first workers exist once the constructor returns; a replacement announces itself.
+    const adoptThreads = (): void => {
+      for (const worker of this.piscina.threads) forwardWorkerStdio(worker);
+    };
+    adoptThreads();
+    this.piscina.on('workerCreate', adoptThreads);
   }
 
   private closing = false;
