@@ -12,7 +12,7 @@ import { CsvFraming } from '../framing/csv-framing.js';
 import { parseHeader } from '../framing/header.js';
 import { BufferPool } from '../pool/buffer-pool.js';
 import { ChunkPool } from '../pool/chunk-pool.js';
-import { Op, REJECT_REASONS, type ChunkResult, type ColumnOp, type WorkerInit } from '../pool/messages.js';
+import { REJECT_REASONS, type ChunkResult, type WorkerInit } from '../pool/messages.js';
 import { RejectsWriter } from '../report/rejects-writer.js';
 import { RunAccounting, type RunReport, type RunStatus } from '../report/run-report.js';
 import type { Sink } from '../sinks/sink.js';
@@ -22,8 +22,13 @@ import type { Dialect } from '../transforms/csv-scan.js';
 import type { Logger } from '../util/logger.js';
 import { deliver } from './deliver.js';
 import { inOrder } from './in-order.js';
+import { planColumns } from './plan-columns.js';
 import { ProgressMeter } from './progress.js';
 import { RejectLimit, type Delivered } from './reject-limit.js';
+import { checkTextEncoding } from './text-encoding.js';
+
+// Kept exported from here: the library entry and the bench command import it from this module.
+export { planColumns };
 
 export interface ProcessDeps {
   readonly source: Source;
@@ -38,29 +43,6 @@ export interface ProcessOutcome {
   readonly report: RunReport;
   readonly exitCode: 0 | 1 | 2;
   readonly error?: unknown;
-}
-
-const METHOD_OPS: Record<string, Op> = {
-  email_lc_sha256: Op.EmailSha256,
-  phone_sha256: Op.PhoneSha256,
-  phone_sha256_e164: Op.PhoneSha256E164,
-  sha256: Op.Sha256,
-  sha256_lc: Op.Sha256Lc,
-};
-
-/** Maps the configured transforms onto header columns; a missing or ambiguous column is a configuration error. */
-export function planColumns(config: ProcessConfig, header: readonly string[]): ColumnOp[] {
-  const wanted: Array<{ name: string; op: Op; option: string }> = [
-    ...config.hash.map((h) => ({ name: h.column, op: METHOD_OPS[h.method], option: 'hash' })),
-    ...config.encrypt.map((name) => ({ name, op: Op.Encrypt, option: 'encrypt' })),
-    ...config.decrypt.map((name) => ({ name, op: Op.Decrypt, option: 'decrypt' })),
-  ];
-  return wanted.map(({ name, op, option }) => {
-    const first = header.indexOf(name);
-    if (first < 0) throw new ConfigError(`--${option}: column '${name}' is not in the header (columns: ${header.join(', ')})`, option);
-    if (header.indexOf(name, first + 1) >= 0) throw new ConfigError(`--${option}: column '${name}' appears more than once in the header`, option);
-    return { index: first, name, op };
-  });
 }
 
 /** A framed item once its work is done: chunks come back from the pool, the rest as they were. */
@@ -123,8 +105,9 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     const firstRaw = await parts[0].open(signal);
     const firstItems = frame(parts[0], firstRaw);
     const headerItem = await nextHeader(firstItems, parts[0]);
+    checkTextEncoding(headerItem.bytes, parts[0].name);
     const header = parseHeader(headerItem.bytes, dialect);
-    const columns = planColumns(config, header);
+    const columns = planColumns(config, header, log);
     accounting.setColumns(columns);
     if (parts.length > 1) await checkSameHeaders(parts.slice(1), headerItem.bytes, frame, signal);
 
