@@ -18,8 +18,8 @@ export class AudiencePipeError extends Error {
 /** A usage or configuration error: stops the run before any output, exit code 2. */
 export class ConfigError extends AudiencePipeError {
   readonly option: string | undefined;
-  constructor(message: string, option?: string, cause?: unknown) {
-    super('ERR_CONFIG', message, { cause, exitCode: 2 });
+  constructor(message: string, option?: string, cause?: unknown, code = 'ERR_CONFIG') {
+    super(code, message, { cause, exitCode: 2 });
     this.option = option;
   }
 }
@@ -28,6 +28,15 @@ export class ConfigError extends AudiencePipeError {
 export class RunError extends AudiencePipeError {
   constructor(code: string, message: string, cause?: unknown) {
     super(code, message, { cause, exitCode: 1 });
+  }
+}
+
+/** The run was stopped by SIGHUP, SIGINT or SIGTERM; the CLI exits 128 + the signal's number. */
+export class InterruptedError extends RunError {
+  readonly signal: NodeJS.Signals;
+  constructor(signal: NodeJS.Signals) {
+    super('ERR_INTERRUPTED', `interrupted by ${signal}: nothing was published`);
+    this.signal = signal;
   }
 }
 

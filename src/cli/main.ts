@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 /**
  * The command line. Exit codes are decided here and only here: 0 done (rejects allowed, or a
- * closed stdout), 1 run failure, 2 usage or configuration error.
+ * closed stdout), 1 run failure, 2 usage or configuration error, 128 + the signal's number for
+ * a run interrupted by SIGHUP, SIGINT or SIGTERM.
  */
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { AudiencePipeError } from '../errors.js';
+import { errnoText } from '../outputs/resolve-target.js';
 import { benchCommand } from './bench-command.js';
 import { demoCommand } from './demo-command.js';
 import { generateCommand } from './generate-command.js';
+import { interruptedBy } from './interrupt.js';
 import { processCommand } from './process-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,6 +31,13 @@ function program(): Command {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const code = await run(argv);
+  // A run stopped by a signal ends as the shell reports a process killed by it, whatever failed on the way out.
+  const signal = interruptedBy();
+  return signal === undefined ? code : 128 + constants.signals[signal];
+}
+
+async function run(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -36,6 +47,10 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (isClosedStdout(err)) return 0;
+    if (err !== undefined && err === stdoutFailure) {
+      process.stderr.write(`audience-pipe: stdout: cannot write: ${errnoText(err)}\n`);
+      return 1;
+    }
     if (err instanceof AudiencePipeError) {
       process.stderr.write(`audience-pipe: ${err.message}\n`);
       return err.exitCode;
@@ -49,9 +64,15 @@ function isClosedStdout(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'EPIPE';
 }
 
-// A reader that went away (`| head`) is a normal end, not a crash.
+// A reader that went away (`| head`) is a normal end, not a crash. Any other error of stdout
+// (a full disk, /dev/full) fails the command with one line; while a run writes to stdout, its
+// sink listens too and the run ends itself, with its report.
+let stdoutFailure: unknown;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
+  stdoutFailure = err;
+  if (err.code === 'EPIPE' || process.stdout.listenerCount('error') > 1) return;
+  process.stderr.write(`audience-pipe: stdout: cannot write: ${errnoText(err)}\n`);
+  process.exit(1);
 });
 
 const code = await main(process.argv);

@@ -1,5 +1,4 @@
 /** `audience-pipe process`: flags -> config -> run -> report. */
-import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { checkEnvNames, envName, readEnvOptions } from '../config/env.js';
 import { buildProcessConfig, readConfigFile, type RawOptions } from '../config/load.js';
@@ -8,8 +7,10 @@ import type { ProcessConfig } from '../config/types.js';
 import { isSftp, RunEndpoints } from '../pipeline/endpoints.js';
 import { runProcess } from '../pipeline/run-process.js';
 import { tuneV8ForSshTransfers } from './v8-flags.js';
-import { RunError } from '../errors.js';
+import { checkTargets } from '../outputs/targets.js';
+import { writeTargetFile } from '../outputs/target-writer.js';
 import { createLogger } from '../util/logger.js';
+import { watchSignals } from './interrupt.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -88,36 +89,38 @@ async function runProcessCommand(command: Command): Promise<number> {
   delete cli.progress;
   const config = buildProcessConfig(cli, file);
   const log = createLogger(config.logLevel);
+  await checkTargets(config);
   if (isSftp(config.in) || isSftp(config.out)) tuneV8ForSshTransfers();
   const endpoints = new RunEndpoints(config, log);
+  // Left on when the run throws: the process is ending then anyway.
+  const signals = watchSignals();
   const source = await endpoints.source();
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort(new RunError('ERR_INTERRUPTED', 'interrupted by a signal'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   const outcome = await runProcess(config, {
     source,
     openSink: (inputName) => endpoints.sink(inputName),
     log,
-    signal: controller.signal,
+    signal: signals.signal,
     progress: progress && process.stderr.isTTY === true,
   });
   await endpoints.close();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  await writeReport(config, outcome.report, log);
+  const reportError = await writeReport(config, outcome.report, log);
+  signals.stop();
   const { report } = outcome;
   const summary = { event: 'summary', status: report.status, recordsIn: report.recordsIn, recordsOut: report.recordsOut, recordsRejected: report.recordsRejected, blankLines: report.blankLines, rejectReasons: report.rejectReasons, bytesIn: report.bytesIn, bytesOut: report.bytesOut, durationMs: report.durationMs, workers: report.workers, rowsPerSecond: report.durationMs > 0 ? Math.round((report.recordsIn / report.durationMs) * 1000) : undefined };
   if (report.status === 'failed') log.error({ ...summary, err: report.error }, `run failed: ${report.error?.message ?? 'unknown error'}`);
   else log.info(summary, report.status === 'cut-short' ? 'output closed early: run cut short' : 'done');
+  // A run that did its job but lost its report fails: whoever reads the report sees nothing.
+  if (reportError && outcome.exitCode === 0) throw reportError;
   return outcome.exitCode;
 }
 
-async function writeReport(config: ProcessConfig, report: unknown, log: ReturnType<typeof createLogger>): Promise<void> {
-  if (!config.report) return;
+async function writeReport(config: ProcessConfig, report: unknown, log: ReturnType<typeof createLogger>): Promise<unknown> {
+  if (!config.report) return undefined;
   try {
-    await writeFile(config.report, JSON.stringify(report, null, 2) + '\n');
+    await writeTargetFile(config.report, 'report', JSON.stringify(report, null, 2) + '\n', 'ERR_REPORT');
+    return undefined;
   } catch (err) {
-    log.error({ event: 'report_write_failed', code: (err as NodeJS.ErrnoException).code }, `cannot write the report to ${config.report}`);
+    log.error({ event: 'report_write_failed', code: (err as { code?: string }).code }, (err as Error).message);
+    return err;
   }
 }

@@ -48,7 +48,7 @@ export class RunEndpoints {
       const { createAzureBlobSink } = await import('../sinks/azure-blob-sink.js');
       return createAzureBlobSink(spec, this.config.transport, this.log, await this.httpAgent());
     }
-    return createFileSink(spec);
+    return createFileSink(spec, { name: this.config.transport.name, inputName: this.config.in === '-' ? undefined : inputName });
   }
 
   async close(): Promise<void> {

@@ -209,6 +209,8 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     await sink?.abort(err);
     await rejects?.abort();
     if (err instanceof ConfigError && sink === undefined) throw err;
+    // An abort on request (a signal) is reported as its reason, not as the AbortError it raised.
+    if (deps.signal?.aborted) return finish('failed', classify(deps.signal.reason));
     if (isClosedPipe(err)) return finish('cut-short');
     const error = classify(err);
     return finish('failed', error);

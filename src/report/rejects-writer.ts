@@ -1,13 +1,12 @@
 /**
  * The reject file: RFC 4180 CSV with the header `line,column,reason,record`, in input order.
- * Written under a temporary name and renamed at the end, like the output.
+ * Written like the output (src/outputs/target-writer.ts): a regular file under a temporary
+ * name renamed at the end, a FIFO or device directly.
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
-import { RunError } from '../errors.js';
+import type { Writable } from 'node:stream';
+import { resolveTarget } from '../outputs/resolve-target.js';
+import { openTarget, type TargetWriter } from '../outputs/target-writer.js';
 
 const QUOTE_NEEDED = /[",\r\n]/;
 
@@ -17,19 +16,19 @@ export function csvField(text: string): string {
 
 export class RejectsWriter {
   private readonly path: string;
-  private readonly temp: string;
-  private stream: WriteStream | undefined;
+  private writer: TargetWriter | undefined;
+  private stream: Writable | undefined;
+  /** A write error arrives as an event at any time; the next write throws it. */
+  private failure: Error | undefined;
 
   constructor(path: string) {
     this.path = path;
-    this.temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
   }
 
   async open(): Promise<void> {
-    this.stream = createWriteStream(this.temp, { flags: 'wx' });
-    await once(this.stream, 'open').catch((err: NodeJS.ErrnoException) => {
-      throw new RunError('ERR_REJECTS', `--rejects: cannot write ${this.path}: ${err.code ?? String(err)}`, err);
-    });
+    this.writer = await openTarget(await resolveTarget(this.path, 'rejects'), 'rejects', { code: 'ERR_REJECTS' });
+    this.stream = this.writer.writable;
+    this.stream.on('error', (err) => (this.failure ??= err));
     await this.write('line,column,reason,record\n');
   }
 
@@ -50,18 +49,16 @@ export class RejectsWriter {
   }
 
   private async write(data: string | Buffer): Promise<void> {
+    if (this.failure) throw this.failure;
     if (!this.stream!.write(data)) await once(this.stream!, 'drain');
   }
 
   async commit(): Promise<void> {
-    const s = this.stream!;
-    s.end();
-    await once(s, 'finish');
-    await rename(this.temp, this.path);
+    if (this.failure) throw this.failure;
+    await this.writer!.commit();
   }
 
   async abort(): Promise<void> {
-    this.stream?.destroy();
-    await rm(this.temp, { force: true }).catch(() => {});
+    await this.writer?.abort();
   }
 }

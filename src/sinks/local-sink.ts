@@ -1,38 +1,39 @@
 /**
- * Local output: stdout, or a file written under a temporary name in the target's directory and
- * renamed over the final name only once complete, so a failed run leaves no output file.
+ * Local output: stdout, or a path (src/outputs/target-writer.ts): a regular file is written
+ * under a temporary name beside it and renamed over it only once complete, so a failed run
+ * leaves no output file; a FIFO, a device or `/dev/fd/N` is written directly; a directory takes
+ * the input's file name or `--name`.
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { RunError } from '../errors.js';
+import { errnoText, resolveTarget } from '../outputs/resolve-target.js';
+import { openTarget, type TargetWriter } from '../outputs/target-writer.js';
 import type { Sink } from './sink.js';
 
-export function createFileSink(path: string): Sink {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
-  let stream: WriteStream | undefined;
+export interface FileSinkOptions {
+  /** `--name`, for a directory output. */
+  readonly name?: string;
+  /** The input's file name, for a directory output without `--name`. */
+  readonly inputName?: string;
+}
+
+export async function createFileSink(path: string, options: FileSinkOptions = {}): Promise<Sink> {
+  const target = await resolveTarget(path, 'out', { ...options, allowDirectory: true });
+  let writer: TargetWriter | undefined;
   return {
-    description: path,
-    // fs.WriteStream calls back once the bytes are written to the file.
+    description: target.path,
     releasesWrittenChunks: true,
+    // A FIFO, a device or a descriptor has its bytes as they are written: nothing to take back.
+    direct: target.kind !== 'file',
     async open() {
-      stream = createWriteStream(temp, { flags: 'wx', highWaterMark: 1 << 20 });
-      await new Promise<void>((resolve, reject) => {
-        stream!.once('open', () => resolve());
-        stream!.once('error', (err) => reject(new RunError('ERR_OUTPUT', `--out: cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, err)));
-      });
-      return stream;
+      writer = await openTarget(target, 'out', { code: 'ERR_OUTPUT', lock: true });
+      return writer.writable;
     },
     async commit() {
-      await rename(temp, path).catch((err: NodeJS.ErrnoException) => {
-        throw new RunError('ERR_OUTPUT', `--out: cannot rename the finished output to ${path}: ${err.code ?? String(err)}`, err);
-      });
+      await writer!.commit();
     },
     async abort() {
-      stream?.destroy();
-      await rm(temp, { force: true }).catch(() => {});
+      await writer?.abort();
     },
   };
 }
@@ -47,11 +48,11 @@ export function createStdoutSink(): Sink {
     highWaterMark: 1 << 20,
     // Called back once stdout has handed the chunk to the OS: only then may it be reused.
     write(chunk: Buffer, _enc, cb) {
-      out.write(chunk, (err) => cb(err ?? null));
+      out.write(chunk, (err) => cb(err ? stdoutError(err) : null));
     },
   });
-  const onStdoutError = (err: Error): void => {
-    writable.destroy(err);
+  const onStdoutError = (err: NodeJS.ErrnoException): void => {
+    writable.destroy(stdoutError(err));
   };
   return {
     description: 'stdout',
@@ -69,4 +70,9 @@ export function createStdoutSink(): Sink {
       out.off('error', onStdoutError);
     },
   };
+}
+
+/** A closed reader (EPIPE) stays as it is: the run reads it as `cut-short`. */
+function stdoutError(err: NodeJS.ErrnoException): Error {
+  return err.code === 'EPIPE' ? err : new RunError('ERR_OUTPUT', `stdout: cannot write: ${errnoText(err)}`, err);
 }

@@ -1,7 +1,7 @@
 /** Local input: a file path, or `-` for stdin. */
 import { open as openFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
+import { addAbortSignal, type Readable } from 'node:stream';
 import { RunError } from '../errors.js';
 import type { Source, SourcePart } from './source.js';
 
@@ -25,7 +25,8 @@ async function* readFileInto(path: string, readSize: number): AsyncGenerator<Buf
 }
 
 export function createStdinSource(): Source {
-  const part: SourcePart = { name: 'stdin', open: async () => process.stdin as Readable };
+  // A slow or idle writer must not hold an interrupted run: abort ends the pending read.
+  const part: SourcePart = { name: 'stdin', open: async (signal) => addAbortSignal(signal, process.stdin as Readable) };
   return { description: 'stdin', parts: async () => [part] };
 }
 

@@ -1,0 +1,80 @@
+/**
+ * The checks of a run's local file options made before the first input byte is read (also what
+ * `--dry-run` calls): every output path names something writable in a directory that exists,
+ * a directory output has a file name, and no two file options name the same file (an output
+ * written over the input, or two outputs over each other, would lose data).
+ */
+import { realpath, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type { ProcessConfig } from '../config/types.js';
+import { ConfigError } from '../errors.js';
+import { resolveTarget, type Target } from './resolve-target.js';
+
+const isRemote = (spec: string): boolean => /^(?:sftp|https?):\/\//i.test(spec) || spec.startsWith('account:');
+
+/** The local outputs of a run; a new output option is one line here. */
+const OUTPUT_OPTIONS: ReadonlyArray<readonly [option: string, path: (c: ProcessConfig) => string | undefined]> = [
+  ['out', (c) => c.out],
+  ['rejects', (c) => c.rejects],
+  ['report', (c) => c.report],
+];
+
+export interface CheckedTarget {
+  readonly option: string;
+  /** `stdout` for `--out -`. */
+  readonly target: Target | 'stdout';
+}
+
+/** Throws a ConfigError (exit 2) naming the option for the first problem found. */
+export async function checkTargets(config: ProcessConfig): Promise<CheckedTarget[]> {
+  const localInput = config.in !== '-' && !isRemote(config.in);
+  const checked: CheckedTarget[] = [];
+  for (const [option, pathOf] of OUTPUT_OPTIONS) {
+    const spec = pathOf(config);
+    if (spec === undefined || isRemote(spec)) continue;
+    if (option === 'out' && spec === '-') {
+      checked.push({ option, target: 'stdout' });
+      continue;
+    }
+    const target = await resolveTarget(spec, option, {
+      allowDirectory: option === 'out',
+      name: option === 'out' ? config.transport.name : undefined,
+      inputName: option === 'out' && localInput ? basename(config.in) : undefined,
+    });
+    if (target.kind === 'dir' && config.in === '-') {
+      throw new ConfigError(`--${option}: ${target.path} is a directory and stdin has no file name: give --name <file name>`, 'name', undefined, 'ERR_TARGET');
+    }
+    checked.push({ option, target });
+  }
+  await refuseSameFile(config, checked, localInput);
+  return checked;
+}
+
+async function refuseSameFile(config: ProcessConfig, checked: CheckedTarget[], localInput: boolean): Promise<void> {
+  const seen = new Map<string, string>();
+  const claim = (option: string, identity: string | undefined, shown: string): void => {
+    if (identity === undefined) return;
+    const other = seen.get(identity);
+    if (other !== undefined) {
+      throw new ConfigError(`--${option} and --${other} are the same file (${shown}): give each its own path`, option, undefined, 'ERR_SAME_FILE');
+    }
+    seen.set(identity, option);
+  };
+  if (config.in === '-') claim('in', await identityOf('/proc/self/fd/0'), 'stdin');
+  else if (localInput) claim('in', await identityOf(config.in), config.in);
+  for (const { option, target } of checked) {
+    if (target === 'stdout') claim(option, await identityOf('/proc/self/fd/1'), 'stdout');
+    else if (target.kind === 'file' && !target.exists) claim(option, `new:${await realpath(dirname(target.path))}/${basename(target.path)}`, target.path);
+    else if (target.kind !== 'dir') claim(option, await identityOf(target.path), target.path);
+  }
+}
+
+/**
+ * Device and inode of what `path` opens; none for character devices (/dev/null or a terminal
+ * may well take two outputs) or for what cannot be looked at.
+ */
+async function identityOf(path: string): Promise<string | undefined> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st || st.isCharacterDevice()) return undefined;
+  return `${st.dev}:${st.ino}`;
+}
