@@ -129,7 +129,7 @@ try {
   const cli = join(dist, 'cli/main.js');
   const cliPut = (remote) => new Promise((ok, fail) => {
     const args = ['process', '--in', local, '--out', `sftp://${server.username}@127.0.0.1:${server.port}${remote}`,
-      '--sftp-key', server.clientKeyFile, '--sftp-host-key', server.hostKeyFingerprint, '--log-level', 'warn', '--no-progress'];
+      '--sftp-key', server.clientKeyFile, '--sftp-host-key', server.hostKeyFingerprint, '--passthrough', '--log-level', 'warn', '--no-progress'];
     const cmd = `${JSON.stringify(process.execPath)} ${[cli, ...args].map((a) => JSON.stringify(a)).join(' ')} && times`;
     const p = spawn('bash', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AUDIENCE_PIPE_SFTP_PASSPHRASE: server.passphrase } });
     let out = '';

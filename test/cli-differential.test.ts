@@ -38,7 +38,7 @@ describe.each([1, 3])('%i worker(s)', (workers) => {
     for (const file of readdirSync(spectrumDir).filter((f) => f.endsWith('.csv'))) {
       const input = readFileSync(join(spectrumDir, file));
       for (const chunk of ['1', '7']) {
-        const res = await runCli(['process', '--workers', String(workers), '--chunk-size', chunk], { input });
+        const res = await runCli(['process', '--passthrough', '--workers', String(workers), '--chunk-size', chunk], { input });
         expect(res.code, file).toBe(0);
         expect(written(res.stdout), `${file} chunk ${chunk}`).toEqual(expected(input));
       }
@@ -48,7 +48,7 @@ describe.each([1, 3])('%i worker(s)', (workers) => {
   it('seeded random inputs: records equal csv-parse', async () => {
     for (const seed of [1, 2, 3]) {
       const input = randomCsv(seed);
-      const res = await runCli(['process', '--workers', String(workers), '--chunk-size', String(3 + seed * 11)], { input });
+      const res = await runCli(['process', '--passthrough', '--workers', String(workers), '--chunk-size', String(3 + seed * 11)], { input });
       expect(res.code).toBe(0);
       const records = written(res.stdout);
       expect(records).toEqual(expected(input));

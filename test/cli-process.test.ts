@@ -117,7 +117,7 @@ describe('process', () => {
   it('fails a 0-byte input with exit 1, "input has no header", and a failed report', async () => {
     const reportPath = join(dir, 'empty.json');
     const out = join(dir, 'empty-out.csv');
-    const res = await runCli(['process', '--out', out, '--report', reportPath], { input: '' });
+    const res = await runCli(['process', '--passthrough', '--out', out, '--report', reportPath], { input: '' });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('input has no header');
     expect(existsSync(out)).toBe(false);

@@ -14,9 +14,9 @@ describe('--max-rejects parsing', () => {
     expect(parseMaxRejects('0.5%')).toEqual({ percent: 0.5 });
     expect(parseMaxRejects('none')).toBeUndefined();
     expect(parseMaxRejects('NONE')).toBeUndefined();
-    expect(buildProcessConfig({}, {}).maxRejects).toEqual({ percent: 50 });
-    expect(buildProcessConfig({}, { maxRejects: '10%' }).maxRejects).toEqual({ percent: 10 });
-    expect(buildProcessConfig({ maxRejects: '7' }, { maxRejects: '10%' }).maxRejects).toEqual({ count: 7 });
+    expect(buildProcessConfig({ passthrough: true }, {}).maxRejects).toEqual({ percent: 50 });
+    expect(buildProcessConfig({ passthrough: true }, { maxRejects: '10%' }).maxRejects).toEqual({ percent: 10 });
+    expect(buildProcessConfig({ maxRejects: '7', passthrough: true }, { maxRejects: '10%' }).maxRejects).toEqual({ count: 7 });
   });
 
   it('names the option for a value it cannot read', () => {

@@ -51,6 +51,7 @@ export function processCommand(): Command {
     .option('--delete-after', 'delete the remote input files once the run has succeeded')
     .option('--move-after <dir>', 'move the remote input files to this directory once the run has succeeded')
     .option('--tmp-dir <dir>', 'where the local spool of a remote output goes (default: the OS temporary directory); it holds the whole output until it is published')
+    .option('--passthrough', 'allow a run that changes nothing (no --hash, --encrypt, --decrypt): the output is a copy of the input')
     .option('--no-progress', 'no progress line on stderr even when it is a terminal')
     .action(async (_opts, command: Command) => {
       process.exitCode = await runProcessCommand(command);

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors.js';
 import { ENV } from './env.js';
 import { nearestName } from './nearest.js';
+import { checkPassthrough } from './passthrough.js';
 import { camel, kebab, PROCESS_OPTION_KEYS, type RawOptions } from './options.js';
 import { HASH_METHODS, type HashMethod, type HashSpec, type MaxRejects, type ProcessConfig, type Secrets, type SftpAccount } from './types.js';
 
@@ -230,6 +231,7 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
     rejects: str(o.rejects, 'rejects'),
     report: str(o.report, 'report'),
     logLevel,
+    passthrough: bool(o.passthrough, 'passthrough'),
     transport: {
       name: str(o.name, 'name'),
       sftpKey: str(o.sftpKey, 'sftp-key'),
@@ -246,6 +248,7 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
   };
   if (config.delimiter === config.escape && config.escape !== 0x22) throw new ConfigError('--escape: must differ from --delimiter', 'escape');
   if (config.delimiter === 0x22) throw new ConfigError('--delimiter: the quote character cannot be the delimiter', 'delimiter');
+  checkPassthrough(config);
   return Object.freeze(config);
 }
 

@@ -37,6 +37,7 @@ export const PROCESS_OPTIONS = {
   moveAfter: 'value',
   tmpDir: 'value',
   progress: 'switch',
+  passthrough: 'switch',
   accounts: 'file',
 } as const satisfies Record<string, OptionKind>;
 

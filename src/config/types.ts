@@ -70,6 +70,8 @@ export interface ProcessConfig {
   readonly rejects?: string;
   readonly report?: string;
   readonly logLevel: string;
+  /** True when a run without any change to the data is meant (src/config/passthrough.ts). */
+  readonly passthrough: boolean;
   readonly transport: TransportConfig;
   readonly secrets: Secrets;
 }
