@@ -122,29 +122,112 @@ describe('record framing rules', () => {
     expect(run.output.toString()).toBe('a,b\n1,2\n5,6\n');
   });
 
-  it('rejects an unterminated quote as too large and resumes at the next line break past the limit', async () => {
+  it('rejects an unterminated quote as bad_quote covering its line, and reads on at the next line with the quote state reset', async () => {
     const lines = ['id,name', '1,ok', '2,"never closed'];
     for (let i = 3; i < 40; i++) lines.push(`${i},filler`);
     const input = Buffer.from(lines.join('\n') + '\n');
     for (const chunkSize of [1, 8, 64, 1 << 16]) {
       const run = await runEngine(input, { chunkSize, maxRecordBytes: 64 });
-      expect(run.rejects.length, `chunk ${chunkSize}`).toBe(1);
-      expect(run.rejects[0]).toMatchObject({ line: 3, reason: 'record_too_large', column: -1 });
-      const out = run.output.toString().split('\n');
-      // Reading resumed on a record boundary: every later record is whole and in order.
-      const resumed = out.slice(2).filter(Boolean);
-      expect(resumed.length).toBeGreaterThan(20);
-      for (const rec of resumed) expect(rec).toMatch(/^\d+,filler$/);
-      expect(Number(resumed.at(-1)!.split(',')[0])).toBe(39);
-      // Every record is accounted for.
+      expect(run.rejects, `chunk ${chunkSize}`).toEqual([{ line: 3, reason: 'bad_quote', column: -1, record: '2,"never closed' }]);
+      expect(run.output.toString(), `chunk ${chunkSize}`).toBe(['id,name', '1,ok', ...lines.slice(3)].join('\n') + '\n');
+      expect(run.records).toBe(39);
       expect(run.recordsOut + run.rejects.length).toBe(run.records);
+    }
+  });
+
+  it("the issue's case: an unterminated quote in row 10 of 1,000 costs only row 10, at every chunk size", async () => {
+    const rows = ['id,email,note'];
+    for (let i = 1; i <= 1000; i++) rows.push(i === 10 ? `${i},e${i}@x.com,"never closed` : `${i},e${i}@x.com,n${i}`);
+    const input = Buffer.from(rows.join('\r\n') + '\r\n');
+    for (const chunkSize of [1, 100, 4096, 1 << 20]) {
+      const run = await runEngine(input, { chunkSize, readSize: 1000 });
+      expect(run.rejects, `chunk ${chunkSize}`).toEqual([{ line: 11, reason: 'bad_quote', column: -1, record: '10,e10@x.com,"never closed' }]);
+      expect(run.recordsOut).toBe(999);
+    }
+  });
+
+  it('a multi-line quoted field closed far below by a stray quote followed by junk counts as unterminated', async () => {
+    // Row 3's quote never closes where it should; the quote of 40's `5'10" tall` would close it.
+    const lines = ['id,note', '1,ok', '2,"open'];
+    for (let i = 3; i < 60; i++) lines.push(i === 40 ? `${i},5'10" tall` : `${i},n`);
+    const input = Buffer.from(lines.join('\n') + '\n');
+    for (const chunkSize of [1, 7, 64, 1 << 16]) {
+      const run = await runEngine(input, { chunkSize, readSize: 5 });
+      expect(run.rejects, `chunk ${chunkSize}`).toEqual([{ line: 3, reason: 'bad_quote', column: -1, record: '2,"open' }]);
+      expect(run.output.toString()).toBe(['id,note', '1,ok', ...lines.slice(3)].join('\n') + '\n');
+    }
+  });
+
+  it('a quoted field followed by more than a delimiter on its own line is one bad_quote reject naming its column', async () => {
+    for (const [escape, record] of [['"', '2,"abc"def,x'], ['"', '3,"abc" ,x'], ['\\', '2,"abc""x,y']] as const) {
+      const input = Buffer.from(`id,a,b\n1,p,q\n${record}\n4,r,s\n`);
+      for (const chunkSize of [1, 5, 1 << 16]) {
+        const run = await runEngine(input, { chunkSize, escape: escape.charCodeAt(0) });
+        expect(run.rejects, `${record} chunk ${chunkSize}`).toEqual([{ line: 3, reason: 'bad_quote', column: 1, record }]);
+        expect(run.output.toString()).toBe('id,a,b\n1,p,q\n4,r,s\n');
+      }
+    }
+  });
+
+  it('gives up on a quote still open after the scan bound: bad_quote covering its line, memory bounded by the bound', async () => {
+    // The quote of row 2 closes 30 lines below (row 32's leading quote); with a bound of 100 bytes it is given up on.
+    const lines = ['id,note', '1,ok', '2,"open'];
+    for (let i = 3; i < 60; i++) lines.push(i === 32 ? `${i},",x` : `${i},n${i}`);
+    const input = Buffer.from(lines.join('\n') + '\n');
+    for (const chunkSize of [1, 64, 150]) {
+      const run = await runEngine(input, { chunkSize, scanBound: 100, readSize: 7 });
+      expect(run.rejects.map((r) => [r.line, r.reason, r.record]), `chunk ${chunkSize}`).toEqual([
+        [3, 'bad_quote', '2,"open'],
+        // Read afresh, row 32 opens a quote that row 33's line does not close either.
+        [33, 'bad_quote', '32,",x'],
+      ]);
+      expect(run.recordsOut + run.rejects.length).toBe(run.records);
+      expect(run.records).toBe(59);
+    }
+    // Without the bound the quote closes and the record (rows 2-32) is one field_count reject.
+    const run = await runEngine(input, { chunkSize: 64 });
+    expect(run.rejects.map((r) => [r.line, r.reason])).toEqual([[3, 'field_count']]);
+  });
+
+  it('gives up on a line longer than the scan bound with no line end in it: record_too_large, reading on after it', async () => {
+    const input = Buffer.from(`id,note\n1,ok\n2,${'x'.repeat(5000)}\n3,ok\n`);
+    for (const chunkSize of [1, 64, 100_000]) {
+      const run = await runEngine(input, { chunkSize, scanBound: 1000, maxRecordBytes: 100, readSize: 100 });
+      expect(run.rejects.map((r) => [r.line, r.reason, r.record.length]), `chunk ${chunkSize}`).toEqual([[3, 'record_too_large', 5002]]);
+      expect(run.output.toString()).toBe('id,note\n1,ok\n3,ok\n');
+    }
+  });
+
+  it("the issue's case: a 1.5 MB quoted multi-line note in row 4 of 30 is one record_too_large reject, the rows after it are read", async () => {
+    const note = Array.from({ length: 4618 }, (_, i) => `line ${i} of a long note, "quoted" words`.padEnd(330, '.')).join('\n');
+    const rows = ['id,email,note'];
+    for (let i = 1; i <= 30; i++) rows.push(i === 4 ? `${i},e${i}@x.com,"${note.replaceAll('"', '""')}"` : `${i},e${i}@x.com,n${i}`);
+    const input = Buffer.from(rows.join('\n') + '\n');
+    expect(input.length).toBeGreaterThan(1_500_000);
+    for (const chunkSize of [1 << 16, 1 << 20, 4 << 20]) {
+      const run = await runEngine(input, { chunkSize, readSize: 1 << 16 });
+      expect(run.rejects.map((r) => [r.line, r.reason]), `chunk ${chunkSize}`).toEqual([[5, 'record_too_large']]);
+      expect(run.recordsOut).toBe(29);
+      expect(run.output.toString().split('\n').slice(4, 6)).toEqual(['5,e5@x.com,n5', '6,e6@x.com,n6']);
+    }
+  });
+
+  it('reads CR-only line ends (Excel for Mac) and writes LF; an LF outside quotes there is bad_line_end', async () => {
+    const input = Buffer.from('id,email\r1,a@x.com\r\r2,"b\rc"\r3,x\ny\r4,d@x.com');
+    for (const chunkSize of [1, 4, 1 << 16]) {
+      const run = await runEngine(input, { chunkSize, readSize: 3 });
+      expect(run.output.toString()).toBe('id,email\n1,a@x.com\n2,"b\rc"\n4,d@x.com\n');
+      expect(run.rejects).toEqual([{ line: 6, reason: 'bad_line_end', column: -1, record: '3,x\ny' }]);
+      expect(run.blankLines).toBe(1);
     }
   });
 
   it('rejects a long but well-framed record as too large', async () => {
     const long = 'x'.repeat(200);
-    const run = await runEngine(Buffer.from(`a,b\n1,${long}\n2,y\n`), { chunkSize: 1 << 16, maxRecordBytes: 100 });
-    expect(run.rejects).toEqual([{ line: 2, reason: 'record_too_large', column: -1, record: `1,${long}` }]);
-    expect(run.output.toString()).toBe('a,b\n2,y\n');
+    for (const chunkSize of [1, 64, 1 << 16]) {
+      const run = await runEngine(Buffer.from(`a,b\n1,${long}\n2,y\n`), { chunkSize, maxRecordBytes: 100 });
+      expect(run.rejects).toEqual([{ line: 2, reason: 'record_too_large', column: -1, record: `1,${long}` }]);
+      expect(run.output.toString()).toBe('a,b\n2,y\n');
+    }
   });
 });

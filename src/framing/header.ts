@@ -6,6 +6,8 @@ export function parseHeader(bytes: Buffer, dialect: Dialect): string[] {
   // Capacity for any header: a field needs at least its delimiter.
   const scanner = new RecordScanner(dialect, bytes.length + 1);
   scanner.scan(bytes, 0, bytes.length);
+  if (scanner.openQuote) throw new RunError('ERR_BAD_HEADER', 'line 1: a quote in the header does not close');
+  if (scanner.badQuoteField >= 0) throw new RunError('ERR_BAD_HEADER', `line 1, column ${scanner.badQuoteField + 1}: a quoted name is followed by more than a delimiter`);
   const names: string[] = [];
   const scratch = Buffer.allocUnsafe(bytes.length);
   for (let i = 0; i < scanner.fieldCount; i++) {

@@ -85,7 +85,6 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
   try {
     const parts = await source.parts(signal);
     if (parts.length === 0) throw new RunError('ERR_INPUT', `--in: no input files match ${source.description}`);
-    const framing = new CsvFraming(dialect);
     // Enough chunks in flight to keep every worker busy while the merge waits for the oldest.
     const maxInFlight = config.workers * 2 + 1;
     const buffers = new BufferPool(maxInFlight * 3 * Math.max(config.chunkSize, 1 << 16));
@@ -95,7 +94,8 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     const outputBuffers = new WeakSet<ArrayBuffer>();
     const frame = (part: SourcePart, raw: ByteStream): AsyncGenerator<FramedItem> =>
       frameRecords(decodedBytes(raw, (n) => (accounting.bytesIn += n)), {
-        framing,
+        // Framing keeps state: one for each file, whose header also sets its line end.
+        framing: new CsvFraming(dialect),
         chunkSize: config.chunkSize,
         maxRecordBytes: config.maxRecordBytes,
         allocate: (size) => buffers.take(size),
@@ -106,10 +106,11 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     const firstItems = frame(parts[0], firstRaw);
     const headerItem = await nextHeader(firstItems, parts[0]);
     checkTextEncoding(headerItem.bytes, parts[0].name);
-    const header = parseHeader(headerItem.bytes, dialect);
+    const lineEnd = headerItem.lineEnd;
+    const header = parseHeader(headerItem.bytes, { ...dialect, lineEnd });
     const columns = planColumns(config, header, log);
     accounting.setColumns(columns);
-    if (parts.length > 1) await checkSameHeaders(parts.slice(1), headerItem.bytes, frame, signal);
+    if (parts.length > 1) await checkSameHeaders(parts.slice(1), headerItem, frame, signal);
 
     sink = await deps.openSink(parts.length === 1 ? parts[0].name : undefined);
     outputName = sink.description;
@@ -120,6 +121,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       delimiter: dialect.delimiter,
       quote: dialect.quote,
       escape: dialect.escape,
+      lineEnd,
       maxRecordBytes: config.maxRecordBytes,
       defaultCountry: config.defaultCountry,
       cipherEncoding: config.cipherEncoding,
@@ -166,9 +168,9 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
             accounting.blankLines += done.blankLines;
             continue;
           }
-          if (done.kind === 'oversize') {
-            accounting.addOversize();
-            await rejectsWriter?.add(lineFeedsBefore + 1, '', 'record_too_large', done.bytes);
+          if (done.kind === 'reject') {
+            accounting.addFramingReject(done.reason);
+            if (rejectsWriter && (await rejectsWriter.add(lineFeedsBefore + 1, '', done.reason, done.bytes, done.length))) accounting.rejectsTruncated++;
             lineFeedsBefore += done.lineFeeds;
             rejectLimit.afterRecords(accounting, delivered);
             continue;
@@ -181,7 +183,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
             warnedCountry = true;
             log.warn({ event: 'phone_needs_country' }, 'phone numbers without a country code (no leading + or 00) are rejected as invalid_phone: pass --default-country to read them as national numbers');
           }
-          if (rejectsWriter && r.rejects.count > 0) await writeRejects(rejectsWriter, r, lineFeedsBefore, header);
+          if (rejectsWriter && r.rejects.count > 0) accounting.rejectsTruncated += await writeRejects(rejectsWriter, r, lineFeedsBefore, header);
           lineFeedsBefore += r.lineFeeds;
           rejectLimit.afterRecords(accounting, delivered);
           if (r.outLength > 0) yield Buffer.from(r.out, 0, r.outLength);
@@ -230,7 +232,7 @@ async function nextHeader(items: AsyncGenerator<FramedItem>, part: SourcePart): 
 /** Every part must carry the same header; checked before any output is written. */
 async function checkSameHeaders(
   parts: SourcePart[],
-  expected: Buffer,
+  first: Extract<FramedItem, { kind: 'header' }>,
   frame: (part: SourcePart, raw: ByteStream) => AsyncGenerator<FramedItem>,
   signal: AbortSignal,
 ): Promise<void> {
@@ -238,6 +240,8 @@ async function checkSameHeaders(
     const raw = await part.open(signal);
     try {
       const header = await nextHeader(frame(part, raw), part);
+      const expected = first.bytes;
+      if (header.lineEnd !== first.lineEnd) throw new RunError('ERR_HEADER_MISMATCH', `${part.name}: its lines end with ${header.lineEnd === 0x0d ? 'CR' : 'LF'}, the first file's with ${first.lineEnd === 0x0d ? 'CR' : 'LF'}`);
       if (!header.bytes.equals(expected)) {
         throw new RunError('ERR_HEADER_MISMATCH', `${part.name}: its header differs from the first file's (expected '${expected.toString('utf8')}', got '${header.bytes.toString('utf8')}')`);
       }
@@ -247,13 +251,17 @@ async function checkSameHeaders(
   }
 }
 
-async function writeRejects(writer: RejectsWriter, r: ChunkResult, lineFeedsBefore: number, header: readonly string[]): Promise<void> {
+/** Returns how many of the chunk's reject texts were cut. */
+async function writeRejects(writer: RejectsWriter, r: ChunkResult, lineFeedsBefore: number, header: readonly string[]): Promise<number> {
   const rej = r.rejects;
   const raw = Buffer.from(rej.raw);
+  let cut = 0;
   for (let i = 0; i < rej.count; i++) {
     const col = rej.columns[i];
-    await writer.add(lineFeedsBefore + rej.lineOffsets[i] + 1, col >= 0 ? header[col] : '', REJECT_REASONS[rej.reasons[i]], raw.subarray(rej.rawOffsets[i], rej.rawOffsets[i + 1]));
+    const text = raw.subarray(rej.rawOffsets[i], rej.rawOffsets[i + 1]);
+    if (await writer.add(lineFeedsBefore + rej.lineOffsets[i] + 1, col >= 0 ? header[col] : '', REJECT_REASONS[rej.reasons[i]], text, rej.recordLengths[i])) cut++;
   }
+  return cut;
 }
 
 function isClosedPipe(err: unknown): boolean {

@@ -17,8 +17,11 @@ export const Op = {
 export type Op = (typeof Op)[keyof typeof Op];
 
 /** Reject reasons, as codes across the boundary and as text in the reject file. */
-export const REJECT_REASONS = ['field_count', 'record_too_large', 'invalid_utf8', 'invalid_email', 'invalid_phone', 'bad_ciphertext', 'bad_quote'] as const;
+export const REJECT_REASONS = ['field_count', 'record_too_large', 'invalid_utf8', 'invalid_email', 'invalid_phone', 'bad_ciphertext', 'bad_quote', 'bad_line_end'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** The reject file keeps at most this many bytes of a record (README: Rules for values); the report counts the cut ones. */
+export const REJECT_RECORD_MAX_BYTES = 65536;
 
 export interface ColumnOp {
   /** Index of the column in the header. */
@@ -35,6 +38,8 @@ export interface WorkerInit {
   readonly quote: number;
   /** Equal to `quote` for RFC 4180 doubling; another byte (backslash) escapes inside quotes. */
   readonly escape: number;
+  /** The byte that ends records, learnt from the header: LF (CRLF included) or CR. Default LF. */
+  readonly lineEnd?: number;
   readonly maxRecordBytes: number;
   readonly defaultCountry?: string;
   readonly cipherEncoding: 'hex' | 'base64';
@@ -93,8 +98,11 @@ export interface RejectBatch {
   readonly reasons: Uint8Array;
   /** Header column index of the first failing column, or -1 for record-level reasons. */
   readonly columns: Int32Array;
+  /** Entry i's record text: at most REJECT_RECORD_MAX_BYTES of it. */
   readonly rawOffsets: Int32Array;
   readonly raw: ArrayBuffer;
+  /** Entry i's record length before it was cut. */
+  readonly recordLengths: Int32Array;
 }
 
 export interface WireError {

@@ -7,11 +7,22 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { resolveTarget } from '../outputs/resolve-target.js';
 import { openTarget, type TargetWriter } from '../outputs/target-writer.js';
+import { REJECT_RECORD_MAX_BYTES } from '../pool/messages.js';
 
 const QUOTE_NEEDED = /[",\r\n]/;
 
 export function csvField(text: string): string {
   return QUOTE_NEEDED.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** At most REJECT_RECORD_MAX_BYTES, not ending inside a UTF-8 sequence. */
+function keptBytes(record: Buffer): number {
+  if (record.length <= REJECT_RECORD_MAX_BYTES) return record.length;
+  const n = REJECT_RECORD_MAX_BYTES;
+  // Back off over continuation bytes to the lead byte, which goes too when its sequence is cut.
+  let back = 0;
+  while (back < 3 && n - back > 0 && (record[n - back] & 0xc0) === 0x80) back++;
+  return back > 0 && (record[n - back] & 0xc0) === 0xc0 ? n - back : n;
 }
 
 export class RejectsWriter {
@@ -32,20 +43,26 @@ export class RejectsWriter {
     await this.write('line,column,reason,record\n');
   }
 
-  /** `record` is the original bytes; written as UTF-8 text where valid, else byte for byte. */
-  async add(line: number, column: string, reason: string, record: Buffer): Promise<void> {
-    const recordText = record.toString('latin1');
+  /**
+   * `record` is the original bytes (of a record `length` bytes long); written as UTF-8 text where
+   * valid, else byte for byte, cut to REJECT_RECORD_MAX_BYTES at a character boundary. Returns
+   * true when the text was cut.
+   */
+  async add(line: number, column: string, reason: string, record: Buffer, length = record.length): Promise<boolean> {
+    const kept = keptBytes(record);
+    const recordText = record.toString('latin1', 0, kept);
     const needsQuote = QUOTE_NEEDED.test(recordText);
     const head = `${line},${csvField(column)},${reason},`;
     if (!needsQuote) {
       await this.write(head);
-      await this.write(record);
+      await this.write(record.subarray(0, kept));
     } else {
       await this.write(`${head}"`);
       await this.write(Buffer.from(recordText.replaceAll('"', '""'), 'latin1'));
       await this.write('"');
     }
     await this.write('\n');
+    return kept < length;
   }
 
   private async write(data: string | Buffer): Promise<void> {

@@ -18,6 +18,8 @@ export interface RunReport {
   recordsRejected: number;
   blankLines: number;
   rejectReasons: Record<string, number>;
+  /** Reject texts the reject file holds cut to REJECT_RECORD_MAX_BYTES. */
+  rejectsTruncated: number;
   columns: Record<string, ColumnReport>;
   bytesIn: number;
   bytesOut: number;
@@ -33,6 +35,7 @@ export class RunAccounting {
   recordsOut = 0;
   recordsRejected = 0;
   blankLines = 0;
+  rejectsTruncated = 0;
   bytesIn = 0;
   bytesOut = 0;
   readonly rejectReasons: Record<string, number> = {};
@@ -53,11 +56,11 @@ export class RunAccounting {
     for (let i = 0; i < result.rejects.count; i++) this.countReject(REJECT_REASONS[result.rejects.reasons[i]]);
   }
 
-  /** A record rejected on the main thread (too large to frame). */
-  addOversize(): void {
+  /** A record rejected on the main thread (one that does not end: see the chunker). */
+  addFramingReject(reason: string): void {
     this.recordsIn++;
     this.recordsRejected++;
-    this.countReject('record_too_large');
+    this.countReject(reason);
   }
 
   private countReject(reason: string): void {
@@ -83,6 +86,7 @@ export class RunAccounting {
       recordsRejected: this.recordsRejected,
       blankLines: this.blankLines,
       rejectReasons: { ...this.rejectReasons },
+      rejectsTruncated: this.rejectsTruncated,
       columns,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,

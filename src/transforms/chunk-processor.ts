@@ -14,15 +14,15 @@ import { AsciiHasher, HASH_HEX } from './ascii-hasher.js';
 import { Bytes, IntColumns, copyInto, latin1Slice, latin1Write } from './byte-buffers.js';
 import {
   KIND_ALREADY_HASHED, KIND_DECRYPTED, KIND_EMPTY, KIND_ENCRYPTED, KIND_HASHED, KIND_INVALID, NCOUNTERS,
-  R_CIPHER, R_EMAIL, R_FIELD_COUNT, R_PHONE, R_QUOTE, R_TOO_LARGE,
+  R_CIPHER, R_EMAIL, R_FIELD_COUNT, R_LINE_END, R_PHONE, R_QUOTE, R_TOO_LARGE,
 } from './codes.js';
-import { RecordScanner, countLineFeeds, needsQuoting, writeQuoted, LF, CR, type Dialect } from './csv-scan.js';
+import { RecordScanner, needsQuoting, writeQuoted, LF, CR, type Dialect } from './csv-scan.js';
 import { base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodeInto } from './encoding.js';
 import { ASCII, FieldDecoder, NOT_ASCII } from './field-decoder.js';
 import { isSha256Hex, isValidEmail } from './identity.js';
 import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from './phone.js';
 import { Sha256Batch } from './sha256-batch.js';
-import { Op, type ChunkResult, type ColumnOp, type WorkerInit } from '../pool/messages.js';
+import { Op, REJECT_RECORD_MAX_BYTES, type ChunkResult, type ColumnOp, type WorkerInit } from '../pool/messages.js';
 
 /** Per AES column: values batched through the cipher once per chunk. */
 interface CipherColumn {
@@ -38,6 +38,7 @@ interface CipherColumn {
 
 export class ChunkProcessor {
   private readonly init: WorkerInit;
+  private readonly lineEnd: number;
   private readonly dialect: Dialect;
   private readonly columns: readonly ColumnOp[];
   private readonly ops: Uint8Array;
@@ -54,7 +55,8 @@ export class ChunkProcessor {
 
   constructor(init: WorkerInit) {
     this.init = init;
-    this.dialect = { delimiter: init.delimiter, quote: init.quote, escape: init.escape };
+    this.dialect = { delimiter: init.delimiter, quote: init.quote, escape: init.escape, lineEnd: init.lineEnd ?? LF };
+    this.lineEnd = this.dialect.lineEnd!;
     this.fields = new FieldDecoder(this.dialect);
     this.columns = [...init.columns].sort((a, b) => a.index - b.index);
     this.ops = Uint8Array.from(this.columns, (c) => c.op);
@@ -103,35 +105,23 @@ export class ChunkProcessor {
     let runStart = -1;
     let pos = 0;
     while (pos < length) {
-      const c = buf[pos];
-      if (c === LF || (c === CR && pos + 1 < length && buf[pos + 1] === LF)) {
+      const blank = this.blankLineLength(buf, pos, length);
+      if (blank > 0) {
         blankLines++;
         lineFeeds++;
-        pos += c === LF ? 1 : 2;
+        pos += blank;
         continue;
       }
       const recStart = pos;
       const recLine = lineFeeds;
       const ordinal = records++;
-      let next = scanner.scan(buf, pos, length);
-      let recEnd = scanner.recordEnd;
-      let reason = -1;
-      if (recEnd - recStart > this.init.maxRecordBytes) {
-        // The chunker's rule, so the outcome never depends on the chunk size: reading resumes
-        // after the first line break at or past the limit, outside quotes.
-        const lf = buf.indexOf(LF, recStart + this.init.maxRecordBytes);
-        if (lf >= 0 && lf < recEnd) {
-          recEnd = lf;
-          next = lf + 1;
-          lineFeeds += countLineFeeds(buf, recStart, next);
-        } else lineFeeds += scanner.lineFeeds;
-        reason = R_TOO_LARGE;
-      } else {
-        lineFeeds += scanner.lineFeeds;
-        if (scanner.openQuote) reason = R_QUOTE;
-        else if (scanner.fieldCount !== fieldCount) reason = R_FIELD_COUNT;
-      }
+      const next = scanner.scan(buf, pos, length);
+      const recEnd = scanner.recordEnd;
+      lineFeeds += scanner.lineFeeds;
       pos = next;
+      const reason = this.recordFlaw(recEnd - recStart);
+      let reasonColumn = -1;
+      if (reason === R_QUOTE && scanner.badQuoteField >= 0 && scanner.badQuoteField < fieldCount) reasonColumn = scanner.badQuoteField;
 
       // The pending run must end where this record starts, or be flushed first.
       if (runStart !== -1 && this.runEnd !== recStart) {
@@ -143,7 +133,7 @@ export class ChunkProcessor {
           copyInto(out, buf, runStart, recStart);
           runStart = -1;
         }
-        rejects.push(recLine, reason, -1, recStart, recEnd);
+        rejects.push(recLine, reason, reasonColumn, recStart, recEnd);
         continue;
       }
 
@@ -263,7 +253,7 @@ export class ChunkProcessor {
       }
       for (let k = 0; k < ncols; k++) counts[k * NCOUNTERS + kinds[k]]++;
       recordsOut++;
-      if (next <= length && buf[recEnd] === LF && recEnd < length) {
+      if (buf[recEnd] === LF && recEnd < length) {
         // Ends with a bare LF: the run goes on through it into the next record.
         this.runEnd = recEnd + 1;
       } else {
@@ -292,6 +282,25 @@ export class ChunkProcessor {
 
   /** Where the pending run of untouched bytes ends (just after the last accepted record's LF). */
   private runEnd = 0;
+
+  /** The length of the blank line at `pos` (its line end), or 0. */
+  private blankLineLength(buf: Buffer, pos: number, length: number): number {
+    const c = buf[pos];
+    if (c === this.lineEnd) return 1;
+    return this.lineEnd === LF && c === CR && pos + 1 < length && buf[pos + 1] === LF ? 2 : 0;
+  }
+
+  /** After a scan: the record-level reject reason of the record just scanned, or -1. */
+  private recordFlaw(recordBytes: number): number {
+    const scanner = this.scanner;
+    // The chunker hands over framed records only; an open quote here is the end of input.
+    if (scanner.openQuote) return R_QUOTE;
+    if (recordBytes > this.init.maxRecordBytes) return R_TOO_LARGE;
+    if (scanner.badQuoteField >= 0) return R_QUOTE;
+    if (scanner.strayLineFeed) return R_LINE_END;
+    if (scanner.fieldCount !== this.init.fieldCount) return R_FIELD_COUNT;
+    return -1;
+  }
 
   /**
    * Queues src[s, e) for the column's encryption batch and reserves its ciphertext's exact text
@@ -347,17 +356,13 @@ export class ChunkProcessor {
     let ordinal = 0;
     let pos = 0;
     while (pos < length) {
-      const c = buf[pos];
-      if (c === LF || (c === CR && pos + 1 < length && buf[pos + 1] === LF)) {
-        pos += c === LF ? 1 : 2;
+      const blank = this.blankLineLength(buf, pos, length);
+      if (blank > 0) {
+        pos += blank;
         continue;
       }
-      let next = scanner.scan(buf, pos, length);
-      const ok = scanner.recordEnd - pos <= this.init.maxRecordBytes && !scanner.openQuote && scanner.fieldCount === this.init.fieldCount;
-      if (!ok && scanner.recordEnd - pos > this.init.maxRecordBytes) {
-        const lf = buf.indexOf(LF, pos + this.init.maxRecordBytes);
-        if (lf >= 0 && lf < scanner.recordEnd) next = lf + 1;
-      }
+      const next = scanner.scan(buf, pos, length);
+      const ok = this.recordFlaw(scanner.recordEnd - pos) === -1;
       const r = ordinal++;
       for (const cc of decrypts) {
         if (r >= cc.plainStart.length) {
@@ -420,17 +425,20 @@ export class ChunkProcessor {
   }
 }
 
+/** A reject's text is cut at REJECT_RECORD_MAX_BYTES here already: a huge record is not copied whole. */
 function packRejects(buf: Buffer, rejects: IntColumns): ChunkResult['rejects'] {
   const count = rejects.count;
   const [lines, reasons, columns, starts, ends] = rejects.cols;
   let rawBytes = 0;
-  for (let i = 0; i < count; i++) rawBytes += ends[i] - starts[i];
+  for (let i = 0; i < count; i++) rawBytes += Math.min(ends[i] - starts[i], REJECT_RECORD_MAX_BYTES);
   const raw = Buffer.allocUnsafeSlow(rawBytes);
   const rawOffsets = new Int32Array(count + 1);
+  const recordLengths = new Int32Array(count);
   let o = 0;
   for (let i = 0; i < count; i++) {
     rawOffsets[i] = o;
-    o += buf.copy(raw, o, starts[i], ends[i]);
+    recordLengths[i] = ends[i] - starts[i];
+    o += buf.copy(raw, o, starts[i], starts[i] + Math.min(ends[i] - starts[i], REJECT_RECORD_MAX_BYTES));
   }
   rawOffsets[count] = o;
   return {
@@ -440,5 +448,6 @@ function packRejects(buf: Buffer, rejects: IntColumns): ChunkResult['rejects'] {
     columns: columns.slice(0, count),
     rawOffsets,
     raw: raw.buffer as ArrayBuffer,
+    recordLengths,
   };
 }

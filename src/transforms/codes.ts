@@ -17,3 +17,4 @@ export const R_EMAIL = reasonCode('invalid_email');
 export const R_PHONE = reasonCode('invalid_phone');
 export const R_CIPHER = reasonCode('bad_ciphertext');
 export const R_QUOTE = reasonCode('bad_quote');
+export const R_LINE_END = reasonCode('bad_line_end');

@@ -2,10 +2,15 @@
  * Byte-level CSV record scanning, shared by the worker's chunk processor and the main thread's
  * header reader. Pure: no I/O, no allocation per record.
  *
- * The rules are quote parity, the property of RFC 4180 that the record cutter relies on too: a
- * quote toggles the quoted state wherever it stands; inside quotes an escape byte other than the
- * quote itself (AEP's backslash) makes the next byte literal. Outside quotes the delimiter ends a
- * field and LF ends a record; a CR right before that LF belongs to the line end; a lone CR is data.
+ * The rules are Python csv's, as the main thread's framing applies them too: a quote opens a
+ * quoted field only at the start of a field (after a delimiter, a line end or at the record's
+ * start); elsewhere it is a literal byte (`5'10" tall`). Inside quotes `""` is a quote (RFC 4180)
+ * or, with another escape byte (AEP's backslash), that byte makes the next byte literal; the
+ * escape byte does the same outside quotes, where an escaped delimiter or line end is data. A
+ * quoted field must be followed by a delimiter or a line end (`"abc"def` is flagged: the oracles
+ * disagree on it). The line end is LF (a CR right before it belongs to the line end, a lone CR is
+ * data) or, for Excel for Mac's files, CR (then an LF outside quotes is flagged: the output's
+ * line ends are LF).
  */
 
 export const LF = 0x0a;
@@ -16,6 +21,26 @@ export interface Dialect {
   readonly quote: number;
   /** Equal to `quote` for RFC 4180 doubling. */
   readonly escape: number;
+  /** The byte that ends a record, LF (the default) or CR. */
+  readonly lineEnd?: number;
+}
+
+/** Caches where the next `byte` is in one buffer, so a chunk is searched once per byte value. */
+class NextByte {
+  private buf: Uint8Array | undefined;
+  private from = 0;
+  private at = -1;
+  constructor(private readonly byte: number) {}
+
+  find(buf: Buffer, pos: number, len: number): number {
+    if (buf !== this.buf || pos < this.from || (this.at !== -1 && this.at < pos)) {
+      this.buf = buf;
+      this.from = pos;
+      this.at = buf.indexOf(this.byte, pos);
+      if (this.at >= len) this.at = -1;
+    }
+    return this.at;
+  }
 }
 
 export class RecordScanner {
@@ -23,22 +48,27 @@ export class RecordScanner {
   readonly starts: Int32Array;
   readonly ends: Int32Array;
   fieldCount = 0;
-  /** End of the record's bytes, before its CR LF / LF. */
+  /** End of the record's bytes, before its line end. */
   recordEnd = 0;
-  /** Line feeds consumed, the terminating one included. */
+  /** Line ends consumed (inside quotes too), the terminating one included. */
   lineFeeds = 0;
   /** True when the record's last byte was inside quotes (an unterminated quote at the end of input). */
   openQuote = false;
-  /** True when the record ended with a line feed, false when the input ended first. */
+  /** Index of the first field whose closing quote is followed by something else than a delimiter or line end, or -1. */
+  badQuoteField = -1;
+  /** True when a CR-terminated record holds an LF outside quotes. */
+  strayLineFeed = false;
+  /** True when the record ended with a line end, false when the input ended first. */
   terminated = false;
 
   private readonly delimiter: number;
   private readonly quote: number;
   private readonly escape: number;
-  /** Cache of the next quote's position in `quoteBuf`, valid for positions from `quoteFrom`. */
-  private quoteBuf: Buffer | undefined;
-  private quoteFrom = 0;
-  private nextQuote = -1;
+  private readonly eol: number;
+  private readonly quotes: NextByte;
+  /** Outside quotes only the backslash dialect's escape byte and CR mode's LF need the full machine. */
+  private readonly escapes: NextByte | undefined;
+  private readonly lineFeedsInCrMode: NextByte | undefined;
   private readonly classes = new Uint8Array(256);
   private readonly maxSpecial: number;
 
@@ -46,10 +76,16 @@ export class RecordScanner {
     this.delimiter = dialect.delimiter;
     this.quote = dialect.quote;
     this.escape = dialect.escape;
+    this.eol = dialect.lineEnd ?? LF;
+    this.quotes = new NextByte(dialect.quote);
+    this.escapes = dialect.escape !== dialect.quote ? new NextByte(dialect.escape) : undefined;
+    this.lineFeedsInCrMode = this.eol === CR ? new NextByte(LF) : undefined;
+    if (this.eol === CR) this.classes[LF] = CLASS_STRAY_LF;
     this.classes[dialect.delimiter] = CLASS_DELIMITER;
-    this.classes[LF] = CLASS_LF;
+    this.classes[this.eol] = CLASS_EOL;
+    if (dialect.escape !== dialect.quote) this.classes[dialect.escape] = CLASS_ESCAPE;
     this.classes[dialect.quote] = CLASS_QUOTE;
-    this.maxSpecial = Math.max(dialect.delimiter, dialect.quote, LF);
+    this.maxSpecial = Math.max(dialect.delimiter, dialect.quote, dialect.escape, this.eol, LF);
     this.starts = new Int32Array(capacity);
     this.ends = new Int32Array(capacity);
   }
@@ -60,22 +96,26 @@ export class RecordScanner {
    * alone, its end found by memchr; the rest take the full state machine.
    */
   scan(buf: Buffer, pos: number, len: number): number {
-    if (buf !== this.quoteBuf || pos < this.quoteFrom || (this.nextQuote < pos && this.nextQuote !== -1)) {
-      this.quoteBuf = buf;
-      this.quoteFrom = pos;
-      this.nextQuote = buf.indexOf(this.quote, pos);
-      if (this.nextQuote >= len) this.nextQuote = -1;
+    const eol = this.eol;
+    let eolAt = buf.indexOf(eol, pos);
+    if (eolAt === -1 || eolAt >= len) eolAt = len;
+    const q = this.quotes.find(buf, pos, len);
+    if (q !== -1 && q < eolAt) return this.scanFull(buf, pos, len);
+    if (this.escapes) {
+      const e = this.escapes.find(buf, pos, len);
+      if (e !== -1 && e < eolAt) return this.scanFull(buf, pos, len);
     }
-    let lfAt = buf.indexOf(LF, pos);
-    if (lfAt === -1 || lfAt >= len) lfAt = len;
-    if (this.nextQuote !== -1 && this.nextQuote < lfAt) return this.scanQuoted(buf, pos, len);
+    if (this.lineFeedsInCrMode) {
+      const l = this.lineFeedsInCrMode.find(buf, pos, len);
+      if (l !== -1 && l < eolAt) return this.scanFull(buf, pos, len);
+    }
     const D = this.delimiter;
     const starts = this.starts;
     const ends = this.ends;
     const cap = starts.length;
     let nf = 0;
     let fieldStart = pos;
-    for (let i = pos; i < lfAt; i++) {
+    for (let i = pos; i < eolAt; i++) {
       if (buf[i] === D) {
         if (nf < cap) {
           starts[nf] = fieldStart;
@@ -85,9 +125,9 @@ export class RecordScanner {
         fieldStart = i + 1;
       }
     }
-    const terminated = lfAt < len;
-    let end = lfAt;
-    if (terminated && end > fieldStart && buf[end - 1] === CR) end--;
+    const terminated = eolAt < len;
+    let end = eolAt;
+    if (terminated && eol === LF && end > fieldStart && buf[end - 1] === CR) end--;
     if (nf < cap) {
       starts[nf] = fieldStart;
       ends[nf] = end;
@@ -96,15 +136,19 @@ export class RecordScanner {
     this.recordEnd = end;
     this.lineFeeds = terminated ? 1 : 0;
     this.openQuote = false;
+    this.badQuoteField = -1;
+    this.strayLineFeed = false;
     this.terminated = terminated;
-    return terminated ? lfAt + 1 : len;
+    return terminated ? eolAt + 1 : len;
   }
 
-  private scanQuoted(buf: Uint8Array, pos: number, len: number): number {
+  private scanFull(buf: Uint8Array, pos: number, len: number): number {
     // One table load and one compare per ordinary byte: the loop every input byte goes through.
     const classes = this.classes;
     const Q = this.quote;
     const E = this.escape;
+    const D = this.delimiter;
+    const eol = this.eol;
     const escapeIsQuote = E === Q;
     const starts = this.starts;
     const ends = this.ends;
@@ -114,6 +158,10 @@ export class RecordScanner {
     let lf = 0;
     let inQuotes = false;
     let terminated = false;
+    let badQuoteField = -1;
+    let strayLineFeed = false;
+    // A CR escaped outside quotes is data, not part of the line end.
+    let escapedAt = -1;
     let i = pos;
     const maxSpecial = this.maxSpecial;
     while (i < len) {
@@ -134,11 +182,22 @@ export class RecordScanner {
         nf++;
         i++;
         fieldStart = i;
-      } else if (k === CLASS_LF) {
+      } else if (k === CLASS_EOL) {
         terminated = true;
         break;
+      } else if (k === CLASS_ESCAPE) {
+        i++;
+        if (i < len) {
+          if (buf[i] === eol) lf++;
+          escapedAt = i;
+          i++;
+        }
+      } else if (k === CLASS_STRAY_LF) {
+        strayLineFeed = true;
+        i++;
+      } else if (i !== fieldStart) {
+        i++; // a quote inside an unquoted field is data
       } else {
-        // A quote: skip to the closing one. A doubled quote reopens on the next turn (parity).
         i++;
         for (;;) {
           if (i >= len) {
@@ -146,16 +205,26 @@ export class RecordScanner {
             break;
           }
           const c = buf[i];
-          if (c === Q) break;
-          if (c === LF) lf++;
+          if (c === Q) {
+            if (escapeIsQuote && i + 1 < len && buf[i + 1] === Q) {
+              i += 2;
+              continue;
+            }
+            break;
+          }
+          if (c === eol) lf++;
           else if (c === E && !escapeIsQuote) {
             i++;
-            if (i < len && buf[i] === LF) lf++;
+            if (i < len && buf[i] === eol) lf++;
           }
           i++;
         }
         if (inQuotes) break;
         i++;
+        if (i < len && badQuoteField === -1) {
+          const n = buf[i];
+          if (n !== D && n !== eol && !(eol === LF && n === CR && i + 1 < len && buf[i + 1] === LF)) badQuoteField = nf;
+        }
       }
     }
     let end = i > len ? len : i;
@@ -163,7 +232,7 @@ export class RecordScanner {
     if (terminated) {
       lf++;
       next = i + 1;
-      if (end > fieldStart && buf[end - 1] === CR) end--;
+      if (eol === LF && end > fieldStart && buf[end - 1] === CR && escapedAt !== end - 1) end--;
     }
     if (nf < cap) {
       starts[nf] = fieldStart;
@@ -174,19 +243,23 @@ export class RecordScanner {
     this.recordEnd = end;
     this.lineFeeds = lf;
     this.openQuote = inQuotes;
+    this.badQuoteField = badQuoteField;
+    this.strayLineFeed = strayLineFeed;
     this.terminated = terminated;
     return next;
   }
 }
 
 const CLASS_DELIMITER = 1;
-const CLASS_LF = 2;
+const CLASS_EOL = 2;
 const CLASS_QUOTE = 3;
+const CLASS_ESCAPE = 4;
+const CLASS_STRAY_LF = 5;
 
 /**
  * Decodes a raw field into `dst` (which must hold end - start bytes) and returns the decoded
  * length, or -1 when the quoting is malformed: a quoted field must be one quoted run; an
- * unquoted field must not contain the quote.
+ * escape byte must escape something.
  */
 export function decodeField(buf: Uint8Array, start: number, end: number, dialect: Dialect, dst: Uint8Array): number {
   const Q = dialect.quote;
@@ -219,12 +292,29 @@ export function decodeField(buf: Uint8Array, start: number, end: number, dialect
     }
     return n;
   }
-  for (let i = start; i < end; i++) {
-    const c = buf[i];
-    if (c === Q) return -1;
-    dst[i - start] = c;
+  if (E === Q) {
+    for (let i = start; i < end; i++) dst[i - start] = buf[i];
+    return end - start;
   }
-  return end - start;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    let c = buf[i];
+    if (c === E) {
+      i++;
+      if (i >= end) return -1;
+      c = buf[i];
+    }
+    dst[n++] = c;
+  }
+  return n;
+}
+
+/** True when an unquoted field must be unescaped before use (the backslash dialect). */
+export function hasEscapes(buf: Uint8Array, start: number, end: number, dialect: Dialect): boolean {
+  const E = dialect.escape;
+  if (E === dialect.quote) return false;
+  for (let i = start; i < end; i++) if (buf[i] === E) return true;
+  return false;
 }
 
 /** True when a value must be quoted to be written as one field. */
@@ -250,9 +340,9 @@ export function writeQuoted(bytes: Uint8Array, start: number, end: number, diale
   return pos;
 }
 
-/** Line feeds in buf[start, end), found with memchr. */
-export function countLineFeeds(buf: Buffer, start = 0, end = buf.length): number {
+/** Line ends (LF, or CR for CR files) in buf[start, end), found with memchr. */
+export function countLineFeeds(buf: Buffer, start = 0, end = buf.length, eol = LF): number {
   let n = 0;
-  for (let i = buf.indexOf(LF, start); i !== -1 && i < end; i = buf.indexOf(LF, i + 1)) n++;
+  for (let i = buf.indexOf(eol, start); i !== -1 && i < end; i = buf.indexOf(eol, i + 1)) n++;
   return n;
 }

@@ -4,7 +4,7 @@
  * hashes and AES input can run on bytes; anything else becomes a string.
  */
 import { isUtf8 } from 'node:buffer';
-import { decodeField, type Dialect } from './csv-scan.js';
+import { decodeField, hasEscapes, type Dialect } from './csv-scan.js';
 import { latin1Slice } from './byte-buffers.js';
 import { R_QUOTE, R_UTF8 } from './codes.js';
 
@@ -31,24 +31,18 @@ export class FieldDecoder {
   private src: Buffer = Buffer.alloc(0);
   private start = 0;
   private end = 0;
-  private quoted = false;
 
   /**
-   * For an unquoted (or cleanly quoted) field of ASCII bytes, finds the value trimmed as
+   * For a field of ASCII bytes (a quote inside an unquoted field is one of them), finds the value trimmed as
    * JavaScript's `trim()` would (for ASCII: TAB, LF, VT, FF, CR, space) and returns ASCII;
    * NOT_ASCII when a byte is >= 0x80 (the string path handles it); or a reject reason.
    */
   asciiRange(buf: Buffer, fs: number, fe: number): number {
     if (!this.locate(buf, fs, fe)) return R_QUOTE;
-    const { src, quoted } = this;
-    const Q = this.dialect.quote;
+    const src = this.src;
     let s = this.start;
     let e = this.end;
-    for (let i = s; i < e; i++) {
-      const c = src[i];
-      if (c >= 0x80) return NOT_ASCII;
-      if (c === Q && !quoted) return R_QUOTE;
-    }
+    for (let i = s; i < e; i++) if (src[i] >= 0x80) return NOT_ASCII;
     while (s < e && isAsciiSpace(src[s])) s++;
     while (e > s && isAsciiSpace(src[e - 1])) e--;
     this.asciiSrc = src;
@@ -63,13 +57,13 @@ export class FieldDecoder {
    */
   decodeText(buf: Buffer, fs: number, fe: number): string | number {
     if (!this.locate(buf, fs, fe)) return R_QUOTE;
-    const { src, start: s, end: e, quoted } = this;
-    const Q = this.dialect.quote;
+    const { src, start: s, end: e } = this;
     let ascii = true;
     for (let i = s; i < e; i++) {
-      const c = src[i];
-      if (c >= 0x80) ascii = false;
-      else if (c === Q && !quoted) return R_QUOTE;
+      if (src[i] >= 0x80) {
+        ascii = false;
+        break;
+      }
     }
     if (ascii) return latin1Slice(src, s, e).trim();
     if (!isUtf8(src.subarray(s, e))) return R_UTF8;
@@ -77,12 +71,12 @@ export class FieldDecoder {
   }
 
   /**
-   * Points `src[start, end)` at the field's value: in place when unquoted, unquoted into
-   * scratch space when quoted. False for malformed quoting.
+   * Points `src[start, end)` at the field's value: in place when it needs no decoding, else
+   * unquoted or unescaped into scratch space. False for malformed quoting.
    */
   private locate(buf: Buffer, fs: number, fe: number): boolean {
-    this.quoted = fe > fs && buf[fs] === this.dialect.quote;
-    if (!this.quoted) {
+    const quoted = fe > fs && buf[fs] === this.dialect.quote;
+    if (!quoted && !hasEscapes(buf, fs, fe, this.dialect)) {
       this.src = buf;
       this.start = fs;
       this.end = fe;

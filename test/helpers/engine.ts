@@ -26,11 +26,11 @@ async function* reads(input: Buffer, readSize: number): AsyncGenerator<Buffer> {
 
 export async function runEngine(
   input: Buffer,
-  opts: { chunkSize: number; readSize?: number; escape?: number; delimiter?: number; maxRecordBytes?: number; columns?: (header: string[]) => ColumnOp[]; init?: Partial<WorkerInit> },
+  opts: { chunkSize: number; readSize?: number; escape?: number; delimiter?: number; maxRecordBytes?: number; scanBound?: number; columns?: (header: string[]) => ColumnOp[]; init?: Partial<WorkerInit> },
 ): Promise<EngineRun> {
   const dialect = { delimiter: opts.delimiter ?? 0x2c, quote: 0x22, escape: opts.escape ?? 0x22 };
   const maxRecordBytes = opts.maxRecordBytes ?? 1 << 20;
-  const items = frameRecords(reads(input, opts.readSize ?? 65536), { framing: new CsvFraming(dialect), chunkSize: opts.chunkSize, maxRecordBytes });
+  const items = frameRecords(reads(input, opts.readSize ?? 65536), { framing: new CsvFraming(dialect), chunkSize: opts.chunkSize, maxRecordBytes, scanBound: opts.scanBound });
   const out: Buffer[] = [];
   const rejects: EngineRun['rejects'] = [];
   let header: string[] = [];
@@ -41,15 +41,15 @@ export async function runEngine(
   let blankLines = 0;
   for await (const item of items) {
     if (item.kind === 'header') {
-      header = parseHeader(item.bytes, dialect);
+      header = parseHeader(item.bytes, { ...dialect, lineEnd: item.lineEnd });
       out.push(Buffer.concat([item.bytes, Buffer.from('\n')]));
       lineFeeds = item.lineFeeds;
       blankLines += item.blankLines;
-      processor = new ChunkProcessor({ fieldCount: header.length, columns: opts.columns?.(header) ?? [], ...dialect, maxRecordBytes, cipherEncoding: 'hex', ...opts.init });
+      processor = new ChunkProcessor({ fieldCount: header.length, columns: opts.columns?.(header) ?? [], ...dialect, lineEnd: item.lineEnd, maxRecordBytes, cipherEncoding: 'hex', ...opts.init });
       continue;
     }
-    if (item.kind === 'oversize') {
-      rejects.push({ line: lineFeeds + 1, reason: 'record_too_large', column: -1, record: item.bytes.toString('latin1') });
+    if (item.kind === 'reject') {
+      rejects.push({ line: lineFeeds + 1, reason: item.reason, column: -1, record: item.bytes.toString('latin1') });
       records++;
       lineFeeds += item.lineFeeds;
       continue;
