@@ -112,7 +112,8 @@ describe('a bad record costs only itself', () => {
 
   it('cuts a long reject text at 65,536 bytes and counts it in rejectsTruncated', async () => {
     const long = 'é'.repeat(40_000); // 80,000 bytes: the cut falls inside a character and backs off
-    const input = Buffer.from(`id,email,phone,note\n1,a,b\n2,x,y,${long},extra\n3,p@example.com,${phone(3)},n\n`);
+    const good = Array.from({ length: 10 }, (_, i) => `${i + 3},p${i}@example.com,${phone(i)},n\n`).join('');
+    const input = Buffer.from(`id,email,phone,note\n1,a,b\n2,x,y,${long},extra\n${good}`);
     const r = await run(input, HASH);
     expect(r.code).toBe(0);
     expect(r.report.rejectsTruncated).toBe(1);
