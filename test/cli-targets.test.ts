@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from './helpers/cli.js';
+import { CLI, runCli, tempDir } from './helpers/cli.js';
 import { exitWithin, watchCli } from './helpers/outputs.js';
 
 let dir: string;
@@ -116,6 +116,32 @@ describe('special files are written as they are, never replaced', () => {
     expect(res.code).toBe(0);
     expect(lstatSync(nul).isCharacterDevice()).toBe(true);
     expect(readdirSync(at)).toEqual(['null']);
+  });
+
+  it('--out /dev/fd/3 writes into the descriptor the CLI was given: a socket, a file, a shell pipe', async () => {
+    const args = ['process', ...HASH, '--in', input, '--out', '/dev/fd/3'];
+    const socket = watchCli(args, ['ignore', 'ignore', 'pipe', 'pipe']);
+    const got: Buffer[] = [];
+    (socket.child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => got.push(d));
+    expect((await exitWithin(socket)).code).toBe(0);
+    expect(Buffer.concat(got).equals(expected)).toBe(true);
+
+    const at = sub('fd');
+    const file = join(at, 'fd3.csv');
+    const fd = openSync(file, 'w');
+    try {
+      expect((await exitWithin(watchCli(args, ['ignore', 'ignore', 'pipe', fd]))).code).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(file).equals(expected)).toBe(true);
+
+    const piped = join(at, 'piped.csv');
+    const quoted = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
+    const shell = spawn('sh', ['-c', `${quoted} 3>&1 1>/dev/null | cat > '${piped}'`], { stdio: 'ignore' });
+    expect(await new Promise((resolve) => shell.on('close', resolve))).toBe(0);
+    expect(readFileSync(piped).equals(expected)).toBe(true);
+    expect(readdirSync(at).sort()).toEqual(['fd3.csv', 'piped.csv']);
   });
 
   it('--rejects on a link to /proc/self/fd/2 (as /dev/stderr is) writes into the stderr the CLI was given', async () => {

@@ -4,6 +4,7 @@
  * whose write callback fires once the bytes are with the OS, so the chunk may be reused.
  */
 import { close, write, writev } from 'node:fs';
+import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 
 export class FdWritable extends Writable {
@@ -68,4 +69,28 @@ export class FdWritable extends Writable {
     if (fd === undefined) return cb(null);
     close(fd, cb);
   }
+}
+
+/**
+ * An inherited descriptor that is a socket (what Node's `spawn` gives a child for 'pipe') cannot
+ * be opened again through /proc/self/fd/N: it is written through a net.Socket, which handles
+ * its non-blocking mode; errors name the output as above.
+ */
+export function socketWritable(fd: number, describe: (err: NodeJS.ErrnoException) => Error): Writable {
+  const socket = new Socket({ fd, readable: false, writable: true });
+  const out = new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, (err) => cb(err ? describe(err) : null));
+    },
+    final(cb) {
+      socket.end(() => cb());
+    },
+    destroy(err, cb) {
+      socket.destroy();
+      cb(err);
+    },
+  });
+  socket.on('error', (err: NodeJS.ErrnoException) => out.destroy(describe(err)));
+  return out;
 }

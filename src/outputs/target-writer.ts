@@ -9,9 +9,10 @@ import { constants, open as openCallback } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname } from 'node:path';
+import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { RunError } from '../errors.js';
-import { FdWritable } from './fd-writable.js';
+import { FdWritable, socketWritable } from './fd-writable.js';
 import { acquireOutputLock, type OutputLock } from './output-lock.js';
 import { errnoText, resolveTarget, type Target } from './resolve-target.js';
 import { removeStaleTemps, removeTracked, tempPathFor, track, untrack } from './temp-files.js';
@@ -20,7 +21,7 @@ import { removeStaleTemps, removeTracked, tempPathFor, track, untrack } from './
 const open = promisify(openCallback);
 
 export interface TargetWriter {
-  readonly writable: FdWritable;
+  readonly writable: Writable;
   /** Ends the writable if it is not ended, waits for the bytes, publishes a regular file. */
   commit(): Promise<void>;
   /** Stops writing and removes the temporary file. Never throws. */
@@ -41,10 +42,13 @@ export async function openTarget(target: Target, option: string, options: OpenOp
   if (target.kind !== 'file') {
     // No O_CREAT: a FIFO removed meanwhile must not come back as a regular file.
     const flags = constants.O_WRONLY | (target.kind === 'fd' ? constants.O_APPEND : 0);
-    const fd = await open(target.path, flags).catch((err: NodeJS.ErrnoException) => {
-      throw failure('open')(err);
-    });
-    const writable = new FdWritable(fd, failure('write'));
+    let writable: Writable;
+    try {
+      writable = new FdWritable(await open(target.path, flags), failure('write'));
+    } catch (err) {
+      if (target.kind !== 'fd' || (err as NodeJS.ErrnoException).code !== 'ENXIO') throw failure('open')(err as NodeJS.ErrnoException);
+      writable = socketWritable(target.fd, failure('write'));
+    }
     return { writable, commit: () => endAndWait(writable), abort: async () => void writable.destroy() };
   }
 
@@ -82,7 +86,7 @@ export async function openTarget(target: Target, option: string, options: OpenOp
   };
 }
 
-async function endAndWait(writable: FdWritable): Promise<void> {
+async function endAndWait(writable: Writable): Promise<void> {
   if (!writable.writableEnded) writable.end();
   await finished(writable);
 }

@@ -202,6 +202,8 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       onBytesOut: (n) => (accounting.bytesOut += n),
       signal,
     });
+    // A signal that came as the last bytes went out still publishes nothing.
+    signal.throwIfAborted();
     await sink.commit();
     await rejects?.commit();
     await source.afterSuccess?.();

@@ -1,0 +1,42 @@
+/** checkTargets, as `--dry-run` calls it: it finds what each output path names and writes nothing. */
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildProcessConfig } from '../src/config/load.js';
+import { checkTargets } from '../src/outputs/targets.js';
+import { tempDir } from './helpers/cli.js';
+
+let dir: string;
+let cleanup: () => void;
+beforeAll(() => {
+  ({ dir, cleanup } = tempDir('ap-check-'));
+});
+afterAll(() => cleanup());
+
+const config = (options: Record<string, unknown>) => buildProcessConfig({ hash: ['email=email_lc_sha256'], ...options }, {}, {});
+
+it('names each target and leaves the directories as they were', async () => {
+  const input = join(dir, 'aud.csv');
+  writeFileSync(input, 'id,email\n');
+  mkdirSync(join(dir, 'out'));
+  writeFileSync(join(dir, 'real.csv'), 'old\n');
+  symlinkSync(join(dir, 'real.csv'), join(dir, 'link.csv'));
+  // A stale-looking .part and lock of a dead run: only a run removes them, never a check.
+  const stale = ['.aud.csv.lock', '.aud.csv.somehost.1.0123abcd.part'];
+  for (const name of stale) writeFileSync(join(dir, 'out', name), '');
+  const before = readdirSync(dir).sort();
+
+  const checked = await checkTargets(config({ in: input, out: join(dir, 'out'), rejects: join(dir, 'link.csv'), report: '/dev/null' }));
+  expect(checked).toEqual([
+    { option: 'out', target: { kind: 'file', path: join(dir, 'out', 'aud.csv'), exists: false } },
+    { option: 'rejects', target: { kind: 'file', path: join(dir, 'real.csv'), exists: true } },
+    { option: 'report', target: { kind: 'direct', path: '/dev/null' } },
+  ]);
+  expect(readdirSync(dir).sort()).toEqual(before);
+  expect(readdirSync(join(dir, 'out')).sort()).toEqual(stale.sort());
+});
+
+it('throws a ConfigError naming the option, with a stable code', async () => {
+  await expect(checkTargets(config({ report: join(dir, 'missing', 'r.json') }))).rejects.toMatchObject({ code: 'ERR_TARGET', option: 'report', exitCode: 2 });
+  await expect(checkTargets(config({ out: join(dir, 'a.csv'), rejects: join(dir, 'a.csv') }))).rejects.toMatchObject({ code: 'ERR_SAME_FILE', option: 'rejects', exitCode: 2 });
+});
