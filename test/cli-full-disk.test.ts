@@ -68,6 +68,22 @@ describe('a full filesystem', () => {
     expect(readdirSync(tiny)).toEqual(['filler']);
   });
 
+  it('rejects that run out of room at their last bytes: the output on another disk is not published', async () => {
+    const small = mountTmpfs('rejects-only', 'size=64k');
+    // The rejects all come at the end, so their last writes are still in flight as the output completes.
+    const rows = ['id,email'];
+    for (let i = 0; i < 50_000; i++) rows.push(`${i},user${i}@example.com`);
+    for (let i = 0; i < 2_000; i++) rows.push(`${50_000 + i},not-an-email-${'x'.repeat(80)}`);
+    const late = join(dir, 'late.csv');
+    writeFileSync(late, rows.join('\n') + '\n');
+    const out = join(dir, 'late-out.csv');
+    const res = await runCli(['process', '--in', late, '--hash', 'email=email_lc_sha256', '--log-level', 'error', '--out', out, '--rejects', join(small, 'rejects.csv')]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/--rejects: cannot write .*rejects\.csv: ENOSPC/);
+    expect(readdirSync(dir).filter((n) => n.includes('late-out'))).toEqual([]);
+    expect(readdirSync(small)).toEqual([]);
+  });
+
   it('a directory on a read-only filesystem is refused before the run, exit 2 naming the option', async () => {
     const ro = mountTmpfs('ro', 'ro,size=1m');
     const run = watchCli(['process', '--hash', 'email=email_lc_sha256', '--rejects', join(ro, 'rejects.csv')]);

@@ -204,6 +204,8 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     });
     // A signal that came as the last bytes went out still publishes nothing.
     signal.throwIfAborted();
+    // The reject file complete first: a run that fails writing it must not have published the output.
+    await rejects?.finish();
     await sink.commit();
     await rejects?.commit();
     await source.afterSuccess?.();

@@ -5,6 +5,7 @@
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { resolveTarget } from '../outputs/resolve-target.js';
 import { openTarget, type TargetWriter } from '../outputs/target-writer.js';
 import { REJECT_RECORD_MAX_BYTES } from '../pool/messages.js';
@@ -70,8 +71,16 @@ export class RejectsWriter {
     if (!this.stream!.write(data)) await once(this.stream!, 'drain');
   }
 
-  async commit(): Promise<void> {
+  /** Writes out every byte still buffered; a full disk shows here, before anything is published. */
+  async finish(): Promise<void> {
     if (this.failure) throw this.failure;
+    const s = this.stream!;
+    if (!s.writableEnded) s.end();
+    await finished(s);
+  }
+
+  async commit(): Promise<void> {
+    await this.finish();
     await this.writer!.commit();
   }
 
