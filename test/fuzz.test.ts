@@ -19,7 +19,7 @@ import { planColumns } from '../src/pipeline/plan-columns.js';
 import { Op, type ColumnOp } from '../src/pool/messages.js';
 import { ROOT, logLines, runCli } from './helpers/cli.js';
 import { runEngine } from './helpers/engine.js';
-import { ENCRYPTED, HASHED, INSERTS, checkProtected, mutate, readOutput, validCsv, type DialectName } from './helpers/fuzz-csv.js';
+import { ENCRYPTED, INSERTS, checkProtected, mutate, readOutput, untouchedHeader, validCsv, type DialectName, type LineEnd } from './helpers/fuzz-csv.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
@@ -33,7 +33,7 @@ interface Case {
   seed: number;
   rows: number;
   dialect: DialectName;
-  lineEnd: '\n' | '\r\n';
+  lineEnd: LineEnd;
   encoding: 'hex' | 'base64';
   maxRecordBytes: number;
   mutations: { at: number; what: number }[];
@@ -45,7 +45,7 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   seed: fc.integer({ min: 0, max: 0x7fffffff }),
   rows: fc.integer({ min: 0, max: 30 }),
   dialect: fc.constantFrom<DialectName>('rfc', 'backslash'),
-  lineEnd: fc.constantFrom<'\n' | '\r\n'>('\n', '\r\n'),
+  lineEnd: fc.constantFrom<LineEnd>('\n', '\r\n', '\r'),
   encoding: fc.constantFrom<'hex' | 'base64'>('hex', 'base64'),
   maxRecordBytes: fc.constantFrom(1 << 20, 1 << 20, 200, 64),
   mutations: fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), what: fc.nat({ max: INSERTS.length - 1 }) }), { maxLength: 6 }),
@@ -90,14 +90,16 @@ async function engineOutcome(c: Case, input: Buffer, chunkSize: number): Promise
 /** The properties every finished run must have; throws with the input on a violation. */
 function checkOutcome(c: Case, input: Buffer, o: Outcome): void {
   if ('error' in o) return;
-  const where = `input ${show(input)} (${c.dialect}, ${c.encoding}, max-record-bytes ${c.maxRecordBytes})`;
+  const where = `input ${show(input)} (${c.dialect}, ${c.encoding}, max-record-bytes ${c.maxRecordBytes}, line end ${JSON.stringify(c.lineEnd)})`;
   if (o.records !== o.recordsOut + o.rejected) throw new Error(`records ${o.records} != out ${o.recordsOut} + rejected ${o.rejected}: ${where}`);
+  const header = untouchedHeader(input, c.lineEnd);
+  if (header && !o.output.subarray(0, header.length).equals(header)) throw new Error(`the output does not start with the header line: output ${show(o.output)}, ${where}`);
   const read = readOutput(o.output, c.dialect);
   if ('error' in read) throw new Error(`output is not CSV (${read.error}): output ${show(o.output)}, ${where}`);
-  const [header, ...records] = read.records;
+  const [names, ...records] = read.records;
   if (records.length !== o.recordsOut) throw new Error(`output holds ${records.length} records, the count says ${o.recordsOut}: output ${show(o.output)}, ${where}`);
   records.forEach((fields, r) => {
-    if (fields.length !== header.length) throw new Error(`output record ${r + 1} has ${fields.length} fields, the header ${header.length}: output ${show(o.output)}, ${where}`);
+    if (fields.length !== names.length) throw new Error(`output record ${r + 1} has ${fields.length} fields, the header ${names.length}: output ${show(o.output)}, ${where}`);
     for (const col of o.columns) {
       const kind = col.op === Op.Encrypt ? 'cipher' : 'hash';
       const problem = checkProtected(fields[col.index], kind, c.encoding);

@@ -9,7 +9,6 @@ import { mulberry32 } from '../../src/generate/prng.js';
 export type DialectName = 'rfc' | 'backslash';
 
 export const HEADER = ['id', 'email', 'phone', 'crm', 'note'];
-export const HASHED = ['email', 'phone'];
 export const ENCRYPTED = ['crm'];
 
 const NOTES = ['', 'plain', 'two words', 'a,b', 'line\nbreak', 'say "hi"', '5\'10" tall', '12" pizza', 'back\\slash', ' padded ', 'crlf\r\ninside', 'ü-umlaut'];
@@ -23,8 +22,10 @@ function field(text: string, dialect: DialectName, rand: () => number, strayQuot
   return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
+export type LineEnd = '\n' | '\r\n' | '\r';
+
 /** A valid CSV of `rows` records: every record reads back as the generator meant it. */
-export function validCsv(seed: number, rows: number, dialect: DialectName, lineEnd: '\n' | '\r\n', strayQuotes = true): Buffer {
+export function validCsv(seed: number, rows: number, dialect: DialectName, lineEnd: LineEnd, strayQuotes = true): Buffer {
   const rand = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const lines = [HEADER.join(',')];
@@ -36,6 +37,17 @@ export function validCsv(seed: number, rows: number, dialect: DialectName, lineE
     lines.push([String(i), email, phone, crm, note].map((f) => field(f, dialect, rand, strayQuotes)).join(','));
   }
   return Buffer.from(lines.join(lineEnd) + lineEnd);
+}
+
+/**
+ * The header line the output must start with, when the mutations left the input's header line
+ * and its line end alone (then nothing else can make the header another line); else undefined.
+ */
+export function untouchedHeader(input: Buffer, lineEnd: LineEnd): Buffer | undefined {
+  const head = Buffer.from(HEADER.join(',') + lineEnd);
+  if (!input.subarray(0, head.length).equals(head)) return undefined;
+  if (lineEnd === '\r' && input[head.length] === 0x0a) return undefined;
+  return Buffer.from(HEADER.join(',') + '\n');
 }
 
 /** What a mutation inserts; `null` deletes the byte at the position instead. */
