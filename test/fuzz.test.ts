@@ -91,6 +91,8 @@ async function engineOutcome(c: Case, input: Buffer, chunkSize: number): Promise
 function checkOutcome(c: Case, input: Buffer, o: Outcome): void {
   if ('error' in o) return;
   const where = `input ${show(input)} (${c.dialect}, ${c.encoding}, max-record-bytes ${c.maxRecordBytes}, line end ${JSON.stringify(c.lineEnd)})`;
+  // Unmutated, the input is valid CSV: it holds exactly the generated records.
+  if (c.mutations.length === 0 && o.records !== c.rows) throw new Error(`valid CSV of ${c.rows} records read as ${o.records}: ${where}`);
   if (o.records !== o.recordsOut + o.rejected) throw new Error(`records ${o.records} != out ${o.recordsOut} + rejected ${o.rejected}: ${where}`);
   const header = untouchedHeader(input, c.lineEnd);
   if (header && !o.output.subarray(0, header.length).equals(header)) throw new Error(`the output does not start with the header line: output ${show(o.output)}, ${where}`);
