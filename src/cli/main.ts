@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { AudiencePipeError } from '../errors.js';
 import { errnoText } from '../outputs/resolve-target.js';
 import { benchCommand } from './bench-command.js';
+import { configSchemaCommand } from './config-schema-command.js';
 import { demoCommand } from './demo-command.js';
 import { generateCommand } from './generate-command.js';
 import { interruptedBy } from './interrupt.js';
@@ -24,7 +25,7 @@ function program(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .showHelpAfterError('(run with --help for usage)');
-  for (const cmd of [processCommand(), generateCommand(), demoCommand(), benchCommand()]) {
+  for (const cmd of [processCommand(), generateCommand(), demoCommand(), benchCommand(), configSchemaCommand()]) {
     root.addCommand(cmd.exitOverride());
   }
   return root;

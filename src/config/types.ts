@@ -75,3 +75,53 @@ export interface ProcessConfig {
   readonly transport: TransportConfig;
   readonly secrets: Secrets;
 }
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/**
+ * The options of one run, as a config file, the library's `processFile` and (camelCased) the
+ * flags give them; a config file may spell each key in the flags' kebab-case too. Numbers and
+ * sizes may be text (`"4MiB"`), repeatable options one text or a list. Checked by the schema of
+ * src/config/schema.ts, which this type mirrors.
+ */
+export interface ProcessOptions {
+  /** A file, `-` for stdin (default), `sftp://user@host/path`, `account:NAME`, `https://...`. */
+  in?: string;
+  /** A file (`.gz` to gzip), `-` for stdout (default), `sftp://...`, `account:NAME`, an Azure Blob SAS URL. */
+  out?: string;
+  /** `<column>=<method>`: `email_lc_sha256`, `phone_sha256`, `phone_sha256_e164`, `sha256`, `sha256_lc`. */
+  hash?: string | readonly string[];
+  encrypt?: string | readonly string[];
+  decrypt?: string | readonly string[];
+  aesKeyFile?: string;
+  /** 16 bytes in hex. */
+  aesIv?: string;
+  cipherEncoding?: 'hex' | 'base64';
+  defaultCountry?: string;
+  delimiter?: string;
+  escape?: string;
+  workers?: number | string;
+  chunkSize?: number | string;
+  maxRecordBytes?: number | string;
+  /** A count, a percentage (`"5%"`) or `"none"`; default `"50%"`. */
+  maxRejects?: number | string;
+  rejects?: string;
+  report?: string;
+  logLevel?: LogLevel;
+  config?: string;
+  name?: string;
+  sftpKey?: string;
+  sftpHostKey?: string;
+  knownHosts?: string;
+  sftpInsecureAcceptAnyHostKey?: boolean | 'true' | 'false' | '1' | '0';
+  retries?: number | string;
+  deleteAfter?: boolean | 'true' | 'false' | '1' | '0';
+  moveAfter?: string;
+  tmpDir?: string;
+  progress?: boolean | 'true' | 'false' | '1' | '0';
+  /** Allow a run that changes nothing: the output is a copy of the input. */
+  passthrough?: boolean | 'true' | 'false' | '1' | '0';
+  accounts?: Readonly<Record<string, SftpAccount>>;
+  /** Where a config file's JSON Schema is (`audience-pipe config-schema`); ignored. */
+  $schema?: string;
+}
