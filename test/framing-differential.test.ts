@@ -222,6 +222,24 @@ describe('record framing rules', () => {
     }
   });
 
+  it('stops at a header that runs past a line end (quoted or escaped): its records would be copied in clear', async () => {
+    for (const [escape, text] of [['\\', 'id,email,note\\\n1,a@b.c,x\n2,c@d.e,y\n'], ['"', 'id,"email\n1",a@b.c\n2,c@d.e\n']] as const) {
+      for (const readSize of [1, 4096]) {
+        await expect(runEngine(Buffer.from(text), { chunkSize: 16, readSize, escape: escape.charCodeAt(0) }), text).rejects.toMatchObject({ code: 'ERR_BAD_HEADER' });
+      }
+    }
+  });
+
+  it('a header that does not end within --max-record-bytes fails the same way whatever the read size', async () => {
+    const text = '"id,email,phone,crm,note\n0,"",(415) 555-2000,CRM-0,"12"" pizza"\n1,x,y,"CRM-1","5\'10"" tall"\n2,u@e.com,1,,"a,b"\n';
+    for (const readSize of [1, 7, 4096]) {
+      await expect(runEngine(Buffer.from(text), { chunkSize: 1, readSize, maxRecordBytes: 60 })).rejects.toMatchObject({
+        code: 'ERR_HEADER_TOO_LARGE',
+        message: expect.stringMatching(/a quote opened at byte 1 of the header runs past a line end/),
+      });
+    }
+  });
+
   it('rejects a long but well-framed record as too large', async () => {
     const long = 'x'.repeat(200);
     for (const chunkSize of [1, 64, 1 << 16]) {

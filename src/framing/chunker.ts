@@ -140,10 +140,11 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
     if (!headerDone) {
       const { start, blankLines } = skipBomAndBlankLines(view, filled);
       const end = framing.firstBoundary(view, start, filled, false);
-      if (end < 0) {
-        if (filled - start > maxRecordBytes) throw new HeaderTooLargeError(maxRecordBytes, framing.whyUnframed(view, start, filled));
-        continue;
+      // Judged on the first maxRecordBytes alone, so the outcome does not depend on read sizes.
+      if (end > maxRecordBytes || (end < 0 && filled - start > maxRecordBytes)) {
+        throw new HeaderTooLargeError(maxRecordBytes, framing.whyUnframed(view, start, start + maxRecordBytes));
       }
+      if (end < 0) continue;
       yield header(view, start, end, blankLines, framing.lineEnd);
       headerDone = true;
       drop(start + end);

@@ -58,6 +58,7 @@ export class CsvFraming implements RecordFraming {
   whyUnframed(buf: Buffer, start: number, len: number): string {
     const first = scanFirstRecord(buf, start, len, this.dialect, true);
     if (first.openQuoteAt >= 0) return `a quote opened at byte ${first.openQuoteAt - start + 1} of the header does not close`;
+    if (first.spanningQuoteAt >= 0) return `a quote opened at byte ${first.spanningQuoteAt - start + 1} of the header runs past a line end`;
     return 'no line end (LF, CRLF or CR) in them: not a text CSV file, or one in UTF-16/UTF-32';
   }
 

@@ -11,19 +11,23 @@ export interface FirstRecord {
   readonly lineEnd: number;
   /** Where a quote opened that does not close within the bytes, or -1. */
   readonly openQuoteAt: number;
+  /** Where the first quoted field holding a line break opened, or -1. */
+  readonly spanningQuoteAt: number;
 }
 
 export function scanFirstRecord(buf: Buffer, start: number, len: number, dialect: Dialect, atEnd: boolean): FirstRecord {
   const { delimiter: D, quote: Q, escape: E } = dialect;
   const backslash = E !== Q;
   let fieldStart = start;
+  let spanningQuoteAt = -1;
+  const found = (end: number, lineEnd: number): FirstRecord => ({ end, lineEnd, openQuoteAt: -1, spanningQuoteAt });
   let i = start;
   while (i < len) {
     const c = buf[i];
-    if (c === LF) return { end: i + 1, lineEnd: LF, openQuoteAt: -1 };
+    if (c === LF) return found(i + 1, LF);
     if (c === CR) {
-      if (i + 1 < len) return buf[i + 1] === LF ? { end: i + 2, lineEnd: LF, openQuoteAt: -1 } : { end: i + 1, lineEnd: CR, openQuoteAt: -1 };
-      return { end: atEnd ? i + 1 : -1, lineEnd: CR, openQuoteAt: -1 };
+      if (i + 1 < len) return buf[i + 1] === LF ? found(i + 2, LF) : found(i + 1, CR);
+      return found(atEnd ? i + 1 : -1, CR);
     }
     if (c === D) {
       i++;
@@ -32,13 +36,14 @@ export function scanFirstRecord(buf: Buffer, start: number, len: number, dialect
       i += 2;
     } else if (c === Q && i === fieldStart) {
       const close = closingQuote(buf, i + 1, len, Q, E, atEnd);
-      if (close < 0) return { end: -1, lineEnd: LF, openQuoteAt: i };
+      if (close < 0) return { end: -1, lineEnd: LF, openQuoteAt: i, spanningQuoteAt };
+      if (spanningQuoteAt < 0 && (buf.subarray(i, close).includes(LF) || buf.subarray(i, close).includes(CR))) spanningQuoteAt = i;
       i = close + 1;
     } else {
       i++;
     }
   }
-  return { end: -1, lineEnd: LF, openQuoteAt: -1 };
+  return { end: -1, lineEnd: LF, openQuoteAt: -1, spanningQuoteAt };
 }
 
 function closingQuote(buf: Buffer, from: number, len: number, Q: number, E: number, atEnd: boolean): number {

@@ -1,8 +1,14 @@
 /** Reads the header record's column names (UTF-8, unquoted per the dialect). */
 import { RunError } from '../errors.js';
-import { RecordScanner, decodeField, type Dialect } from '../transforms/csv-scan.js';
+import { CR, LF, RecordScanner, decodeField, type Dialect } from '../transforms/csv-scan.js';
 
 export function parseHeader(bytes: Buffer, dialect: Dialect): string[] {
+  // A quoted or escaped line break in the header most likely swallowed records into it, and the
+  // header is written out as it came: their identities would be copied in clear.
+  const lf = bytes.indexOf(LF);
+  const cr = bytes.indexOf(CR);
+  const brk = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+  if (brk >= 0) throw new RunError('ERR_BAD_HEADER', `line 1: the header runs past a line end (byte ${brk + 1}, quoted or escaped): a damaged first line, an unclosed quote or a trailing escape byte?`);
   // Capacity for any header: a field needs at least its delimiter.
   const scanner = new RecordScanner(dialect, bytes.length + 1);
   scanner.scan(bytes, 0, bytes.length);
