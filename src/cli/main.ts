@@ -14,6 +14,7 @@ import { configSchemaCommand } from './config-schema-command.js';
 import { demoCommand } from './demo-command.js';
 import { generateCommand } from './generate-command.js';
 import { interruptedBy } from './interrupt.js';
+import { hintFor } from './hints.js';
 import { processCommand } from './process-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -54,6 +55,7 @@ async function run(argv: string[]): Promise<number> {
     }
     if (err instanceof AudiencePipeError) {
       process.stderr.write(`audience-pipe: ${err.message}\n`);
+      if (process.stderr.isTTY) process.stderr.write(`hint: ${hintFor(err.code)}\n`);
       return err.exitCode;
     }
     process.stderr.write(`audience-pipe: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -9,8 +9,11 @@ import { runProcess } from '../pipeline/run-process.js';
 import { tuneV8ForSshTransfers } from './v8-flags.js';
 import { checkTargets } from '../outputs/targets.js';
 import { writeTargetFile } from '../outputs/target-writer.js';
-import { createLogger } from '../util/logger.js';
 import { watchSignals } from './interrupt.js';
+import type { Logger } from '../util/logger.js';
+import { cliLogger, resolveLogFormat } from './log-format.js';
+import { humanSummary } from './summary.js';
+import { Terminal } from './terminal.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -53,6 +56,7 @@ export function processCommand(): Command {
     .option('--tmp-dir <dir>', 'where the local spool of a remote output goes (default: the OS temporary directory); it holds the whole output until it is published')
     .option('--passthrough', 'allow a run that changes nothing (no --hash, --encrypt, --decrypt): the output is a copy of the input')
     .option('--no-progress', 'no progress line on stderr even when it is a terminal')
+    .option('--log-format <format>', 'json (NDJSON) or pretty (default: pretty on a terminal, json otherwise)')
     .action(async (_opts, command: Command) => {
       process.exitCode = await runProcessCommand(command);
     });
@@ -86,10 +90,13 @@ async function runProcessCommand(command: Command): Promise<number> {
   const cli = explicitOptions(command);
   const file = typeof cli.config === 'string' ? readConfigFile(cli.config) : {};
   const progress = cli.progress !== false;
+  const terminal = new Terminal();
+  const logFormat = resolveLogFormat(cli.logFormat ?? file.logFormat, terminal.isTTY);
   delete cli.config;
   delete cli.progress;
+  delete cli.logFormat;
   const config = buildProcessConfig(cli, file);
-  const log = createLogger(config.logLevel);
+  const log = cliLogger(config.logLevel, logFormat, terminal, cli.logLevel !== undefined || file.logLevel !== undefined);
   await checkTargets(config);
   if (isSftp(config.in) || isSftp(config.out)) tuneV8ForSshTransfers();
   const endpoints = new RunEndpoints(config, log);
@@ -101,21 +108,25 @@ async function runProcessCommand(command: Command): Promise<number> {
     openSink: (inputName) => endpoints.sink(inputName),
     log,
     signal: signals.signal,
-    progress: progress && process.stderr.isTTY === true,
+    progress: progress && terminal.isTTY ? terminal : undefined,
   });
   await endpoints.close();
   const reportError = await writeReport(config, outcome.report, log);
   signals.stop();
   const { report } = outcome;
-  const summary = { event: 'summary', status: report.status, recordsIn: report.recordsIn, recordsOut: report.recordsOut, recordsRejected: report.recordsRejected, blankLines: report.blankLines, rejectReasons: report.rejectReasons, bytesIn: report.bytesIn, bytesOut: report.bytesOut, durationMs: report.durationMs, workers: report.workers, rowsPerSecond: report.durationMs > 0 ? Math.round((report.recordsIn / report.durationMs) * 1000) : undefined };
-  if (report.status === 'failed') log.error({ ...summary, err: report.error }, `run failed: ${report.error?.message ?? 'unknown error'}`);
-  else log.info(summary, report.status === 'cut-short' ? 'output closed early: run cut short' : 'done');
+  if (logFormat === 'pretty') {
+    if (log.isLevelEnabled(report.status === 'failed' ? 'error' : 'info')) terminal.print(humanSummary(report, { rejects: config.rejects, report: config.report }));
+  } else {
+    const summary = { event: 'summary', status: report.status, recordsIn: report.recordsIn, recordsOut: report.recordsOut, recordsRejected: report.recordsRejected, blankLines: report.blankLines, rejectReasons: report.rejectReasons, bytesIn: report.bytesIn, bytesOut: report.bytesOut, durationMs: report.durationMs, workers: report.workers, rowsPerSecond: report.durationMs > 0 ? Math.round((report.recordsIn / report.durationMs) * 1000) : undefined };
+    if (report.status === 'failed') log.error({ ...summary, err: report.error }, `run failed: ${report.error?.message ?? 'unknown error'}`);
+    else log.info(summary, report.status === 'cut-short' ? 'output closed early: run cut short' : 'done');
+  }
   // A run that did its job but lost its report fails: whoever reads the report sees nothing.
   if (reportError && outcome.exitCode === 0) throw reportError;
   return outcome.exitCode;
 }
 
-async function writeReport(config: ProcessConfig, report: unknown, log: ReturnType<typeof createLogger>): Promise<unknown> {
+async function writeReport(config: ProcessConfig, report: unknown, log: Logger): Promise<unknown> {
   if (!config.report) return undefined;
   try {
     await writeTargetFile(config.report, 'report', JSON.stringify(report, null, 2) + '\n', 'ERR_REPORT');

@@ -38,6 +38,7 @@ export const PROCESS_OPTIONS = {
   tmpDir: 'value',
   progress: 'switch',
   passthrough: 'switch',
+  logFormat: 'value',
   accounts: 'file',
 } as const satisfies Record<string, OptionKind>;
 

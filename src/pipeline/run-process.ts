@@ -23,7 +23,7 @@ import type { Logger } from '../util/logger.js';
 import { deliver } from './deliver.js';
 import { inOrder } from './in-order.js';
 import { planColumns } from './plan-columns.js';
-import { ProgressMeter } from './progress.js';
+import { ProgressMeter, type ProgressDisplay } from './progress.js';
 import { RejectLimit, type Delivered } from './reject-limit.js';
 import { checkTextEncoding } from './text-encoding.js';
 
@@ -36,7 +36,8 @@ export interface ProcessDeps {
   readonly openSink: (inputName: string | undefined) => Sink | Promise<Sink>;
   readonly log: Logger;
   readonly signal?: AbortSignal;
-  readonly progress?: boolean;
+  /** A terminal's status line: progress is drawn there while the run lasts. */
+  readonly progress?: ProgressDisplay;
 }
 
 export interface ProcessOutcome {
@@ -59,7 +60,8 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
   let rejects: RejectsWriter | undefined;
   let pool: ChunkPool | undefined;
   let outputName = config.out;
-  const progress = deps.progress ? new ProgressMeter(accounting) : undefined;
+  let inputParts: readonly SourcePart[] = [];
+  const progress = deps.progress ? new ProgressMeter(accounting, deps.progress, () => totalSize(inputParts)) : undefined;
   const rejectLimit = new RejectLimit(config.maxRejects);
   let recordsDelivered = 0;
   const delivered = (): Delivered | undefined =>
@@ -84,6 +86,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
 
   try {
     const parts = await source.parts(signal);
+    inputParts = parts;
     if (parts.length === 0) throw new RunError('ERR_INPUT', `--in: no input files match ${source.description}`);
     // Enough chunks in flight to keep every worker busy while the merge waits for the oldest.
     const maxInFlight = config.workers * 2 + 1;
@@ -225,6 +228,17 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     await pool?.close().catch(() => {});
     await source.close?.();
   }
+}
+
+/** The input's raw size, when every part knows its own. */
+function totalSize(parts: readonly SourcePart[]): number | undefined {
+  let total = 0;
+  for (const part of parts) {
+    const size = part.size?.();
+    if (size === undefined) return undefined;
+    total += size;
+  }
+  return parts.length > 0 ? total : undefined;
 }
 
 async function nextHeader(items: AsyncGenerator<FramedItem>, part: SourcePart): Promise<Extract<FramedItem, { kind: 'header' }>> {

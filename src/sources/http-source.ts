@@ -35,9 +35,11 @@ export function createHttpSource(
   const shown = redactUrl(target);
   const ownsAgent = agent === undefined;
   const dispatcher: Dispatcher = agent ?? createHttpAgent();
+  let size: number | undefined;
   const part: SourcePart = {
     name: shown,
-    open: async (signal) => openDownload(dispatcher, target, shown, cfg.retries, options.backoffMs ?? 250, log, signal),
+    size: () => size,
+    open: async (signal) => openDownload(dispatcher, target, shown, cfg.retries, options.backoffMs ?? 250, log, signal, (n) => (size = n)),
   };
   return {
     description: shown,
@@ -67,11 +69,12 @@ async function openDownload(
   backoffMs: number,
   log: Logger,
   outer: AbortSignal,
+  onSize: (bytes: number) => void,
 ): Promise<Readable> {
   // Destroying the stream must also stop a body read that is waiting for the network.
   const inner = new AbortController();
   const signal = AbortSignal.any([outer, inner.signal]);
-  const chunks = download(dispatcher, target, shown, retries, backoffMs, log, signal);
+  const chunks = download(dispatcher, target, shown, retries, backoffMs, log, signal, onSize);
   // The first response is awaited here (the generator announces it with an empty chunk), so a
   // 404 or 403 fails `open()` itself rather than the first read.
   await chunks.next();
@@ -115,6 +118,7 @@ async function* download(
   backoffMs: number,
   log: Logger,
   signal: AbortSignal,
+  onSize: (bytes: number) => void,
 ): AsyncGenerator<Buffer, void, undefined> {
   const what = `GET ${shown}`;
   const id: ObjectIdentity = { etag: undefined, total: undefined };
@@ -142,6 +146,7 @@ async function* download(
       if (skip === undefined) throw await statusError(res, what);
       if (!identified) {
         identified = true;
+        if (id.total !== undefined) onSize(id.total);
         yield Buffer.alloc(0);
       }
       for await (const chunk of res.body as AsyncIterable<Buffer>) {

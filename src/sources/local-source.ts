@@ -31,12 +31,16 @@ export function createStdinSource(): Source {
 }
 
 export function createFileSource(path: string, readSize: number): Source {
+  let size: number | undefined;
   const part: SourcePart = {
     name: basename(path),
+    size: () => size,
     async open() {
       try {
         const st = await stat(path);
         if (st.isDirectory()) throw new RunError('ERR_INPUT', `--in: ${path} is a directory`);
+        // A FIFO or device says 0 or nothing true about what it will deliver.
+        if (st.isFile()) size = st.size;
       } catch (err) {
         if (err instanceof RunError) throw err;
         throw new RunError('ERR_INPUT', `--in: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, err);

@@ -42,6 +42,8 @@ class SftpSource implements Source {
   private session: SftpSession | undefined;
   private connecting: Promise<SftpSession> | undefined;
   private listed: string[] = [];
+  /** Sizes from the listing's attributes, for progress. */
+  private readonly sizes = new Map<string, number>();
   private closed = false;
 
   constructor(addr: SftpAddress, cfg: TransportConfig, secrets: Secrets, log: Logger) {
@@ -91,6 +93,7 @@ class SftpSource implements Source {
     const shown = remoteUrl(this.addr, path);
     return {
       name: shown,
+      size: () => this.sizes.get(path),
       open: async (signal: AbortSignal): Promise<Readable> => {
         const first = await this.withRetries('open', signal, (s) => openRemoteFile(s, path));
         const reader = new RemoteFileReader({
@@ -119,18 +122,19 @@ class SftpSource implements Source {
       if (st.isDirectory()) {
         throw new ConfigError(`--in: ${this.description} is a directory; end it with / to read every file in it`, '--in');
       }
+      if (st.size !== undefined) this.sizes.set(path, st.size);
       return [path];
     }
     const entries = await s.call<FileEntryWithStats[]>('list', displayPath(dir), (cb) => s.sftp.readdir(dir, cb));
     // A bare directory skips hidden files and uploads in progress (`.part`, see the SFTP sink).
     const accept = pattern ?? { test: (n: string) => !n.startsWith('.') && !n.endsWith('.part') };
-    const names = entries
-      .filter((e) => {
-        const type = (e.attrs.mode ?? 0) & S_IFMT;
-        return (type === S_IFREG || type === S_IFLNK) && accept.test(e.filename);
-      })
-      .map((e) => e.filename)
-      .sort(naturalCompare);
+    const files = entries.filter((e) => {
+      const type = (e.attrs.mode ?? 0) & S_IFMT;
+      return (type === S_IFREG || type === S_IFLNK) && accept.test(e.filename);
+    });
+    // A link's attributes are the link's own, not its target's size.
+    for (const e of files) if (((e.attrs.mode ?? 0) & S_IFMT) === S_IFREG) this.sizes.set(remoteJoin(dir, e.filename), e.attrs.size);
+    const names = files.map((e) => e.filename).sort(naturalCompare);
     if (names.length === 0) {
       throw new TransportError(
         SftpCode.NoMatch,

@@ -14,6 +14,8 @@ export interface SourcePart {
    * caller closes it with `closeByteStream` when it stops early.
    */
   open(signal: AbortSignal): Promise<ByteStream>;
+  /** The raw byte size when the source knows it (a file's, Content-Length, SFTP's stat), for progress; some only once opened. */
+  size?(): number | undefined;
 }
 
 export type ByteStream = Readable | AsyncIterable<Buffer>;

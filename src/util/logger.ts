@@ -6,7 +6,7 @@ export type { Logger };
  * Logs are pino NDJSON on stderr (fd 2): stdout carries data only. Secret-bearing keys are
  * redacted as a second line of defence; the first is never passing secrets to the logger.
  */
-export function createLogger(level: string = 'info'): Logger {
+export function createLogger(level: string = 'info', destination?: pino.DestinationStream): Logger {
   return pino(
     {
       name: 'audience-pipe',
@@ -17,7 +17,7 @@ export function createLogger(level: string = 'info'): Logger {
         censor: '[redacted]',
       },
     },
-    pino.destination({ fd: 2, sync: true }),
+    destination ?? pino.destination({ fd: 2, sync: true }),
   );
 }
 
