@@ -16,6 +16,7 @@ import { describeMachine, machineFacts } from '../bench/machine.js';
 import { detectMemoryMethod, MEMORY_METHOD_TEXT } from '../bench/measure.js';
 import { formatTable, grouped, megabytes } from '../bench/table.js';
 import { createLogger } from '../util/logger.js';
+import { withExamples } from './examples.js';
 import { addTransformOptions, explicitOptions } from './process-command.js';
 
 const DEFAULT_ROWS = 1_000_000;
@@ -29,9 +30,9 @@ export function benchCommand(): Command {
   const cmd = new Command('bench')
     .description('measure end-to-end throughput (rows/s, MB/s, peak memory) of `process` on this machine, on generated data, per worker count')
     // A literal, not grouped(): toLocaleString's ICU start-up would cost every CLI run ~7 ms.
-    .addOption(new Option('--rows <n>', 'rows of generated input (default 1,000,000)'))
-    .addOption(new Option('--reps <n>', `runs per worker count; the median is reported (default ${DEFAULT_REPS})`))
-    .addOption(new Option('--seed <s>', 'seed of the generated input (default 1)'))
+    .addOption(new Option('--rows <n>', 'rows of generated input (default: 1,000,000)'))
+    .addOption(new Option('--reps <n>', `runs per worker count; the median is reported (default: ${DEFAULT_REPS})`))
+    .addOption(new Option('--seed <s>', 'seed of the generated input (default: 1)'))
     .option('--json', 'print the results as JSON instead of a table');
   addTransformOptions(cmd);
   // `--workers` comes with the shared transform options; here it takes a list.
@@ -40,7 +41,10 @@ export function benchCommand(): Command {
   cmd.action(async (_opts, command: Command) => {
     process.exitCode = await runBench(command);
   });
-  return cmd;
+  return withExamples(cmd, [
+    'audience-pipe bench --rows 2000000 --workers 1,2',
+    'audience-pipe bench --hash email=email_lc_sha256 --hash phone=phone_sha256 --default-country US --json',
+  ]);
 }
 
 interface BenchPlan {

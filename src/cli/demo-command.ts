@@ -8,7 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { withExamples } from './examples.js';
 import { buildProcessConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { generateAudienceStream } from '../generate/audience.js';
@@ -17,10 +18,10 @@ import { runProcess } from '../pipeline/run-process.js';
 import { createLogger } from '../util/logger.js';
 
 export function demoCommand(): Command {
-  return new Command('demo')
+  const cmd = new Command('demo')
     .description('generate an audience, hash and encrypt it end to end, print the report')
-    .option('--rows <n>', 'records to generate', '1000000')
-    .option('--dir <path>', 'folder for the input, key, output, rejects and report', 'demo-out')
+    .addOption(new Option('--rows <n>', 'records to generate').default('1000000', '1,000,000'))
+    .addOption(new Option('--dir <path>', 'folder for the input, key, output, rejects and report').default('demo-out', 'demo-out'))
     .option('--workers <n>', 'worker threads (default: available cores)')
     .action(async (opts: { rows: string; dir: string; workers?: string }) => {
       const rows = Number(opts.rows);
@@ -67,4 +68,5 @@ export function demoCommand(): Command {
       );
       process.exitCode = outcome.exitCode;
     });
+  return withExamples(cmd, ['npm run demo', 'audience-pipe demo --rows 100000 --dir /tmp/audience-demo']);
 }

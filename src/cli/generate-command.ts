@@ -4,12 +4,13 @@ import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
 import { generateAudienceStream } from '../generate/audience.js';
 import { ConfigError } from '../errors.js';
+import { withExamples } from './examples.js';
 
 export function generateCommand(): Command {
-  return new Command('generate')
+  const cmd = new Command('generate')
     .description('write a seeded synthetic audience (crm_id,email,phone,first_name,country,segment) with realistic dirt')
     .addOption(new Option('--rows <n>', 'number of records').makeOptionMandatory())
-    .option('--seed <s>', 'PRNG seed (default 1)')
+    .option('--seed <s>', 'PRNG seed (default: 1)')
     .option('--out <path>', 'write to a file instead of stdout')
     .action(async (opts: { rows: string; seed?: string; out?: string }) => {
       const rows = Number(opts.rows);
@@ -19,4 +20,5 @@ export function generateCommand(): Command {
       const target = opts.out ? createWriteStream(opts.out) : process.stdout;
       await pipeline(generateAudienceStream({ rows, seed }), target);
     });
+  return withExamples(cmd, ['audience-pipe generate --rows 1000000 --seed 1 > aud.csv', 'audience-pipe generate --rows 5000 --seed 7 --out small.csv']);
 }

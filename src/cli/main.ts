@@ -15,6 +15,7 @@ import { demoCommand } from './demo-command.js';
 import { generateCommand } from './generate-command.js';
 import { interruptedBy } from './interrupt.js';
 import { hintFor } from './hints.js';
+import { withExamples } from './examples.js';
 import { processCommand } from './process-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -29,7 +30,11 @@ function program(): Command {
   for (const cmd of [processCommand(), generateCommand(), demoCommand(), benchCommand(), configSchemaCommand()]) {
     root.addCommand(cmd.exitOverride());
   }
-  return root;
+  return withExamples(root, [
+    'audience-pipe process --in aud.csv --out out.csv --hash email=email_lc_sha256',
+    'audience-pipe demo',
+    'audience-pipe process --help',
+  ]);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -41,6 +46,11 @@ async function main(argv: string[]): Promise<number> {
 
 async function run(argv: string[]): Promise<number> {
   try {
+    // Nothing asked for is a usage error: the help goes to stderr, stdout stays for data.
+    if (argv.length <= 2) {
+      program().outputHelp({ error: true });
+      return 2;
+    }
     await program().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

@@ -10,6 +10,7 @@ import { tuneV8ForSshTransfers } from './v8-flags.js';
 import { checkTargets } from '../outputs/targets.js';
 import { writeTargetFile } from '../outputs/target-writer.js';
 import { watchSignals } from './interrupt.js';
+import { withExamples } from './examples.js';
 import type { Logger } from '../util/logger.js';
 import { cliLogger, resolveLogFormat } from './log-format.js';
 import { humanSummary } from './summary.js';
@@ -25,41 +26,46 @@ export function addTransformOptions(cmd: Command): Command {
     .option('--decrypt <column>', 'AES-CBC decrypt a column (repeatable)', collect)
     .option('--aes-key-file <path>', 'file holding the AES key in hex (or AUDIENCE_PIPE_AES_KEY)')
     .option('--aes-iv <hex>', 'AES IV, 16 bytes in hex')
-    .option('--cipher-encoding <encoding>', 'ciphertext text encoding: hex (default) or base64')
+    .option('--cipher-encoding <encoding>', 'ciphertext text encoding: hex or base64 (default: hex)')
     .option('--default-country <code>', 'ISO 3166-1 alpha-2 country for phone numbers written without a country code')
-    .option('--delimiter <char>', 'field delimiter (default ,)')
-    .option('--escape <char>', 'escape character inside quotes: " (RFC 4180, default) or \\ (AEP)')
+    .option('--delimiter <char>', 'field delimiter (default: ,)')
+    .option('--escape <char>', 'escape character inside quotes: " (RFC 4180) or \\ (AEP) (default: ")')
     .option('--workers <n>', 'worker threads (default: available cores)')
-    .option('--chunk-size <bytes>', 'bytes per chunk sent to a worker (default 1MiB; 4MiB, 512KiB accepted)')
-    .option('--max-record-bytes <n>', 'longest record accepted (default 1MiB)')
-    .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace, silent');
+    .option('--chunk-size <bytes>', 'bytes per chunk sent to a worker, such as 4MiB or 512KiB (default: 1MiB)')
+    .option('--max-record-bytes <n>', 'longest record accepted (default: 1MiB)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace, silent (default: info)');
 }
 
 export function processCommand(): Command {
   const cmd = new Command('process')
     .description('hash, encrypt or decrypt identity columns of a CSV audience, in input order, with rejects and a report')
-    .option('--in <path|->', 'input: a file, - for stdin (default), sftp://user@host/path, account:NAME, https://...')
-    .option('--out <path|->', 'output: a file (.gz to gzip), - for stdout (default), sftp://..., account:NAME, an Azure Blob SAS URL');
+    .option('--in <path|->', 'input: a file, - for stdin, sftp://user@host/path, account:NAME, https://... (default: -)')
+    .option('--out <path|->', 'output: a file (.gz to gzip), - for stdout, sftp://..., account:NAME, an Azure Blob SAS URL (default: -)');
   addTransformOptions(cmd)
     .option('--rejects <path>', 'write rejected records here (CSV: line,column,reason,record)')
-    .option('--max-rejects <n|p%>', 'fail the run (exit 1, nothing published) past this many rejected records, or this share of the records read; none accepts any (default 50%)')
+    .option('--max-rejects <n|p%>', 'fail the run (exit 1, nothing published) past this many rejected records, or this share of the records read; none accepts any (default: 50%)')
     .option('--report <path>', 'write the run report (JSON) here')
     .option('--config <file.json>', 'options as JSON, keyed by the flags\' long names')
     .option('--name <name>', 'output file name when --out is a directory')
     .option('--sftp-key <path>', 'SSH private key (passphrase from AUDIENCE_PIPE_SFTP_PASSPHRASE; password auth from AUDIENCE_PIPE_SFTP_PASSWORD)')
     .option('--sftp-host-key <fingerprint>', 'pinned server host key, SHA256:...')
-    .option('--known-hosts <file>', 'OpenSSH known_hosts file (default ~/.ssh/known_hosts)')
+    .option('--known-hosts <file>', 'OpenSSH known_hosts file (default: ~/.ssh/known_hosts)')
     .option('--sftp-insecure-accept-any-host-key', 'accept any SFTP host key (warned on every run)')
-    .option('--retries <n>', 'transport retries (default 3)')
+    .option('--retries <n>', 'transport retries (default: 3)')
     .option('--delete-after', 'delete the remote input files once the run has succeeded')
     .option('--move-after <dir>', 'move the remote input files to this directory once the run has succeeded')
-    .option('--tmp-dir <dir>', 'where the local spool of a remote output goes (default: the OS temporary directory); it holds the whole output until it is published')
+    .option('--tmp-dir <dir>', 'where the local spool of a remote output goes; it holds the whole output until it is published (default: the OS temporary directory)')
     .option('--passthrough', 'allow a run that changes nothing (no --hash, --encrypt, --decrypt): the output is a copy of the input')
     .option('--no-progress', 'no progress line on stderr even when it is a terminal')
     .option('--log-format <format>', 'json (NDJSON) or pretty (default: pretty on a terminal, json otherwise)')
     .action(async (_opts, command: Command) => {
       process.exitCode = await runProcessCommand(command);
     });
+  withExamples(cmd, [
+    'audience-pipe process --in aud.csv --out out.csv --hash email=email_lc_sha256 --rejects rejects.csv --report report.json',
+    'zcat seg.csv.gz | audience-pipe process --hash phone=phone_sha256 --default-country US | gzip > out.csv.gz',
+    'AUDIENCE_PIPE_AES_KEY=$(cat key.hex) audience-pipe process --in enc.csv --decrypt crm_id --aes-iv 00112233445566778899aabbccddeeff --out plain.csv',
+  ]);
   return showEnvNames(cmd);
 }
 
