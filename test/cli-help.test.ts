@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 
-const COMMANDS = [[], ['process'], ['generate'], ['demo'], ['bench'], ['doctor']];
+const COMMANDS = [[], ['process'], ['generate'], ['demo'], ['bench'], ['config-schema']];
 
 describe('--help', () => {
   for (const cmd of COMMANDS) {
@@ -30,6 +30,12 @@ describe('--help', () => {
       expect(help).not.toMatch(/\(default: "[^)]/);
     });
   }
+});
+
+it('the list above is every command audience-pipe has', async () => {
+  const help = (await runCli(['--help'])).stdout.toString();
+  const listed = help.slice(help.indexOf('Commands:'), help.indexOf('Examples:')).match(/^ {2}([a-z-]+)/gm)!.map((l) => l.trim()).filter((c) => c !== 'help');
+  expect(listed.sort()).toEqual(COMMANDS.filter((c) => c.length > 0).map((c) => c[0]).sort());
 });
 
 describe('no arguments', () => {

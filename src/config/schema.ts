@@ -80,6 +80,7 @@ function build(z: typeof Z) {
     moveAfter: text('move the remote input files to this directory once the run has succeeded').optional(),
     tmpDir: text('where the local spool of a remote output goes').optional(),
     progress: toggle('progress line on stderr when it is a terminal (CLI only)'),
+    logFormat: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).describe('log format: json (NDJSON) or pretty (default: pretty on a terminal; CLI only)').optional(),
     passthrough: toggle('allow a run that changes nothing: the output is a copy of the input'),
     accounts: z.record(z.string(), account).describe('named SFTP accounts, used as account:NAME').optional().transform((v) => v ?? {}),
   } satisfies Record<ProcessOptionKey, Z.ZodType>;

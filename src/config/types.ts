@@ -119,6 +119,8 @@ export interface ProcessOptions {
   moveAfter?: string;
   tmpDir?: string;
   progress?: boolean | 'true' | 'false' | '1' | '0';
+  /** CLI only: `json` (NDJSON) or `pretty`; the default is pretty when stderr is a terminal. */
+  logFormat?: 'json' | 'pretty';
   /** Allow a run that changes nothing: the output is a copy of the input. */
   passthrough?: boolean | 'true' | 'false' | '1' | '0';
   accounts?: Readonly<Record<string, SftpAccount>>;
