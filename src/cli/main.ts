@@ -12,6 +12,7 @@ import { errnoText } from '../outputs/resolve-target.js';
 import { benchCommand } from './bench-command.js';
 import { configSchemaCommand } from './config-schema-command.js';
 import { demoCommand } from './demo-command.js';
+import { doctorCommand } from './doctor-command.js';
 import { generateCommand } from './generate-command.js';
 import { interruptedBy } from './interrupt.js';
 import { hintFor } from './hints.js';
@@ -23,17 +24,18 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 function program(): Command {
   const root = new Command('audience-pipe')
     .description('Hash, encrypt and reconcile multi-million-row marketing audience files at hardware speed')
-    .version(pkg.version, '-V, --version')
+    // Handled in main() before parsing: the native status is looked up only when asked for.
+    .option('-V, --version', 'print the version and whether the native pieces are in use')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .showHelpAfterError('(run with --help for usage)');
-  for (const cmd of [processCommand(), generateCommand(), demoCommand(), benchCommand(), configSchemaCommand()]) {
+  for (const cmd of [processCommand(), generateCommand(), demoCommand(), benchCommand(), configSchemaCommand(), doctorCommand()]) {
     root.addCommand(cmd.exitOverride());
   }
   return withExamples(root, [
     'audience-pipe process --in aud.csv --out out.csv --hash email=email_lc_sha256',
     'audience-pipe demo',
-    'audience-pipe process --help',
+    'audience-pipe doctor',
   ]);
 }
 
@@ -50,6 +52,11 @@ async function run(argv: string[]): Promise<number> {
     if (argv.length <= 2) {
       program().outputHelp({ error: true });
       return 2;
+    }
+    if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+      const { versionLine } = await import('./install-checks.js');
+      process.stdout.write(`${versionLine(pkg.version)}\n`);
+      return 0;
     }
     await program().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
