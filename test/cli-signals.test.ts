@@ -3,12 +3,13 @@
  * 128 + the signal's number, nothing published, no temporary file left, and a report saying
  * ERR_INTERRUPTED; the `.part` files a SIGKILL leaves are removed by the next run into the directory.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './helpers/cli.js';
-import { HOST, exitWithin, hiddenFiles, partGrown, waitFor, watchCli } from './helpers/outputs.js';
+import { HOST, exitWithin, hiddenFiles, partGrown, waitFor, waitForIdle, watchCli } from './helpers/outputs.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -39,7 +40,8 @@ describe('a signal mid-run', () => {
       // An older output of the same name must survive the interrupted run untouched.
       writeFileSync(join(dir, sub, 'out.csv'), 'older output\n');
       const { out, run } = midRun(sub);
-      await waitFor('output bytes in the .part file', () => partGrown(out, 'out.csv', 1));
+      // Mid-way: what stdin had is processed, and the run waits for more.
+      await waitForIdle(out, 'out.csv');
       expect(hiddenFiles(out).some((n) => n.startsWith('.rejects.csv.'))).toBe(true);
       run.child.kill(sig);
       // stdin is still open: the run must end on the signal, not on the end of its input.
@@ -55,6 +57,32 @@ describe('a signal mid-run', () => {
       expect(res.stderr).not.toMatch(/ABORT_ERR|\n\s+at /);
     });
   }
+});
+
+describe('a signal while the input is a FIFO whose writer is idle', () => {
+  it('SIGINT ends the run at once, without waiting for the writer', async () => {
+    const out = join(dir, 'fifo');
+    mkdirSync(out);
+    const fifo = join(out, 'in.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const run = watchCli(['process', '--hash', 'email=email_lc_sha256', '--chunk-size', '16KiB', '--in', fifo, '--out', join(out, 'out.csv'), '--report', join(out, 'report.json')]);
+    // The writer opens the FIFO, writes part of the input and then stays idle with it open.
+    const writer = createWriteStream(fifo);
+    writer.on('error', () => {});
+    writer.write(audience.subarray(0, 400_000));
+    try {
+      // Everything written has been read and processed: the run now waits on the idle FIFO.
+      await waitForIdle(out, 'out.csv');
+      run.child.kill('SIGINT');
+      const res = await exitWithin(run, 5_000);
+      expect(res.code).toBe(130);
+      expect(hiddenFiles(out)).toEqual([]);
+      expect(existsSync(join(out, 'out.csv'))).toBe(false);
+      expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).error.code).toBe('ERR_INTERRUPTED');
+    } finally {
+      writer.destroy();
+    }
+  });
 });
 
 describe('SIGKILL cannot be handled', () => {

@@ -1,9 +1,15 @@
 /** Local input: a file path, or `-` for stdin. */
+import { open as openCallback } from 'node:fs';
 import { open as openFile, stat } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { promisify } from 'node:util';
 import { basename } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { RunError } from '../errors.js';
 import type { Source, SourcePart } from './source.js';
+
+// A plain descriptor for the pipe handle to own (a FileHandle would close it when collected).
+const openFd = promisify(openCallback);
 
 /**
  * Reads a file into one buffer over and over: the chunker copies each read before it asks for
@@ -30,21 +36,36 @@ export function createStdinSource(): Source {
   return { description: 'stdin', parts: async () => [part] };
 }
 
+/**
+ * A FIFO is read as a stream on a non-blocking pipe handle, so that an interrupted run does not
+ * wait for an idle writer: a blocking read could not be called off. Opening it waits for a
+ * writer; an abort meanwhile ends the run, and the open left pending ends with the process.
+ */
+async function readFifo(path: string, signal: AbortSignal): Promise<Readable> {
+  signal.throwIfAborted();
+  const aborted = new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  const fd = await Promise.race([openFd(path, 'r'), aborted]);
+  return addAbortSignal(signal, new Socket({ fd, readable: true, writable: false }));
+}
+
 export function createFileSource(path: string, readSize: number): Source {
   let size: number | undefined;
   const part: SourcePart = {
     name: basename(path),
     size: () => size,
-    async open() {
+    async open(signal) {
+      let fifo = false;
       try {
         const st = await stat(path);
         if (st.isDirectory()) throw new RunError('ERR_INPUT', `--in: ${path} is a directory`);
         // A FIFO or device says 0 or nothing true about what it will deliver.
         if (st.isFile()) size = st.size;
+        fifo = st.isFIFO();
       } catch (err) {
         if (err instanceof RunError) throw err;
         throw new RunError('ERR_INPUT', `--in: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, err);
       }
+      if (fifo) return readFifo(path, signal);
       return readFileInto(path, Math.min(Math.max(readSize, 64 * 1024), 8 << 20));
     },
   };

@@ -55,3 +55,23 @@ export async function exitWithin(run: Watched, ms = 20_000): Watched['exit'] {
     run.child.stdin?.destroy();
   }
 }
+
+/** The size of the `.part` file for `name` in `dir`, 0 while there is none. */
+export function partSize(dir: string, name: string): number {
+  const part = readdirSync(dir).find((n) => n.startsWith(`.${name}.`) && n.endsWith('.part'));
+  return part === undefined ? 0 : (statSync(join(dir, part), { throwIfNoEntry: false })?.size ?? 0);
+}
+
+/** Waits until the `.part` file has bytes and has not grown for `quietMs`: the run waits for input. */
+export async function waitForIdle(dir: string, name: string, quietMs = 300): Promise<void> {
+  let size = -1;
+  let since = Date.now();
+  await waitFor(`the output of ${name} to stop growing`, () => {
+    const now = partSize(dir, name);
+    if (now !== size) {
+      size = now;
+      since = Date.now();
+    }
+    return size > 0 && Date.now() - since >= quietMs;
+  });
+}
