@@ -214,7 +214,7 @@ describe('help and version', () => {
     expect(help.stdout.toString()).toContain('--hash <column=method>');
     const version = await runCli(['--version']);
     expect(version.code).toBe(0);
-    expect(version.stdout.toString().trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(version.stdout.toString().trim()).toMatch(/^audience-pipe \d+\.\d+\.\d+ \(node v\d+[^\n]*\)$/);
   });
 });
 
