@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { frameRecords } from '../src/framing/chunker.js';
+import { CsvFraming } from '../src/framing/csv-framing.js';
 import { rng, runEngine } from './helpers/engine.js';
 
 const require = createRequire(import.meta.url);
@@ -187,6 +189,26 @@ describe('record framing rules', () => {
     // Without the bound the quote closes and the record (rows 2-32) is one field_count reject.
     const run = await runEngine(input, { chunkSize: 64 });
     expect(run.rejects.map((r) => [r.line, r.reason])).toEqual([[3, 'field_count']]);
+  });
+
+  it('buffers no more than about the scan bound for a quote that never closes', async () => {
+    const input = Buffer.from(`id,note\n1,"open\n${'2,filler line\n'.repeat(20_000)}`);
+    let largest = 0;
+    const allocate = (size: number): ArrayBuffer => {
+      largest = Math.max(largest, size);
+      return new ArrayBuffer(size);
+    };
+    async function* reads(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < input.length; i += 4096) yield input.subarray(i, i + 4096);
+    }
+    const dialect = { delimiter: 0x2c, quote: 0x22, escape: 0x22 };
+    const kinds: string[] = [];
+    for await (const item of frameRecords(reads(), { framing: new CsvFraming(dialect), chunkSize: 1 << 10, maxRecordBytes: 1 << 10, scanBound: 64 << 10, allocate })) {
+      kinds.push(item.kind === 'reject' ? item.reason : item.kind);
+    }
+    expect(input.length).toBeGreaterThan(250_000);
+    expect(kinds.filter((k) => k === 'bad_quote')).toHaveLength(1);
+    expect(largest).toBeLessThanOrEqual(2 * (64 << 10) + 2 * 4096);
   });
 
   it('gives up on a line longer than the scan bound with no line end in it: record_too_large, reading on after it', async () => {
