@@ -23,7 +23,7 @@ import { ENCRYPTED, INSERTS, checkProtected, mutate, readOutput, untouchedHeader
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
-const POOL_RUNS = Math.max(12, Math.round(RUNS / 30));
+const POOL_RUNS = Math.max(12, Math.round(RUNS / 50));
 const KEY_HEX = '000102030405060708090a0b0c0d0e0f';
 const IV_HEX = '0f0e0d0c0b0a09080706050403020100';
 /** Errors the engine may end a run with, as documented (README, src/errors.ts). */
