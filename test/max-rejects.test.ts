@@ -1,4 +1,5 @@
 /** #9 `--max-rejects <n|p%>`: a run where too many records are rejected fails instead of ending ok. */
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +85,24 @@ describe('--max-rejects end to end', () => {
     expect(res.stdout.toString().split('\n').length - 2).toBe(records);
     // Stopped near the checkpoint, far before the end of the input.
     expect(records).toBeLessThan(5_000);
+  });
+
+  it('to a FIFO the run stops the same way and says how much the reader got', async () => {
+    const fifo = join(dir, 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const got: Buffer[] = [];
+    reader.stdout.on('data', (d: Buffer) => got.push(d));
+    const readerDone = new Promise((resolve) => reader.on('close', resolve));
+    const input = rows(200_000, (i) => i % 10 !== 0);
+    const res = await runCli(['process', '--hash', 'email=email_lc_sha256', '--chunk-size', '16KiB', '--out', fifo], { input });
+    await readerDone;
+    expect(res.code).toBe(1);
+    const msg = String(logLines(res.stderr).find((l) => l.event === 'summary')?.msg);
+    const m = /([\d,]+) records \(([\d,]+) bytes\) had already been written to (\S+)/.exec(msg);
+    expect(m, msg).not.toBeNull();
+    expect(m![3]).toContain('out.fifo');
+    expect(Number(m![2].replaceAll(',', ''))).toBe(Buffer.concat(got).length);
   });
 
   it('counts rejects that are not kept and says so once, with how to keep them', async () => {
