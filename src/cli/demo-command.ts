@@ -15,6 +15,7 @@ import { ConfigError } from '../errors.js';
 import { generateAudienceStream } from '../generate/audience.js';
 import { RunEndpoints } from '../pipeline/endpoints.js';
 import { runProcess } from '../pipeline/run-process.js';
+import { watchSignals } from './interrupt.js';
 import { createLogger } from '../util/logger.js';
 
 export function demoCommand(): Command {
@@ -51,7 +52,10 @@ export function demoCommand(): Command {
       );
       const log = createLogger('warn');
       const endpoints = new RunEndpoints(config, log);
-      const outcome = await runProcess(config, { source: await endpoints.source(), openSink: (name) => endpoints.sink(name), log });
+      // Ctrl-C during the run ends it like any process run: exit 130, no .part files left.
+      const signals = watchSignals();
+      const outcome = await runProcess(config, { source: await endpoints.source(), openSink: (name) => endpoints.sink(name), log, signal: signals.signal });
+      signals.stop();
       await endpoints.close();
       const report = outcome.report;
       writeFileSync(config.report!, JSON.stringify(report, null, 2) + '\n');
