@@ -39,11 +39,13 @@ export function prettyLine(json: string): string {
  * log level was asked for (`chatty`): by default a person sees the progress, warnings, errors
  * and the summary, not every step.
  */
-export function cliLogger(level: string, format: LogFormat, terminal: Terminal, chatty = false): Logger {
-  if (format === 'json') return createLogger(level, { write: (line: string) => terminal.print(line) });
+export function cliLogger(level: string, format: LogFormat, terminal: Terminal, chatty = false, skipEvents: readonly string[] = []): Logger {
+  const skipped = (line: string): boolean => skipEvents.some((e) => line.includes(`"event":"${e}"`));
   return createLogger(level, {
     write: (line: string) => {
-      if (chatty || !line.includes('"level":30,')) terminal.print(prettyLine(line));
+      if (skipped(line)) return;
+      if (format === 'json') terminal.print(line);
+      else if (chatty || !line.includes('"level":30,')) terminal.print(prettyLine(line));
     },
   });
 }

@@ -11,6 +11,7 @@ import { checkTargets } from '../outputs/targets.js';
 import { writeTargetFile } from '../outputs/target-writer.js';
 import { watchSignals } from './interrupt.js';
 import { withExamples } from './examples.js';
+import { dryRun } from './dry-run.js';
 import type { Logger } from '../util/logger.js';
 import { cliLogger, resolveLogFormat } from './log-format.js';
 import { humanSummary } from './summary.js';
@@ -57,6 +58,7 @@ export function processCommand(): Command {
     .option('--tmp-dir <dir>', 'where the local spool of a remote output goes; it holds the whole output until it is published (default: the OS temporary directory)')
     .option('--passthrough', 'allow a run that changes nothing (no --hash, --encrypt, --decrypt): the output is a copy of the input')
     .option('--no-progress', 'no progress line on stderr even when it is a terminal')
+    .option('--dry-run', 'check the options, keys, targets and limits and run the header and a sample of the input through the pipeline; write nothing')
     .option('--log-format <format>', 'json (NDJSON) or pretty (default: pretty on a terminal, json otherwise)')
     .action(async (_opts, command: Command) => {
       process.exitCode = await runProcessCommand(command);
@@ -64,7 +66,7 @@ export function processCommand(): Command {
   withExamples(cmd, [
     'audience-pipe process --in aud.csv --out out.csv --hash email=email_lc_sha256 --rejects rejects.csv --report report.json',
     'zcat seg.csv.gz | audience-pipe process --hash phone=phone_sha256 --default-country US | gzip > out.csv.gz',
-    'AUDIENCE_PIPE_AES_KEY=$(cat key.hex) audience-pipe process --in enc.csv --decrypt crm_id --aes-iv 00112233445566778899aabbccddeeff --out plain.csv',
+    'AUDIENCE_PIPE_AES_KEY=$(cat key.hex) audience-pipe process --in enc.csv --decrypt crm_id --aes-iv 00112233445566778899aabbccddeeff --out plain.csv --dry-run',
   ]);
   return showEnvNames(cmd);
 }
@@ -102,13 +104,21 @@ async function runProcessCommand(command: Command): Promise<number> {
   delete cli.progress;
   delete cli.logFormat;
   const config = buildProcessConfig(cli, file);
-  const log = cliLogger(config.logLevel, logFormat, terminal, cli.logLevel !== undefined || file.logLevel !== undefined);
-  await checkTargets(config);
+  const dry = [true, 'true', '1'].includes((cli.dryRun ?? file.dryRun) as string);
+  // A dry run keeps no rejects by design: the warning that they were not kept would mislead.
+  const log = cliLogger(config.logLevel, logFormat, terminal, cli.logLevel !== undefined || file.logLevel !== undefined, dry ? ['rejects_not_kept'] : []);
+  const targets = await checkTargets(config);
   if (isSftp(config.in) || isSftp(config.out)) tuneV8ForSshTransfers();
   const endpoints = new RunEndpoints(config, log);
   // Left on when the run throws: the process is ending then anyway.
   const signals = watchSignals();
   const source = await endpoints.source();
+  if (dry) {
+    const code = await dryRun({ config, source, targets, log, terminal, logFormat, signal: signals.signal });
+    await endpoints.close();
+    signals.stop();
+    return code;
+  }
   const outcome = await runProcess(config, {
     source,
     openSink: (inputName) => endpoints.sink(inputName),

@@ -39,6 +39,7 @@ export const PROCESS_OPTIONS = {
   progress: 'switch',
   passthrough: 'switch',
   logFormat: 'value',
+  dryRun: 'switch',
   accounts: 'file',
 } as const satisfies Record<string, OptionKind>;
 

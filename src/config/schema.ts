@@ -81,6 +81,7 @@ function build(z: typeof Z) {
     tmpDir: text('where the local spool of a remote output goes').optional(),
     progress: toggle('progress line on stderr when it is a terminal (CLI only)'),
     logFormat: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).describe('log format: json (NDJSON) or pretty (default: pretty on a terminal; CLI only)').optional(),
+    dryRun: toggle('check the configuration, targets and a sample of the input, write nothing (CLI only)'),
     passthrough: toggle('allow a run that changes nothing: the output is a copy of the input'),
     accounts: z.record(z.string(), account).describe('named SFTP accounts, used as account:NAME').optional().transform((v) => v ?? {}),
   } satisfies Record<ProcessOptionKey, Z.ZodType>;

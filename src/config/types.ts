@@ -121,6 +121,8 @@ export interface ProcessOptions {
   progress?: boolean | 'true' | 'false' | '1' | '0';
   /** CLI only: `json` (NDJSON) or `pretty`; the default is pretty when stderr is a terminal. */
   logFormat?: 'json' | 'pretty';
+  /** CLI only: check everything on a sample of the input and write nothing. */
+  dryRun?: boolean | 'true' | 'false' | '1' | '0';
   /** Allow a run that changes nothing: the output is a copy of the input. */
   passthrough?: boolean | 'true' | 'false' | '1' | '0';
   accounts?: Readonly<Record<string, SftpAccount>>;
