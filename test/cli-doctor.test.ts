@@ -2,8 +2,11 @@
  * `audience-pipe doctor` and `--version`: what the install gives this process, checked, with the
  * reason when a native piece is not in use; exit 1 when something makes runs slower or fail.
  */
-import { describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ssh2BindingCheck } from '../src/cli/install-checks.js';
+import { ROOT, runCli, tempDir } from './helpers/cli.js';
 
 interface Check {
   name: string;
@@ -55,5 +58,31 @@ describe('audience-pipe --version', () => {
   it('says when a piece falls back to JavaScript', async () => {
     const r = await runCli(['-V'], { env: { AUDIENCE_PIPE_SHA256_BATCH: 'js' } });
     expect(r.stdout.toString()).toContain('sha256 batch: JavaScript fallback, ssh2 crypto: native');
+  });
+});
+
+describe("doctor's ssh2 binding check says why", () => {
+  const { dir, cleanup } = tempDir('ap-doctor-');
+  afterAll(cleanup);
+  const real = join(ROOT, 'native', 'build', 'Release', 'sha256_batch.node');
+
+  it('a binding that is not there: not built, slower', () => {
+    expect(ssh2BindingCheck(join(dir, 'missing.node'))).toMatchObject({ ok: false, failure: 'slower', detail: expect.stringMatching(/^not built \(.*missing\.node is missing\)/) });
+  });
+
+  it('a binding that does not load in this Node: the loader says why, slower', () => {
+    const bad = join(dir, 'bad.node');
+    writeFileSync(bad, 'not a shared object');
+    expect(ssh2BindingCheck(bad)).toMatchObject({ ok: false, failure: 'slower', detail: expect.stringMatching(/^does not load in Node v\d+.*\(.+\)/) });
+  });
+
+  it('a binding that loads but carries the ObjectWrap cleanup hooks: unsafe, not just slow', () => {
+    const hooked = join(dir, 'hooked.node');
+    writeFileSync(hooked, Buffer.concat([readFileSync(real), Buffer.from('_ZN4node25AddEnvironmentCleanupHookE')]));
+    expect(ssh2BindingCheck(hooked)).toMatchObject({ ok: false, failure: 'broken', detail: expect.stringContaining('ObjectWrap cleanup hooks') });
+  });
+
+  it('a binding that loads without them: native', () => {
+    expect(ssh2BindingCheck(real)).toMatchObject({ ok: true, detail: `native (${real})` });
   });
 });

@@ -53,13 +53,16 @@ export function sha256BatchCheck(): Check {
 }
 
 export function ssh2CryptoCheck(): Check {
-  const name = 'ssh2 crypto';
-  let file: string;
   try {
-    file = join(dirname(require.resolve('ssh2/package.json')), 'lib', 'protocol', 'crypto', 'build', 'Release', 'sshcrypto.node');
+    return ssh2BindingCheck(join(dirname(require.resolve('ssh2/package.json')), 'lib', 'protocol', 'crypto', 'build', 'Release', 'sshcrypto.node'));
   } catch (err) {
-    return { name, ok: false, detail: `ssh2 is not installed (${firstLine(err)}): SFTP cannot work`, failure: 'broken' };
+    return { name: 'ssh2 crypto', ok: false, detail: `ssh2 is not installed (${firstLine(err)}): SFTP cannot work`, failure: 'broken' };
   }
+}
+
+/** ssh2's binding at `file`: there, loading in this Node, and without the ObjectWrap hooks. */
+export function ssh2BindingCheck(file: string): Check {
+  const name = 'ssh2 crypto';
   if (!existsSync(file)) return { name, ok: false, detail: `not built (${file} is missing): SFTP seals packets in JavaScript, about a third slower; needs ${REBUILD}`, failure: 'slower' };
   try {
     require(file);
