@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildProcessConfig } from '../src/config/load.js';
+import { resolveTarget } from '../src/outputs/resolve-target.js';
 import { checkTargets } from '../src/outputs/targets.js';
 import { tempDir } from './helpers/cli.js';
 
@@ -39,4 +40,18 @@ it('names each target and leaves the directories as they were', async () => {
 it('throws a ConfigError naming the option, with a stable code', async () => {
   await expect(checkTargets(config({ report: join(dir, 'missing', 'r.json') }))).rejects.toMatchObject({ code: 'ERR_TARGET', option: 'report', exitCode: 2 });
   await expect(checkTargets(config({ out: join(dir, 'a.csv'), rejects: join(dir, 'a.csv') }))).rejects.toMatchObject({ code: 'ERR_SAME_FILE', option: 'rejects', exitCode: 2 });
+});
+
+it('resolveTarget: links are followed to the end, a loop is refused, descriptors are named as such', async () => {
+  const at = join(dir, 'links');
+  mkdirSync(at);
+  symlinkSync(join(at, 'b'), join(at, 'a'));
+  symlinkSync('c.csv', join(at, 'b'));
+  expect(await resolveTarget(join(at, 'a'), 'out')).toEqual({ kind: 'file', path: join(at, 'c.csv'), exists: false });
+  symlinkSync(join(at, 'loop'), join(at, 'loop'));
+  await expect(resolveTarget(join(at, 'loop'), 'rejects')).rejects.toMatchObject({ code: 'ERR_TARGET', message: expect.stringMatching(/--rejects: .*too many levels of symbolic links/) });
+  symlinkSync('/proc/self/fd/1', join(at, 'stdout'));
+  expect(await resolveTarget(join(at, 'stdout'), 'report')).toEqual({ kind: 'fd', path: '/proc/self/fd/1', fd: 1 });
+  await expect(resolveTarget('/dev/fd/987', 'out')).rejects.toMatchObject({ code: 'ERR_TARGET', message: expect.stringMatching(/descriptor 987 is not open/) });
+  expect(readdirSync(at).sort()).toEqual(['a', 'b', 'loop', 'stdout']);
 });
