@@ -16,7 +16,8 @@ import {
   KIND_ALREADY_HASHED, KIND_DECRYPTED, KIND_EMPTY, KIND_ENCRYPTED, KIND_HASHED, KIND_INVALID, NCOUNTERS,
   R_CIPHER, R_EMAIL, R_FIELD_COUNT, R_LINE_END, R_PHONE, R_QUOTE, R_TOO_LARGE,
 } from './codes.js';
-import { RecordScanner, needsQuoting, writeQuoted, LF, CR, type Dialect } from './csv-scan.js';
+import { RecordScanner, LF, CR, type Dialect } from './csv-scan.js';
+import { needsQuoting, writeQuoted } from './field-codec.js';
 import { base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodeInto } from './encoding.js';
 import { ASCII, FieldDecoder, NOT_ASCII } from './field-decoder.js';
 import { isSha256Hex, isValidEmail } from './identity.js';

@@ -4,7 +4,8 @@
  * hashes and AES input can run on bytes; anything else becomes a string.
  */
 import { isUtf8 } from 'node:buffer';
-import { decodeField, hasEscapes, type Dialect } from './csv-scan.js';
+import type { Dialect } from './csv-scan.js';
+import { decodeField, hasEscapes } from './field-codec.js';
 import { latin1Slice } from './byte-buffers.js';
 import { R_QUOTE, R_UTF8 } from './codes.js';
 
