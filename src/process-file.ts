@@ -3,7 +3,7 @@
  * out. Every failure is thrown as an AudiencePipeError with a stable `code`: a configuration
  * error (`ERR_CONFIG`, found before any output) as the CLI's exit 2, a failed run with the code
  * of its cause and the report as `report`. Rejected records are no failure: they are counted in
- * the report. No AUDIENCE_PIPE_* variable is read: a program says what it means.
+ * the report. No option or secret comes from an AUDIENCE_PIPE_* variable: a program says what it means.
  */
 import pino, { type Logger } from 'pino';
 import { buildProcessConfig, readConfigFile, type SecretOptions } from './config/load.js';
