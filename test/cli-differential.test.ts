@@ -43,7 +43,7 @@ describe.each([1, 3])('%i worker(s)', (workers) => {
       const input = readFileSync(join(spectrumDir, file));
       for (const chunk of ['1', '7']) {
         const res = await runCli(['process', '--passthrough', '--workers', String(workers), '--chunk-size', chunk], { input });
-        expect(res.code, file).toBe(0);
+        expect(res.code, `${file}: signal ${res.signal}, stderr ${res.stderr.slice(-2000)}`).toBe(0);
         expect(written(res.stdout), `${file} chunk ${chunk}`).toEqual(expected(input));
       }
     }
@@ -53,7 +53,7 @@ describe.each([1, 3])('%i worker(s)', (workers) => {
     for (const seed of [1, 2, 3]) {
       const input = randomCsv(seed);
       const res = await runCli(['process', '--passthrough', '--workers', String(workers), '--chunk-size', String(3 + seed * 11)], { input });
-      expect(res.code).toBe(0);
+      expect(res.code, `seed ${seed}: signal ${res.signal}, stderr ${res.stderr.slice(-2000)}`).toBe(0);
       const records = written(res.stdout);
       expect(records).toEqual(expected(input));
       expect(records.length).toBeGreaterThan(300);
@@ -86,7 +86,7 @@ describe.each([1, 3])('stray quotes, %i worker(s): fields equal Python csv', (wo
     const hashAll = header.flatMap((name) => ['--hash', `${name}=sha256`]);
     for (const chunk of ['5', '4KiB']) {
       const res = await runCli(['process', '--workers', String(workers), '--chunk-size', chunk, '--escape', STRAY[i].escape, ...hashAll], { input: strayInputs[i] });
-      expect(res.code, res.stderr).toBe(0);
+      expect(res.code, `signal ${res.signal}, stderr ${res.stderr.slice(-2000)}`).toBe(0);
       const lines = res.stdout.toString('utf8').split('\n');
       expect(lines.pop()).toBe('');
       expect(lines[0]).toBe(header.join(','));
