@@ -31,6 +31,7 @@ const FIXED: Case[] = [
   fixed('backslash: escapes inside quotes', '\\', 'a,b\n"x\\"y\\\\",z\n'),
   fixed('CR-only line ends (Excel for Mac)', '"', 'id,email\r1,a@x.com\r2,"b\rc@x.com"\r\r3,c@x.com'),
   fixed('CR-only line ends, backslash dialect', '\\', 'id,email\r1,a\\"b\r2,"x\\"\r"\r'),
+  fixed('CR-only line ends, backslash dialect: an escaped CR continues the record', '\\', 'a,b\rx\\\ry,z\rq,r\r'),
 ];
 
 const SEEDED: Case[] = [];
