@@ -211,6 +211,13 @@ describe('record framing rules', () => {
     expect(largest).toBeLessThanOrEqual(2 * (64 << 10) + 2 * 4096);
   });
 
+  it('frames a 3 MB line of 750,000 quoted fields as one record_too_large (each byte searched once, not once a read)', async () => {
+    const input = Buffer.concat([Buffer.from('h1,h2\n'), Buffer.from('"a",'.repeat(750_000)), Buffer.from('x\n1,2\n')]);
+    const run = await runEngine(input, { chunkSize: 1 << 16, readSize: 1 << 16 });
+    expect(run.rejects.map((r) => [r.line, r.reason])).toEqual([[2, 'record_too_large']]);
+    expect(run.output.toString()).toBe('h1,h2\n1,2\n');
+  }, 30_000);
+
   it('gives up on a line longer than the scan bound with no line end in it: record_too_large, reading on after it', async () => {
     const input = Buffer.from(`id,note\n1,ok\n2,${'x'.repeat(5000)}\n3,ok\n`);
     for (const chunkSize of [1, 64, 100_000]) {

@@ -36,6 +36,8 @@ export class CsvFraming implements RecordFraming {
   private scanned = 0;
   /** Start of the stretch outside quotes being scanned. */
   private stretchStart = 0;
+  /** No record ends before it: `boundary` searched there in vain. */
+  private searchedTo = 0;
   /** Opening and closing quotes of the quoted fields, alternating; odd count: the last is open. */
   private marks = new Int32Array(1024);
   private nmarks = 0;
@@ -66,6 +68,7 @@ export class CsvFraming implements RecordFraming {
     this.floor = from;
     this.scanned = from;
     this.stretchStart = from;
+    this.searchedTo = from;
     this.inQuotes = false;
     this.unclosed = false;
     this.nmarks = 0;
@@ -106,6 +109,11 @@ export class CsvFraming implements RecordFraming {
     }
   }
 
+  /**
+   * Searches the stretches outside quotes from the last one back, each within its own bounds,
+   * and not again those a call before found no record end in: while one long record grows, the
+   * chunker asks after every read, and each byte is searched once.
+   */
   boundary(buf: Buffer): number {
     const eol = this.lineEnd;
     const marks = this.marks;
@@ -115,18 +123,25 @@ export class CsvFraming implements RecordFraming {
       stretchEnd = marks[k - 1];
       k -= 1;
     }
+    const searchedTo = this.searchedTo;
+    this.searchedTo = stretchEnd;
     // Stretches outside quotes, from the last: (marks[k-1], stretchEnd), then (marks[k-3], marks[k-2]), ...
-    for (;;) {
+    while (stretchEnd > searchedTo) {
       const stretchStart = k > 0 ? marks[k - 1] + 1 : this.floor;
-      let j = stretchEnd > stretchStart ? buf.lastIndexOf(eol, stretchEnd - 1) : -1;
-      while (j >= stretchStart) {
-        if (!this.backslash || escapeRun(buf, j, stretchStart, this.escape) % 2 === 0) return j + 1;
-        j = j > stretchStart ? buf.lastIndexOf(eol, j - 1) : -1;
+      const from = Math.max(stretchStart, searchedTo);
+      if (stretchEnd > from) {
+        const stretch = buf.subarray(from, stretchEnd);
+        let j = stretch.lastIndexOf(eol);
+        while (j >= 0) {
+          if (!this.backslash || escapeRun(buf, from + j, stretchStart, this.escape) % 2 === 0) return from + j + 1;
+          j = j > 0 ? stretch.lastIndexOf(eol, j - 1) : -1;
+        }
       }
-      if (k < 2) return -1;
+      if (k < 2) break;
       stretchEnd = marks[k - 2];
       k -= 2;
     }
+    return -1;
   }
 
   /** One-shot: the position after the last record end of `buf[0, len)`, or -1. */
