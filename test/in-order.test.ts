@@ -48,3 +48,43 @@ it('surfaces a failure in order, and no rejection goes unhandled', async () => {
   ).rejects.toThrow('chunk 3 failed');
   expect(seen).toEqual([0, 1, 2]);
 });
+
+it('yields a finished result while the next item has not arrived yet (slow input)', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  async function* slow(): AsyncGenerator<number> {
+    yield 1;
+    await held;
+    yield 2;
+  }
+  const it = inOrder(slow(), async (i) => i * 10, 5);
+  // Before the fix the first result waited for item 2 (or the end of the input).
+  const first = await Promise.race([it.next(), sleep(2000).then(() => 'waited for the next item')]);
+  expect(first).toEqual({ value: 10, done: false });
+  release();
+  expect(await it.next()).toEqual({ value: 20, done: false });
+  expect(await it.next()).toEqual({ value: undefined, done: true });
+});
+
+it('a consumer that stops while the input is idle is not held by it, and the input is closed once it answers', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let closed = false;
+  async function* idle(): AsyncGenerator<number> {
+    try {
+      yield 1;
+      await held;
+      yield 2;
+    } finally {
+      closed = true;
+    }
+  }
+  const stopped = (async () => {
+    for await (const r of inOrder(idle(), async (i) => i, 5)) if (r === 1) break;
+    return 'stopped';
+  })();
+  expect(await Promise.race([stopped, sleep(2000).then(() => 'held by the idle input')])).toBe('stopped');
+  release();
+  await sleep(10);
+  expect(closed).toBe(true);
+});
