@@ -1,6 +1,6 @@
 /**
  * Errors with a stable `code`. Callers branch on the code, never on the message. The CLI maps
- * `exitCode` to the process exit status in one place (src/cli/main.ts).
+ * `exitCode` to the process exit status in one place (src/cli/cli.ts).
  *
  * Messages never carry secrets (AES keys, passwords, private keys, SAS signatures).
  */

@@ -1,7 +1,7 @@
 /**
  * SIGHUP (a closed terminal or ssh session), SIGINT (Ctrl-C) and SIGTERM are handled alike while
  * a run is on: the first aborts the run, which removes its temporary files, publishes nothing
- * and reports ERR_INTERRUPTED; the CLI then exits 128 + the signal's number (src/cli/main.ts).
+ * and reports ERR_INTERRUPTED; the CLI then exits 128 + the signal's number (src/cli/cli.ts).
  * A second signal does not wait for that: temporary files are removed at once and the signal
  * is raised again with its default action.
  */
