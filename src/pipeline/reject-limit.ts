@@ -22,24 +22,28 @@ export class RejectLimit {
 
   constructor(private readonly limit: MaxRejects) {}
 
-  /** After each chunk: checks once, when the first CHECKPOINT records are in. */
-  afterRecords(accounting: RunAccounting, delivered: () => Delivered | undefined): void {
+  /**
+   * After each chunk: checks once, when the first CHECKPOINT records are in. `delivered` is asked
+   * only when the limit is passed; it may wait until the sink has written what it was handed, so
+   * that the figures it gives are what the reader got.
+   */
+  async afterRecords(accounting: RunAccounting, delivered: () => Promise<Delivered | undefined>): Promise<void> {
     if (this.checkedAtCheckpoint || accounting.recordsIn < CHECKPOINT) return;
     this.checkedAtCheckpoint = true;
-    this.check(accounting, delivered);
+    await this.check(accounting, delivered);
   }
 
-  atEnd(accounting: RunAccounting, delivered: () => Delivered | undefined): void {
-    this.check(accounting, delivered);
+  async atEnd(accounting: RunAccounting, delivered: () => Promise<Delivered | undefined>): Promise<void> {
+    await this.check(accounting, delivered);
   }
 
-  private check(accounting: RunAccounting, delivered: () => Delivered | undefined): void {
+  private async check(accounting: RunAccounting, delivered: () => Promise<Delivered | undefined>): Promise<void> {
     const limit = this.limit;
     if (limit === undefined) return;
     const rejected = accounting.recordsRejected;
     const allowed = 'count' in limit ? limit.count : (limit.percent / 100) * accounting.recordsIn;
     if (rejected <= allowed) return;
-    throw new RunError('ERR_TOO_MANY_REJECTS', describe(accounting, limit, delivered()));
+    throw new RunError('ERR_TOO_MANY_REJECTS', describe(accounting, limit, await delivered()));
   }
 }
 

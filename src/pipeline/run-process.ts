@@ -4,6 +4,8 @@
  * chunks in flight is bounded, so memory stays flat whatever the input size, and a slow sink
  * slows the reader.
  */
+import type { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { AudiencePipeError, ConfigError, RunError } from '../errors.js';
 import type { ProcessConfig } from '../config/types.js';
@@ -64,8 +66,16 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
   const progress = deps.progress ? new ProgressMeter(accounting, deps.progress, () => totalSize(inputParts)) : undefined;
   const rejectLimit = new RejectLimit(config.maxRejects);
   let recordsDelivered = 0;
-  const delivered = (): Delivered | undefined =>
-    sink?.direct ? { records: recordsDelivered, bytes: accounting.bytesOut, output: sink.description } : undefined;
+  let writable: Writable | undefined;
+  // A sink that cannot take bytes back (stdout, a FIFO) may still hold chunks it was handed but
+  // has not written: they are lost when the run stops, so the figures wait until it has written
+  // them (bytes are counted as handed over; before this the message could say a chunk more than
+  // the reader got).
+  const delivered = async (): Promise<Delivered | undefined> => {
+    if (!sink?.direct) return undefined;
+    while (writable && writable.writableLength > 0 && !writable.destroyed) await sleep(1);
+    return { records: recordsDelivered, bytes: accounting.bytesOut, output: sink.description };
+  };
 
   const finish = (status: RunStatus, error?: unknown): ProcessOutcome => {
     const report = accounting.toReport({
@@ -137,7 +147,8 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       rejects = new RejectsWriter(config.rejects);
       await rejects.open();
     }
-    const writable = await sink.open(signal);
+    const sinkWritable = await sink.open(signal);
+    writable = sinkWritable;
     progress?.start();
     let warnedCountry = false;
     const activePool = pool;
@@ -175,7 +186,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
             accounting.addFramingReject(done.reason);
             if (rejectsWriter && (await rejectsWriter.add(lineFeedsBefore + 1, '', done.reason, done.bytes, done.length))) accounting.rejectsTruncated++;
             lineFeedsBefore += done.lineFeeds;
-            rejectLimit.afterRecords(accounting, delivered);
+            await rejectLimit.afterRecords(accounting, delivered);
             continue;
           }
           if (activePool.poolError) throw activePool.poolError;
@@ -188,16 +199,16 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
           }
           if (rejectsWriter && r.rejects.count > 0) accounting.rejectsTruncated += await writeRejects(rejectsWriter, r, lineFeedsBefore, header);
           lineFeedsBefore += r.lineFeeds;
-          rejectLimit.afterRecords(accounting, delivered);
+          await rejectLimit.afterRecords(accounting, delivered);
           if (r.outLength > 0) yield Buffer.from(r.out, 0, r.outLength);
           recordsDelivered += r.recordsOut;
         }
       }
-      rejectLimit.atEnd(accounting, delivered);
+      await rejectLimit.atEnd(accounting, delivered);
     }
 
     await deliver(output, {
-      writable,
+      writable: sinkWritable,
       writableReleases: sink.releasesWrittenChunks === true,
       release: (chunk) => {
         if (outputBuffers.delete(chunk.buffer as ArrayBuffer)) buffers.give(chunk.buffer as ArrayBuffer);
