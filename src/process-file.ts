@@ -10,9 +10,9 @@ import { buildProcessConfig, readConfigFile, type SecretOptions } from './config
 import type { ProcessOptions } from './config/types.js';
 import { AudiencePipeError } from './errors.js';
 import { checkTargets } from './outputs/targets.js';
-import { writeTargetFile } from './outputs/target-writer.js';
 import { RunEndpoints } from './pipeline/endpoints.js';
 import { runProcess } from './pipeline/run-process.js';
+import { writeReportFile } from './report/report-file.js';
 import type { RunReport } from './report/run-report.js';
 import { REDACT } from './util/logger.js';
 
@@ -55,7 +55,7 @@ export async function processFile(options: ProcessOptions, extras: ProcessFileEx
   } finally {
     await endpoints.close();
   }
-  if (config.report) await writeTargetFile(config.report, 'report', JSON.stringify(outcome.report, null, 2) + '\n', 'ERR_REPORT');
+  if (config.report) await writeReportFile(config.report, outcome.report);
   if (outcome.report.status === 'failed') throw new ProcessFileError(outcome.report, outcome.error);
   return outcome.report;
 }

@@ -8,7 +8,8 @@ import { isSftp, RunEndpoints } from '../pipeline/endpoints.js';
 import { runProcess } from '../pipeline/run-process.js';
 import { tuneV8ForSshTransfers } from './v8-flags.js';
 import { checkTargets } from '../outputs/targets.js';
-import { writeTargetFile } from '../outputs/target-writer.js';
+import { writeReportFile } from '../report/report-file.js';
+import type { RunReport } from '../report/run-report.js';
 import { watchSignals } from './interrupt.js';
 import { withExamples } from './examples.js';
 import { dryRun } from './dry-run.js';
@@ -142,10 +143,10 @@ async function runProcessCommand(command: Command): Promise<number> {
   return outcome.exitCode;
 }
 
-async function writeReport(config: ProcessConfig, report: unknown, log: Logger): Promise<unknown> {
+async function writeReport(config: ProcessConfig, report: RunReport, log: Logger): Promise<unknown> {
   if (!config.report) return undefined;
   try {
-    await writeTargetFile(config.report, 'report', JSON.stringify(report, null, 2) + '\n', 'ERR_REPORT');
+    await writeReportFile(config.report, report);
     return undefined;
   } catch (err) {
     log.error({ event: 'report_write_failed', code: (err as { code?: string }).code }, (err as Error).message);

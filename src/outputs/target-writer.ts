@@ -86,7 +86,8 @@ export async function openTarget(target: Target, option: string, options: OpenOp
   };
 }
 
-async function endAndWait(writable: Writable): Promise<void> {
+/** Ends `writable` unless it is ended already and waits until every byte is written. */
+export async function endAndWait(writable: Writable): Promise<void> {
   if (!writable.writableEnded) writable.end();
   await finished(writable);
 }

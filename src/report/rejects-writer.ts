@@ -5,9 +5,8 @@
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { resolveTarget } from '../outputs/resolve-target.js';
-import { openTarget, type TargetWriter } from '../outputs/target-writer.js';
+import { endAndWait, openTarget, type TargetWriter } from '../outputs/target-writer.js';
 import { REJECT_RECORD_MAX_BYTES } from '../pool/messages.js';
 
 const QUOTE_NEEDED = /[",\r\n]/;
@@ -74,9 +73,7 @@ export class RejectsWriter {
   /** Writes out every byte still buffered; a full disk shows here, before anything is published. */
   async finish(): Promise<void> {
     if (this.failure) throw this.failure;
-    const s = this.stream!;
-    if (!s.writableEnded) s.end();
-    await finished(s);
+    await endAndWait(this.stream!);
   }
 
   async commit(): Promise<void> {
