@@ -15,10 +15,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const dist = new URL('../dist/', import.meta.url);
-const { generateInput, runAlternating, warmPageCache } = await import(new URL('bench/e2e.js', dist));
-const { detectMemoryMethod } = await import(new URL('bench/measure.js', dist));
-const { describeMachine, machineFacts, sourceRevision } = await import(new URL('bench/machine.js', dist));
-const { median } = await import(new URL('bench/table.js', dist));
+const { generateInput, runAlternating, warmPageCache } = await import(new URL('tools/bench/e2e.js', dist));
+const { detectMemoryMethod } = await import(new URL('tools/bench/measure.js', dist));
+const { describeMachine, machineFacts, sourceRevision } = await import(new URL('tools/bench/machine.js', dist));
+const { median } = await import(new URL('tools/bench/table.js', dist));
 
 const { values: opts } = parseArgs({
   options: {

@@ -20,7 +20,7 @@ const { hexEncodeInto, base64EncodeInto, decodeHexStrictInto } = await import(
 );
 
 // ---- realistic declared IDs: e-mails, CRM IDs, UUIDs (seeded) -------------------------------
-const { mulberry32: rng } = await import(new URL('../dist/generate/prng.js', import.meta.url).href);
+const { mulberry32: rng } = await import(new URL('../dist/tools/generate/prng.js', import.meta.url).href);
 const r = rng(42);
 const pick = (xs) => xs[Math.floor(r() * xs.length)];
 const word = (min, max) => {

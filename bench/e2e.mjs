@@ -23,14 +23,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const dist = new URL('../dist/', import.meta.url);
-if (!existsSync(new URL('bench/e2e.js', dist))) {
+if (!existsSync(new URL('tools/bench/e2e.js', dist))) {
   process.stderr.write('bench/e2e.mjs: dist/ is missing or stale: run `npm run build` first\n');
   process.exit(2);
 }
-const { generateInput, processArgv, runAlternating, warmPageCache } = await import(new URL('bench/e2e.js', dist));
-const { detectMemoryMethod, MEMORY_METHOD_TEXT } = await import(new URL('bench/measure.js', dist));
-const { describeMachine, machineFacts, sourceRevision } = await import(new URL('bench/machine.js', dist));
-const { formatTable, grouped, median, megabytes } = await import(new URL('bench/table.js', dist));
+const { generateInput, processArgv, runAlternating, warmPageCache } = await import(new URL('tools/bench/e2e.js', dist));
+const { detectMemoryMethod, MEMORY_METHOD_TEXT } = await import(new URL('tools/bench/measure.js', dist));
+const { describeMachine, machineFacts, sourceRevision } = await import(new URL('tools/bench/machine.js', dist));
+const { formatTable, grouped, median, megabytes } = await import(new URL('tools/bench/table.js', dist));
 
 const JOB_IDS = ['duckdb', 'hash-1', 'hash-all', 'aes', 'full'];
 const { values: opts } = parseArgs({

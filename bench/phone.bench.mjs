@@ -20,7 +20,7 @@ const { createPhoneNormalizer, createLibraryPhoneNormalizer, createPhoneFastPath
 );
 
 // ---- a seeded, realistic mix: mostly US national shapes, international shapes of several countries
-const { mulberry32: rng } = await import(new URL('../dist/generate/prng.js', import.meta.url).href);
+const { mulberry32: rng } = await import(new URL('../dist/tools/generate/prng.js', import.meta.url).href);
 const r = rng(20240611);
 const pick = (xs) => xs[Math.floor(r() * xs.length)];
 const digits = (n) => Array.from({ length: n }, () => Math.floor(r() * 10)).join('');

@@ -29,7 +29,7 @@ const { values: opts } = parseArgs({
   },
 });
 const here = (name) => fileURLToPath(new URL(name, import.meta.url));
-if (!existsSync(fileURLToPath(new URL('../dist/bench/e2e.js', import.meta.url)))) {
+if (!existsSync(fileURLToPath(new URL('../dist/tools/bench/e2e.js', import.meta.url)))) {
   process.stderr.write('bench/run-all.mjs: dist/ is missing: run `npm run build` (npm run bench does)\n');
   process.exit(2);
 }

@@ -24,7 +24,7 @@ const MB = 1e6;
 const sizeMB = Number(process.env.SFTP_BENCH_MB ?? 400);
 const rounds = Number(process.env.SFTP_BENCH_ROUNDS ?? 3);
 const dist = resolve(process.env.AP_DIST ?? 'dist');
-const { createSftpSink } = await import(pathToFileURL(join(dist, 'sinks/sftp-sink.js')).href);
+const { createSftpSink } = await import(pathToFileURL(join(dist, 'outputs/sftp-sink.js')).href);
 const { silentLogger } = await import(pathToFileURL(join(dist, 'util/logger.js')).href);
 // As `audience-pipe process` does for a run with an SFTP end (src/cli/v8-flags.ts).
 const { tuneV8ForSshTransfers } = await import(pathToFileURL(join(dist, 'cli/v8-flags.js')).href);

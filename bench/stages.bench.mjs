@@ -30,16 +30,16 @@ const { values: opts } = parseArgs({
 });
 const dist = new URL('../dist/', import.meta.url);
 const load = (path) => import(new URL(path, dist).href);
-const { generateAudience } = await load('generate/audience.js');
-const { CsvFraming } = await load('framing/csv-framing.js');
-const { RecordScanner } = await load('transforms/csv-scan.js');
-const { decodeField } = await load('transforms/field-codec.js');
+const { generateAudience } = await load('tools/generate/audience.js');
+const { CsvFraming } = await load('formats/csv/framing.js');
+const { RecordScanner } = await load('formats/csv/scan.js');
+const { decodeField } = await load('formats/csv/field-codec.js');
 const { createPhoneNormalizer, createLibraryPhoneNormalizer } = await load('transforms/phone.js');
 const { AesCbcBatch, encryptOneReference } = await load('transforms/aes-cbc.js');
 const { hexEncodeInto } = await load('transforms/encoding.js');
-const { ChunkProcessor } = await load('transforms/chunk-processor.js');
+const { ChunkProcessor } = await load('worker/chunk-processor.js');
 const { NATIVE_SHA256_BATCH, Sha256Batch } = await load('transforms/sha256-batch.js');
-const { Op } = await load('pool/messages.js');
+const { Op } = await load('protocol/messages.js');
 const { formatTable, grouped } = await load('bench/table.js');
 const { describeMachine, machineFacts, sourceRevision } = await load('bench/machine.js');
 

@@ -6,7 +6,7 @@ export type { ProcessOptions, ProcessConfig, HashSpec, HashMethod, LogLevel, Tra
 export { runProcess, planColumns, type ProcessDeps, type ProcessOutcome } from './pipeline/run-process.js';
 export { RunEndpoints } from './pipeline/endpoints.js';
 export type { RunReport, RunStatus } from './report/run-report.js';
-export { generateAudience, generateAudienceStream } from './generate/audience.js';
-export { AudiencePipeError, ConfigError, RunError, TransportError } from './errors.js';
+export { generateAudience, generateAudienceStream } from './tools/generate/audience.js';
+export { AudiencePipeError, ConfigError, RunError, TransportError } from './errors/errors.js';
 export type { Source, SourcePart } from './sources/source.js';
-export type { Sink } from './sinks/sink.js';
+export type { Sink } from './outputs/sink.js';

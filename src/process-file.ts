@@ -8,7 +8,7 @@
 import pino, { type Logger } from 'pino';
 import { buildProcessConfig, readConfigFile, type SecretOptions } from './config/load.js';
 import type { ProcessOptions } from './config/types.js';
-import { AudiencePipeError } from './errors.js';
+import { AudiencePipeError } from './errors/errors.js';
 import { checkTargets } from './outputs/targets.js';
 import { RunEndpoints } from './pipeline/endpoints.js';
 import { runProcess } from './pipeline/run-process.js';

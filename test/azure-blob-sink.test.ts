@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { Agent, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransportConfig } from '../src/config/types.js';
-import { createAzureBlobSink, type AzureBlobSinkOptions } from '../src/sinks/azure-blob-sink.js';
+import { createAzureBlobSink, type AzureBlobSinkOptions } from '../src/outputs/azure-blob-sink.js';
 import { startAzurite, type Azurite } from './helpers/azurite.js';
 import { capturingLogger, seededBytes, startFaultProxy, type ByteServer } from './helpers/http-server.js';
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { generateAudience } from '../src/generate/audience.js';
+import { generateAudience } from '../src/tools/generate/audience.js';
 import { spawnCli, tempDir } from './helpers/cli.js';
 
 const { dir, cleanup } = tempDir();

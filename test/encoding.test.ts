@@ -1,4 +1,4 @@
-import { mulberry32 as rng } from '../src/generate/prng.js';
+import { mulberry32 as rng } from '../src/tools/generate/prng.js';
 import { describe, expect, it } from 'vitest';
 import {
   base64DecodedMaxLength,

@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { frameRecords } from '../src/framing/chunker.js';
-import { CsvFraming } from '../src/framing/csv-framing.js';
+import { frameRecords } from '../src/pipeline/chunker.js';
+import { CsvFraming } from '../src/formats/csv/framing.js';
 import { rng, runEngine } from './helpers/engine.js';
 
 const require = createRequire(import.meta.url);

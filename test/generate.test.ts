@@ -6,8 +6,8 @@ import {
   generateAudience,
   generateAudienceStream,
   type GenerateOptions,
-} from '../src/generate/audience.js';
-import { Prng } from '../src/generate/prng.js';
+} from '../src/tools/generate/audience.js';
+import { Prng } from '../src/tools/generate/prng.js';
 
 const HEADER = 'crm_id,email,phone,first_name,country,segment';
 

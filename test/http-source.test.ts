@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TransportConfig } from '../src/config/types.js';
-import { TransportError } from '../src/errors.js';
+import { TransportError } from '../src/errors/errors.js';
 import { createHttpSource } from '../src/sources/http-source.js';
 import { HttpStatusError, redactUrl } from '../src/transport/http/agent.js';
 import { capturingLogger, seededBytes, startByteServer, type ByteServer } from './helpers/http-server.js';

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import { inOrder } from '../src/pipeline/in-order.js';
-import { mulberry32 } from '../src/generate/prng.js';
+import { mulberry32 } from '../src/tools/generate/prng.js';
 
 async function* numbers(n: number, pulled: number[]): AsyncGenerator<number> {
   for (let i = 0; i < n; i++) {

@@ -47,7 +47,7 @@ describe('the published package', () => {
   const files = packedFiles();
 
   it('holds the built code, LICENSE, README and the native sources the postinstall builds', () => {
-    for (const f of ['LICENSE', 'README.md', 'package.json', pkg.bin['audience-pipe'], pkg.main, pkg.types, 'dist/pool/worker.js', 'scripts/build-native.mjs', 'native/binding.gyp', 'native/sha256_batch.c']) {
+    for (const f of ['LICENSE', 'README.md', 'package.json', pkg.bin['audience-pipe'], pkg.main, pkg.types, 'dist/worker/entry.js', 'scripts/build-native.mjs', 'native/binding.gyp', 'native/sha256_batch.c']) {
       expect(files, f).toContain(f);
     }
   });

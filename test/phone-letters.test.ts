@@ -1,8 +1,8 @@
 /** #8 "Phone numbers with letters": a letter outside an extension label makes a phone value invalid. */
 import { describe, expect, it } from 'vitest';
 import { parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js';
-import { mulberry32 } from '../src/generate/prng.js';
-import { Op } from '../src/pool/messages.js';
+import { mulberry32 } from '../src/tools/generate/prng.js';
+import { Op } from '../src/protocol/messages.js';
 import { runEngine } from './helpers/engine.js';
 import { hasLettersOutsideExtension } from '../src/transforms/phone-letters.js';
 import { PHONE_INVALID, createLibraryPhoneNormalizer, createPhoneFastPath, createPhoneNormalizer } from '../src/transforms/phone.js';

@@ -1,4 +1,4 @@
-import { mulberry32 } from '../src/generate/prng.js';
+import { mulberry32 } from '../src/tools/generate/prng.js';
 import { describe, expect, it } from 'vitest';
 import { getCountries, getCountryCallingCode, type CountryCode } from 'libphonenumber-js';
 import examples from 'libphonenumber-js/mobile/examples';

@@ -6,7 +6,7 @@
  * boundaries everywhere. One python3 process reads the whole batch.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Op } from '../src/pool/messages.js';
+import { Op } from '../src/protocol/messages.js';
 import { runEngine } from './helpers/engine.js';
 import { pythonRecords, sha256Field } from './helpers/python-csv.js';
 import { strayCsv, type LineEnds } from './helpers/stray-csv.js';

@@ -49,7 +49,7 @@ describe('README', () => {
   });
 
   it('the demo writes into a folder git ignores', () => {
-    const demoDefault = /'--dir <path>'.*\.default\('([^']+)'/.exec(readFileSync(join(ROOT, 'src', 'cli', 'demo-command.ts'), 'utf8'))![1];
+    const demoDefault = /'--dir <path>'.*\.default\('([^']+)'/.exec(readFileSync(join(ROOT, 'src', 'tools', 'demo', 'command.ts'), 'utf8'))![1];
     expect(spawnSync('git', ['check-ignore', '-q', `${demoDefault}/aes.key`], { cwd: ROOT }).status).toBe(0);
     expect(readme).toContain(`(default \`${demoDefault}/\`, gitignored`);
   });

@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSftpSink } from '../src/sinks/sftp-sink.js';
+import { createSftpSink } from '../src/outputs/sftp-sink.js';
 import { startSshd, type FrozenSessions, type Sshd } from './helpers/sshd.js';
 import { captureLogger, findSecrets, generated, runSink, transportConfig } from './helpers/sftp-fixtures.js';
 

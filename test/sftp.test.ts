@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSftpSink } from '../src/sinks/sftp-sink.js';
+import { createSftpSink } from '../src/outputs/sftp-sink.js';
 import { createSftpSource } from '../src/sources/sftp-source.js';
-import { TransportError } from '../src/errors.js';
+import { TransportError } from '../src/errors/errors.js';
 import { parseSftpAddress } from '../src/transport/sftp/address.js';
 import { connectSftp } from '../src/transport/sftp/connect.js';
 import { hasPosixRename, publishPart } from '../src/transport/sftp/publish.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../src/generate/prng.js';
+import { mulberry32 } from '../src/tools/generate/prng.js';
 import { NATIVE_SHA256_BATCH, SHA256_HEX, Sha256Batch } from '../src/transforms/sha256-batch.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 

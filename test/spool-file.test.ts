@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SpoolFile } from '../src/transport/spool-file.js';
-import { mulberry32 } from '../src/generate/prng.js';
+import { mulberry32 } from '../src/tools/generate/prng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'spool-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

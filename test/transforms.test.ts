@@ -1,7 +1,7 @@
 /** Value rules through the chunk processor, with the known-answer vectors of DOMAIN.md. */
 import { createCipheriv, createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Op, type ColumnOp } from '../src/pool/messages.js';
+import { Op, type ColumnOp } from '../src/protocol/messages.js';
 import { runEngine } from './helpers/engine.js';
 
 const KEY = Buffer.from('0123456789ABCDEF0123456789ABCDEF', 'hex');

@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Command, CommanderError } from 'commander';
-import { AudiencePipeError } from '../errors.js';
+import { AudiencePipeError } from '../errors/errors.js';
 import { errnoText } from '../outputs/resolve-target.js';
-import { benchCommand } from './bench-command.js';
+import { benchCommand } from '../tools/bench/command.js';
 import { configSchemaCommand } from './config-schema-command.js';
-import { demoCommand } from './demo-command.js';
+import { demoCommand } from '../tools/demo/command.js';
 import { doctorCommand } from './doctor-command.js';
-import { generateCommand } from './generate-command.js';
+import { generateCommand } from '../tools/generate/command.js';
 import { interruptedBy } from './interrupt.js';
 import { hintFor } from './hints.js';
 import { withExamples } from './examples.js';

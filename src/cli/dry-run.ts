@@ -10,7 +10,7 @@ import type { ProcessConfig } from '../config/types.js';
 import type { CheckedTarget } from '../outputs/targets.js';
 import { runProcess, type ProcessOutcome } from '../pipeline/run-process.js';
 import type { RunReport } from '../report/run-report.js';
-import type { Sink } from '../sinks/sink.js';
+import type { Sink } from '../outputs/sink.js';
 import { decodedBytes } from '../sources/decode.js';
 import { closeByteStream, type ByteStream, type Source } from '../sources/source.js';
 import type { Logger } from '../util/logger.js';

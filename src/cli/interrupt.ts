@@ -5,7 +5,7 @@
  * A second signal does not wait for that: temporary files are removed at once and the signal
  * is raised again with its default action.
  */
-import { InterruptedError } from '../errors.js';
+import { InterruptedError } from '../errors/errors.js';
 import { removeTrackedSync } from '../outputs/temp-files.js';
 
 const SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM'] as const;

@@ -3,7 +3,7 @@
  * readable line per event for a person (the default on one). Both go through the terminal, so a
  * log line never tears the progress line.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import type { Terminal } from './terminal.js';
 

@@ -3,7 +3,7 @@
  * switches that are no option. A variable of that prefix that is in neither list stops the run:
  * a misspelt `AUDIENCE_PIPE_HASH` would otherwise write e-mails in clear text without a word.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/errors.js';
 import { nearestName } from './nearest.js';
 import { kebab, PROCESS_OPTIONS, type ProcessOptionKey, type RawOptions } from './options.js';
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/errors.js';
 import { ENV } from './env.js';
 import { nearestName } from './nearest.js';
 import { checkPassthrough } from './passthrough.js';

@@ -2,7 +2,7 @@
  * A run that would copy its input unchanged is almost always a forgotten `--hash`: the output
  * would carry the identities in clear text. It runs only when `--passthrough` says it is meant.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/errors.js';
 import type { ProcessConfig } from './types.js';
 
 /**

@@ -7,7 +7,7 @@
  */
 import { link, lstat, readFile, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { RunError } from '../errors.js';
+import { RunError } from '../errors/errors.js';
 import { HOST, processAlive, removeTracked, tempPathFor, track, untrack } from './temp-files.js';
 
 interface Holder {

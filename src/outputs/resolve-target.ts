@@ -8,7 +8,7 @@
 import { constants } from 'node:fs';
 import { access, lstat, readlink, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/errors.js';
 
 export type Target =
   /** A regular file: temp + rename in `path`'s directory. */

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { RunError } from '../errors.js';
+import { RunError } from '../errors/errors.js';
 import { FdWritable, socketWritable } from './fd-writable.js';
 import { acquireOutputLock, type OutputLock } from './output-lock.js';
 import { errnoText, resolveTarget, type Target } from './resolve-target.js';

@@ -7,7 +7,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { ProcessConfig } from '../config/types.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/errors.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 
 const isRemote = (spec: string): boolean => /^(?:sftp|https?):\/\//i.test(spec) || spec.startsWith('account:');

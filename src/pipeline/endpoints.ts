@@ -5,8 +5,8 @@
  */
 import type { Agent } from 'undici';
 import type { ProcessConfig } from '../config/types.js';
-import { createFileSink, createStdoutSink } from '../sinks/local-sink.js';
-import type { Sink } from '../sinks/sink.js';
+import { createFileSink, createStdoutSink } from '../outputs/local-sink.js';
+import type { Sink } from '../outputs/sink.js';
 import { createFileSource, createStdinSource } from '../sources/local-source.js';
 import type { Source } from '../sources/source.js';
 import type { Logger } from '../util/logger.js';
@@ -41,11 +41,11 @@ export class RunEndpoints {
     const spec = this.config.out;
     if (spec === '-') return createStdoutSink();
     if (isSftp(spec)) {
-      const { createSftpSink } = await import('../sinks/sftp-sink.js');
+      const { createSftpSink } = await import('../outputs/sftp-sink.js');
       return createSftpSink(spec, this.config.transport, this.config.secrets, this.log, inputName);
     }
     if (isHttp(spec)) {
-      const { createAzureBlobSink } = await import('../sinks/azure-blob-sink.js');
+      const { createAzureBlobSink } = await import('../outputs/azure-blob-sink.js');
       return createAzureBlobSink(spec, this.config.transport, this.log, await this.httpAgent());
     }
     return createFileSink(spec, { name: this.config.transport.name, inputName: this.config.in === '-' ? undefined : inputName });

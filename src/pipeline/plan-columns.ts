@@ -4,9 +4,9 @@
  * mean them); the header line itself is written as it came. A missing or ambiguous column is a
  * configuration error.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/errors.js';
 import type { ProcessConfig } from '../config/types.js';
-import { Op, type ColumnOp } from '../pool/messages.js';
+import { Op, type ColumnOp } from '../protocol/messages.js';
 import type { Logger } from '../util/logger.js';
 
 const METHOD_OPS: Record<string, Op> = {

@@ -4,7 +4,7 @@
  * first CHECKPOINT records are in, so a share means something, and again at the end; rejected
  * means the reject file's rows (counted whether or not `--rejects` keeps them).
  */
-import { RunError } from '../errors.js';
+import { RunError } from '../errors/errors.js';
 import type { MaxRejects } from '../config/types.js';
 import type { RunAccounting } from '../report/run-report.js';
 

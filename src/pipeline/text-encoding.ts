@@ -4,7 +4,7 @@
  * NUL bytes, and the run ends in a puzzling "column is not in the header". Its byte order mark
  * says what it is.
  */
-import { AudiencePipeError } from '../errors.js';
+import { AudiencePipeError } from '../errors/errors.js';
 
 /** Longest first: the UTF-32 LE mark begins with the UTF-16 LE one. */
 const MARKS: ReadonlyArray<[name: string, bytes: readonly number[]]> = [

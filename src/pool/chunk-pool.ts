@@ -4,10 +4,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { ChunkResult, ChunkTask, WorkerInit } from './messages.js';
+import type { ChunkResult, ChunkTask, WorkerInit } from '../protocol/messages.js';
 import { forwardWorkerStdio } from './worker-stdio.js';
 
-const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
+const WORKER_FILE = fileURLToPath(new URL('../worker/entry.js', import.meta.url));
 
 export class ChunkPool {
   private readonly piscina: Piscina;

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { resolveTarget } from '../outputs/resolve-target.js';
 import { endAndWait, openTarget, type TargetWriter } from '../outputs/target-writer.js';
-import { REJECT_RECORD_MAX_BYTES } from '../pool/messages.js';
+import { REJECT_RECORD_MAX_BYTES } from '../protocol/messages.js';
 
 const QUOTE_NEEDED = /[",\r\n]/;
 

@@ -3,7 +3,7 @@
  * (`recordsIn = recordsOut + recordsRejected` when the run completes). Written as JSON at the
  * end of every run that got past configuration, failed runs too.
  */
-import { COLUMN_COUNTERS, REJECT_REASONS, type ChunkResult, type ColumnOp } from '../pool/messages.js';
+import { COLUMN_COUNTERS, REJECT_REASONS, type ChunkResult, type ColumnOp } from '../protocol/messages.js';
 
 export type RunStatus = 'ok' | 'failed' | 'cut-short';
 export type ColumnReport = Record<(typeof COLUMN_COUNTERS)[number], number>;

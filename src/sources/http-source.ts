@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { TransportConfig } from '../config/types.js';
-import { TransportError } from '../errors.js';
+import { TransportError } from '../errors/errors.js';
 import {
   backoff,
   classifyError,

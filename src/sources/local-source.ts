@@ -5,7 +5,7 @@ import { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { basename } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
-import { RunError } from '../errors.js';
+import { RunError } from '../errors/errors.js';
 import type { Source, SourcePart } from './source.js';
 
 // A plain descriptor for the pipe handle to own (a FileHandle would close it when collected).

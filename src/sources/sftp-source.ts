@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FileEntryWithStats, Stats } from 'ssh2';
-import { ConfigError, TransportError } from '../errors.js';
+import { ConfigError, TransportError } from '../errors/errors.js';
 import type { Secrets, TransportConfig } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
 import type { Source, SourcePart } from './source.js';

@@ -4,11 +4,11 @@
  * reserved in the output, so no string is made for the value and nothing is allocated per value.
  */
 import { isHex64 } from './encoding.js';
-import { Op } from '../pool/messages.js';
+import { Op } from '../protocol/messages.js';
 import type { Bytes } from './byte-buffers.js';
 import type { Sha256Batch } from './sha256-batch.js';
-import { KIND_ALREADY_HASHED, KIND_EMPTY, KIND_HASHED, R_EMAIL } from './codes.js';
-import { isAsciiSpace } from './field-decoder.js';
+import { KIND_ALREADY_HASHED, KIND_EMPTY, KIND_HASHED, R_EMAIL } from '../protocol/codes.js';
+import { isAsciiSpace } from '../formats/csv/field-decoder.js';
 
 /** Longest value a hash op writes: 64 hex digits. */
 export const HASH_HEX = 64;

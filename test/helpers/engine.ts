@@ -3,12 +3,12 @@
  * tests can try thousands of inputs and chunk sizes quickly. The pool and the CLI are covered by
  * the end-to-end tests.
  */
-import { frameRecords } from '../../src/framing/chunker.js';
-import { CsvFraming } from '../../src/framing/csv-framing.js';
-import { parseHeader } from '../../src/framing/header.js';
-import { ChunkProcessor } from '../../src/transforms/chunk-processor.js';
-import type { ColumnOp, RejectReason, WorkerInit } from '../../src/pool/messages.js';
-import { REJECT_REASONS } from '../../src/pool/messages.js';
+import { frameRecords } from '../../src/pipeline/chunker.js';
+import { CsvFraming } from '../../src/formats/csv/framing.js';
+import { parseHeader } from '../../src/formats/csv/header.js';
+import { ChunkProcessor } from '../../src/worker/chunk-processor.js';
+import type { ColumnOp, RejectReason, WorkerInit } from '../../src/protocol/messages.js';
+import { REJECT_REASONS } from '../../src/protocol/messages.js';
 
 export interface EngineRun {
   header: string[];
@@ -74,4 +74,4 @@ export async function runEngine(
 }
 
 /** A small seeded PRNG for test inputs. */
-export { mulberry32 as rng } from '../../src/generate/prng.js';
+export { mulberry32 as rng } from '../../src/tools/generate/prng.js';

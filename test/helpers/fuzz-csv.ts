@@ -4,7 +4,7 @@
  * UTF-8, deleted bytes), and an independent reader of the engine's output that checks what may
  * stand in a hashed or encrypted column.
  */
-import { mulberry32 } from '../../src/generate/prng.js';
+import { mulberry32 } from '../../src/tools/generate/prng.js';
 
 export type DialectName = 'rfc' | 'backslash';
 

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { TransportConfig } from '../../src/config/types.js';
 import type { Logger } from '../../src/util/logger.js';
-import type { Sink } from '../../src/sinks/sink.js';
+import type { Sink } from '../../src/outputs/sink.js';
 import type { Source } from '../../src/sources/source.js';
 
 /**

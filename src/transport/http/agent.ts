@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
-import { TransportError } from '../../errors.js';
+import { TransportError } from '../../errors/errors.js';
 
 /**
  * The HTTP side of the transport layer: one keep-alive undici Agent per run, URL redaction

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { userInfo } from 'node:os';
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../../errors/errors.js';
 import type { TransportConfig } from '../../config/types.js';
 
 /**

@@ -5,7 +5,7 @@ import type {
   Algorithms, AuthenticationType, AuthHandlerMiddleware, Client, ConnectConfig, KeyboardInteractiveAuthMethod, NoAuthMethod,
   PasswordAuthMethod, PublicKeyAuthMethod, SFTPWrapper,
 } from 'ssh2';
-import { TransportError } from '../../errors.js';
+import { TransportError } from '../../errors/errors.js';
 import type { Secrets, TransportConfig } from '../../config/types.js';
 import type { Logger } from '../../util/logger.js';
 import { endpointOf, type SftpAddress } from './address.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import ssh2, { type ParsedKey } from 'ssh2';
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../../errors/errors.js';
 import type { Secrets, TransportConfig } from '../../config/types.js';
 import type { SftpAddress } from './address.js';
 

@@ -1,4 +1,4 @@
-import { TransportError } from '../../errors.js';
+import { TransportError } from '../../errors/errors.js';
 
 /**
  * Stable codes of SFTP failures. Retrying cannot help the first group (the same credentials,

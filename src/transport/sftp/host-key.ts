@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../../errors/errors.js';
 import type { TransportConfig } from '../../config/types.js';
 import type { SftpAddress } from './address.js';
 

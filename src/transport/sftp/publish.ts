@@ -1,4 +1,4 @@
-import { TransportError } from '../../errors.js';
+import { TransportError } from '../../errors/errors.js';
 import type { SftpSession } from './connect.js';
 import { SftpCode } from './errors.js';
 

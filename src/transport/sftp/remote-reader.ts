@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { TransportError } from '../../errors.js';
+import { TransportError } from '../../errors/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { SftpSession } from './connect.js';
 import { SftpCode, toSftpError } from './errors.js';

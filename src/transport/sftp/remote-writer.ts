@@ -1,4 +1,4 @@
-import type { TransportError } from '../../errors.js';
+import type { TransportError } from '../../errors/errors.js';
 import type { SftpSession } from './connect.js';
 import { toSftpError } from './errors.js';
 

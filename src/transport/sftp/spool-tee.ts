@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { TransportError } from '../../errors.js';
+import type { TransportError } from '../../errors/errors.js';
 import type { SpoolFile } from '../spool-file.js';
 import type { RemoteFileWriter } from './remote-writer.js';
 import { toSftpError } from './errors.js';

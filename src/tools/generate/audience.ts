@@ -10,7 +10,7 @@
  * per-field Buffers. Every random draw comes from one sfc32 stream (./prng.ts).
  */
 import { Readable } from 'node:stream';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../errors/errors.js';
 import { Prng } from './prng.js';
 
 export interface GenerateOptions {

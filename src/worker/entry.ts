@@ -6,8 +6,8 @@
 import { workerData } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { ChunkProcessor } from '../transforms/chunk-processor.js';
-import type { ChunkResult, ChunkTask, WorkerInit } from './messages.js';
+import { ChunkProcessor } from './chunk-processor.js';
+import type { ChunkResult, ChunkTask, WorkerInit } from '../protocol/messages.js';
 
 const init = workerData as WorkerInit;
 const processor = new ChunkProcessor(init);

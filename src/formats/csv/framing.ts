@@ -10,10 +10,10 @@
  * quote it looks at the byte before; the last record end is found from the back, in the
  * stretches outside quotes, once per chunk.
  */
-import type { Dialect } from '../transforms/csv-scan.js';
-import { CR, LF } from '../transforms/csv-scan.js';
+import type { Dialect } from './scan.js';
+import { CR, LF } from './scan.js';
 import { scanFirstRecord } from './first-record.js';
-import type { RecordFraming } from './framing.js';
+import type { RecordFraming } from '../framing.js';
 
 export class CsvFraming implements RecordFraming {
   lineEnd: number;

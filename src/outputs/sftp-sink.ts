@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
-import { ConfigError, TransportError } from '../errors.js';
+import { ConfigError, TransportError } from '../errors/errors.js';
 import type { Secrets, TransportConfig } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
 import type { Sink } from './sink.js';

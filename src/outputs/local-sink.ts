@@ -5,9 +5,9 @@
  * the input's file name or `--name`.
  */
 import { Writable } from 'node:stream';
-import { RunError } from '../errors.js';
-import { errnoText, resolveTarget } from '../outputs/resolve-target.js';
-import { openTarget, type TargetWriter } from '../outputs/target-writer.js';
+import { RunError } from '../errors/errors.js';
+import { errnoText, resolveTarget } from './resolve-target.js';
+import { openTarget, type TargetWriter } from './target-writer.js';
 import type { Sink } from './sink.js';
 
 export interface FileSinkOptions {

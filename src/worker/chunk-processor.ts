@@ -1,6 +1,6 @@
 /**
  * The worker's hot path: one record-aligned chunk of CSV bytes in, output bytes, rejects and
- * counters out. Pure and synchronous; the Piscina entry (src/pool/worker.ts) is a thin adapter.
+ * counters out. Pure and synchronous; the Piscina entry (src/worker/entry.ts) is a thin adapter.
  *
  * One pass over the records: frame a record, transform its named fields, write it out. Untouched
  * bytes are copied, never decoded, and runs of them are copied across record boundaries in one
@@ -9,21 +9,21 @@
  * batch-decrypted by a pre-pass, because their length is only known once decrypted.
  */
 import { isUtf8 } from 'node:buffer';
-import { AesCbcBatch } from './aes-cbc.js';
-import { AsciiHasher, HASH_HEX } from './ascii-hasher.js';
-import { Bytes, IntColumns, copyInto, latin1Slice, latin1Write } from './byte-buffers.js';
+import { AesCbcBatch } from '../transforms/aes-cbc.js';
+import { AsciiHasher, HASH_HEX } from '../transforms/ascii-hasher.js';
+import { Bytes, IntColumns, copyInto, latin1Slice, latin1Write } from '../transforms/byte-buffers.js';
 import {
   KIND_ALREADY_HASHED, KIND_DECRYPTED, KIND_EMPTY, KIND_ENCRYPTED, KIND_HASHED, KIND_INVALID, NCOUNTERS,
   R_CIPHER, R_EMAIL, R_FIELD_COUNT, R_LINE_END, R_PHONE, R_QUOTE, R_TOO_LARGE,
-} from './codes.js';
-import { RecordScanner, LF, CR, type Dialect } from './csv-scan.js';
-import { needsQuoting, writeQuoted } from './field-codec.js';
-import { base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodeInto } from './encoding.js';
-import { ASCII, FieldDecoder, NOT_ASCII } from './field-decoder.js';
-import { isSha256Hex, isValidEmail } from './identity.js';
-import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from './phone.js';
-import { Sha256Batch } from './sha256-batch.js';
-import { Op, REJECT_RECORD_MAX_BYTES, type ChunkResult, type ColumnOp, type WorkerInit } from '../pool/messages.js';
+} from '../protocol/codes.js';
+import { RecordScanner, LF, CR, type Dialect } from '../formats/csv/scan.js';
+import { needsQuoting, writeQuoted } from '../formats/csv/field-codec.js';
+import { base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodeInto } from '../transforms/encoding.js';
+import { ASCII, FieldDecoder, NOT_ASCII } from '../formats/csv/field-decoder.js';
+import { isSha256Hex, isValidEmail } from '../transforms/identity.js';
+import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from '../transforms/phone.js';
+import { Sha256Batch } from '../transforms/sha256-batch.js';
+import { Op, REJECT_RECORD_MAX_BYTES, type ChunkResult, type ColumnOp, type WorkerInit } from '../protocol/messages.js';
 
 /** Per AES column: values batched through the cipher once per chunk. */
 interface CipherColumn {

@@ -1,7 +1,7 @@
 /** Reads the header record's column names (UTF-8, unquoted per the dialect). */
-import { RunError } from '../errors.js';
-import { CR, LF, RecordScanner, type Dialect } from '../transforms/csv-scan.js';
-import { decodeField } from '../transforms/field-codec.js';
+import { RunError } from '../../errors/errors.js';
+import { CR, LF, RecordScanner, type Dialect } from './scan.js';
+import { decodeField } from './field-codec.js';
 
 export function parseHeader(bytes: Buffer, dialect: Dialect): string[] {
   // A quoted or escaped line break in the header most likely swallowed records into it, and the

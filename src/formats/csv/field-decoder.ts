@@ -4,10 +4,10 @@
  * hashes and AES input can run on bytes; anything else becomes a string.
  */
 import { isUtf8 } from 'node:buffer';
-import type { Dialect } from './csv-scan.js';
+import type { Dialect } from './scan.js';
 import { decodeField, hasEscapes } from './field-codec.js';
-import { latin1Slice } from './byte-buffers.js';
-import { R_QUOTE, R_UTF8 } from './codes.js';
+import { latin1Slice } from '../../transforms/byte-buffers.js';
+import { R_QUOTE, R_UTF8 } from '../../protocol/codes.js';
 
 export const ASCII = -1;
 export const NOT_ASCII = -2;

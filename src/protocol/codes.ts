@@ -1,5 +1,5 @@
 /** Small integer codes of the worker's hot path: counter kinds and reject reasons. */
-import { COLUMN_COUNTERS, REJECT_REASONS, type RejectReason } from '../pool/messages.js';
+import { COLUMN_COUNTERS, REJECT_REASONS, type RejectReason } from './messages.js';
 
 export const NCOUNTERS = COLUMN_COUNTERS.length;
 export const KIND_HASHED = COLUMN_COUNTERS.indexOf('hashed');

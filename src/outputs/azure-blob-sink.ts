@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { TransportConfig } from '../config/types.js';
-import { ConfigError, TransportError } from '../errors.js';
+import { ConfigError, TransportError } from '../errors/errors.js';
 import { backoff, classifyError, createHttpAgent, discardBody, redactUrl, statusError } from '../transport/http/agent.js';
 import type { Logger } from '../util/logger.js';
 import type { Sink } from './sink.js';

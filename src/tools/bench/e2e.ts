@@ -56,7 +56,7 @@ export class BenchRunError extends Error {
 
 /** The built CLI next to this module (dist/cli/main.js). */
 export function cliPath(): string {
-  return fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  return fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 }
 
 /** argv of one `audience-pipe process` run, file to file, quiet. */

@@ -9,14 +9,14 @@ import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
-import { withExamples } from './examples.js';
-import { buildProcessConfig } from '../config/load.js';
-import { ConfigError } from '../errors.js';
+import { withExamples } from '../../cli/examples.js';
+import { buildProcessConfig } from '../../config/load.js';
+import { ConfigError } from '../../errors/errors.js';
 import { generateAudienceStream } from '../generate/audience.js';
-import { RunEndpoints } from '../pipeline/endpoints.js';
-import { runProcess } from '../pipeline/run-process.js';
-import { watchSignals } from './interrupt.js';
-import { createLogger } from '../util/logger.js';
+import { RunEndpoints } from '../../pipeline/endpoints.js';
+import { runProcess } from '../../pipeline/run-process.js';
+import { watchSignals } from '../../cli/interrupt.js';
+import { createLogger } from '../../util/logger.js';
 
 export function demoCommand(): Command {
   const cmd = new Command('demo')

@@ -11,9 +11,9 @@
  * `record_too_large`), and reading resumes at the next line with the quote state reset. So what
  * is buffered never exceeds about the scan bound, and chunks hold only framed records.
  */
-import type { RecordFraming } from './framing.js';
-import { REJECT_RECORD_MAX_BYTES } from '../pool/messages.js';
-import { CR, LF, countLineFeeds } from '../transforms/csv-scan.js';
+import type { RecordFraming } from '../formats/framing.js';
+import { REJECT_RECORD_MAX_BYTES } from '../protocol/messages.js';
+import { CR, LF, countLineFeeds } from '../formats/csv/scan.js';
 
 /** How far a record is scanned for its end before it is given up on (README: "A bad record costs only itself"). */
 export const SCAN_BOUND = 64 << 20;

@@ -2,9 +2,9 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
-import { generateAudienceStream } from '../generate/audience.js';
-import { ConfigError } from '../errors.js';
-import { withExamples } from './examples.js';
+import { generateAudienceStream } from './audience.js';
+import { ConfigError } from '../../errors/errors.js';
+import { withExamples } from '../../cli/examples.js';
 
 export function generateCommand(): Command {
   const cmd = new Command('generate')
