@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { AudiencePipeError, ConfigError, RunError } from '../errors/errors.js';
+import { classify, errorSummary, isClosedPipe } from '../errors/classify.js';
 import type { ProcessConfig } from '../config/types.js';
 import { frameRecords, type FramedItem } from './chunker.js';
 import { CsvFraming } from '../formats/csv/framing.js';
@@ -291,22 +292,4 @@ async function writeRejects(writer: RejectsWriter, r: ChunkResult, lineFeedsBefo
     if (await writer.add(lineFeedsBefore + rej.lineOffsets[i] + 1, col >= 0 ? header[col] : '', REJECT_REASONS[rej.reasons[i]], text, rej.recordLengths[i])) cut++;
   }
   return cut;
-}
-
-function isClosedPipe(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' && (err as Error).message.includes('stdout');
-}
-
-function classify(err: unknown): unknown {
-  if (err instanceof AudiencePipeError) return err;
-  const code = (err as { code?: string } | undefined)?.code;
-  if (code === 'ERR_NO_HEADER' || code === 'ERR_HEADER_TOO_LARGE') return new RunError(code, (err as Error).message, err);
-  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') return new RunError('ERR_GZIP', `input is not valid gzip: ${(err as Error).message}`, err);
-  return new RunError(code ?? 'ERR_RUN', (err as Error)?.message ?? String(err), err);
-}
-
-function errorSummary(err: unknown): { code: string; message: string } {
-  const e = err as { code?: string; message?: string };
-  return { code: e?.code ?? 'ERR_RUN', message: e?.message ?? String(err) };
 }
