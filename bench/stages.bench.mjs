@@ -136,17 +136,15 @@ const hexOut = Buffer.allocUnsafe(digestBytes.length * 2);
   if (hexOut.toString('latin1') !== digestBytes.toString('hex')) throw new Error('encode: hexEncodeInto differs');
 }
 const header = 'crm_id,email,phone,first_name,country,segment'.split(',');
-const hashInit = { fieldCount: 6, columns: [{ index: 1, name: 'email', op: Op.EmailSha256 }], ...DIALECT, maxRecordBytes: 1 << 20, cipherEncoding: 'hex' };
+const hashInit = { fieldCount: 6, columns: [{ index: 1, name: 'email', op: Op.EmailSha256, params: {} }], format: { name: 'csv', ...DIALECT }, maxRecordBytes: 1 << 20, keys: [], sha256: 'native' };
 const fullInit = {
   ...hashInit,
   columns: [
-    { index: 0, name: 'crm_id', op: Op.Encrypt },
-    { index: 1, name: 'email', op: Op.EmailSha256 },
-    { index: 2, name: 'phone', op: Op.PhoneSha256 },
+    { index: 0, name: 'crm_id', op: Op.Encrypt, params: { key: 0, encoding: 'hex' } },
+    { index: 1, name: 'email', op: Op.EmailSha256, params: {} },
+    { index: 2, name: 'phone', op: Op.PhoneSha256, params: { defaultCountry: 'US' } },
   ],
-  defaultCountry: 'US',
-  aesKey: key,
-  aesIv: iv,
+  keys: [{ key, iv }],
 };
 const hashProcessor = new ChunkProcessor(hashInit);
 const fullProcessor = new ChunkProcessor(fullInit);

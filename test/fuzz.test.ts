@@ -57,8 +57,8 @@ const inputOf = (c: Case): Buffer => mutate(validCsv(c.seed, c.rows, c.dialect, 
 const show = (b: Buffer): string => JSON.stringify(b.toString('latin1'));
 const escapeOf = (d: DialectName): number => (d === 'rfc' ? 0x22 : 0x5c);
 
-function plan(header: string[]): ColumnOp[] {
-  const config = { hash: [{ column: 'email', method: 'email_lc_sha256' }, { column: 'phone', method: 'phone_sha256' }], encrypt: ENCRYPTED, decrypt: [] } as unknown as ProcessConfig;
+function plan(header: string[], cipherEncoding: Case['encoding']): ColumnOp[] {
+  const config = { hash: [{ column: 'email', method: 'email_lc_sha256' }, { column: 'phone', method: 'phone_sha256' }], encrypt: ENCRYPTED, decrypt: [], cipherEncoding, defaultCountry: 'US' } as unknown as ProcessConfig;
   return planColumns(config, header);
 }
 
@@ -74,7 +74,7 @@ async function engineOutcome(c: Case, input: Buffer, chunkSize: number): Promise
       readSize: c.readSize,
       escape: escapeOf(c.dialect),
       maxRecordBytes: c.maxRecordBytes,
-      columns: (h) => (columns = plan(h)),
+      columns: (h) => (columns = plan(h, c.encoding)),
       init: { aesKey: Buffer.from(KEY_HEX, 'hex'), aesIv: Buffer.from(IV_HEX, 'hex'), cipherEncoding: c.encoding, defaultCountry: 'US' },
     });
     const reasons: Record<string, number> = {};

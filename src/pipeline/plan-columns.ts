@@ -1,45 +1,68 @@
 /**
- * Maps the configured transforms onto header columns. Header names are compared trimmed
+ * Maps the configured transforms onto header columns, each with the parameters its op needs (the
+ * key index, the ciphertext encoding, the default country), and lists the run's AES keys in the
+ * order those indexes refer to. Header names are compared trimmed
  * (` email ` is the column `--hash email=...` names: exports pad names more often than they
  * mean them); the header line itself is written as it came. A missing or ambiguous column is a
  * configuration error.
  */
 import { ConfigError } from '../errors/errors.js';
 import type { ProcessConfig } from '../config/types.js';
-import { Op, type ColumnOp } from '../protocol/messages.js';
+import type { AesKeyInit, ColumnOp, OpName, OpParams, WorkerInit } from '../protocol/messages.js';
 import type { Logger } from '../util/logger.js';
 
-const METHOD_OPS: Record<string, Op> = {
-  email_lc_sha256: Op.EmailSha256,
-  phone_sha256: Op.PhoneSha256,
-  phone_sha256_e164: Op.PhoneSha256E164,
-  sha256: Op.Sha256,
-  sha256_lc: Op.Sha256Lc,
-};
+interface Wanted {
+  readonly name: string;
+  readonly op: OpName;
+  readonly option: string;
+  readonly params: OpParams;
+}
 
 /** Delimiters people pass for `,` by mistake, as `--delimiter` spells them. */
 const OTHER_DELIMITERS: ReadonlyArray<[char: string, flag: string]> = [[';', ';'], ['\t', 'tab'], ['|', '|']];
 
 export function planColumns(config: ProcessConfig, header: readonly string[], log?: Logger): ColumnOp[] {
-  const wanted: Array<{ name: string; op: Op; option: string }> = [
-    ...config.hash.map((h) => ({ name: h.column, op: METHOD_OPS[h.method], option: 'hash' })),
-    ...config.encrypt.map((name) => ({ name, op: Op.Encrypt, option: 'encrypt' })),
-    ...config.decrypt.map((name) => ({ name, op: Op.Decrypt, option: 'decrypt' })),
-  ];
+  const wanted = wantedOps(config);
   const trimmed = header.map((h) => h.trim());
   const padded: string[] = [];
-  const columns = wanted.map(({ name, op, option }) => {
+  const columns = wanted.map(({ name, op, option, params }) => {
     const key = name.trim();
     const first = trimmed.indexOf(key);
     if (first < 0) throw new ConfigError(`--${option}: column '${printable(name)}' is not in the header (columns: ${header.map(printable).join(', ')})${delimiterHint(header)}`, option);
     if (trimmed.indexOf(key, first + 1) >= 0) throw new ConfigError(`--${option}: column '${printable(name)}' appears more than once in the header (names compared trimmed)`, option);
     if (header[first] !== name) padded.push(header[first]);
-    return { index: first, name, op };
+    return { index: first, name, op, params };
   });
   if (padded.length > 0) {
     log?.info({ event: 'header_names_trimmed', columns: padded }, `header names compared trimmed: ${padded.map((h) => `'${printable(h)}'`).join(', ')} matched without the spaces around them; the output keeps the header as it is`);
   }
   return columns;
+}
+
+/** The run's AES keys: `OpParams.key` of a column is an index into this list. */
+export function planKeys(config: ProcessConfig): AesKeyInit[] {
+  const { aesKey } = config.secrets;
+  return aesKey && config.aesIv ? [{ key: aesKey, iv: config.aesIv }] : [];
+}
+
+/**
+ * How the workers hash: decided here, on the main side, so that the worker reads no environment
+ * (`js` compares the native batch with `crypto.hash`).
+ */
+export function sha256Implementation(env: NodeJS.ProcessEnv = process.env): WorkerInit['sha256'] {
+  return env.AUDIENCE_PIPE_SHA256_BATCH === 'js' ? 'js' : 'native';
+}
+
+/** The configured ops in output order: hashes, then encrypts, then decrypts, as the options list them. */
+function wantedOps(config: ProcessConfig): Wanted[] {
+  // Today's options give one key (--aes-key-file or AUDIENCE_PIPE_AES_KEY, with --aes-iv): planKeys' first.
+  const aes = { key: 0, encoding: config.cipherEncoding };
+  const country = config.defaultCountry === undefined ? {} : { defaultCountry: config.defaultCountry };
+  return [
+    ...config.hash.map((h) => ({ name: h.column, op: h.method, option: 'hash', params: h.method.startsWith('phone_') ? country : {} })),
+    ...config.encrypt.map((name) => ({ name, op: 'encrypt' as const, option: 'encrypt', params: aes })),
+    ...config.decrypt.map((name) => ({ name, op: 'decrypt' as const, option: 'decrypt', params: aes })),
+  ];
 }
 
 /** A header read with the wrong delimiter is one column holding the real delimiters. */

@@ -25,7 +25,7 @@ import type { Dialect } from '../formats/csv/scan.js';
 import type { Logger } from '../util/logger.js';
 import { deliver } from './deliver.js';
 import { inOrder } from './in-order.js';
-import { planColumns } from './plan-columns.js';
+import { planColumns, planKeys, sha256Implementation } from './plan-columns.js';
 import { ProgressMeter, type ProgressDisplay } from './progress.js';
 import { RejectLimit, type Delivered } from './reject-limit.js';
 import { checkTextEncoding } from './text-encoding.js';
@@ -132,15 +132,10 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     const init: WorkerInit = {
       fieldCount: header.length,
       columns,
-      delimiter: dialect.delimiter,
-      quote: dialect.quote,
-      escape: dialect.escape,
-      lineEnd,
+      format: { name: 'csv', delimiter: dialect.delimiter, quote: dialect.quote, escape: dialect.escape, lineEnd },
       maxRecordBytes: config.maxRecordBytes,
-      defaultCountry: config.defaultCountry,
-      cipherEncoding: config.cipherEncoding,
-      aesKey: config.secrets.aesKey,
-      aesIv: config.aesIv,
+      keys: planKeys(config),
+      sha256: sha256Implementation(),
       ...(gzipOutput ? { gzipLevel: 6 } : {}),
     };
     pool = new ChunkPool(init, config.workers);

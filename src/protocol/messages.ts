@@ -4,17 +4,23 @@
  * row objects; errors cross as plain `{code, message, context}` objects.
  */
 
-/** Operation codes of the transform plan, one per transformed column. */
+/**
+ * The ops a column can be given, by the names the configuration uses. Each is one entry of the
+ * worker's op registry (src/transforms/registry.ts), which is typed against this list.
+ */
+export const OP_NAMES = ['email_lc_sha256', 'phone_sha256', 'phone_sha256_e164', 'sha256', 'sha256_lc', 'encrypt', 'decrypt'] as const;
+export type OpName = (typeof OP_NAMES)[number];
+
+/** Short names for the ops, for code that names one (tests, the bench). */
 export const Op = {
-  EmailSha256: 1,
-  PhoneSha256: 2,
-  PhoneSha256E164: 3,
-  Sha256: 4,
-  Sha256Lc: 5,
-  Encrypt: 6,
-  Decrypt: 7,
-} as const;
-export type Op = (typeof Op)[keyof typeof Op];
+  EmailSha256: 'email_lc_sha256',
+  PhoneSha256: 'phone_sha256',
+  PhoneSha256E164: 'phone_sha256_e164',
+  Sha256: 'sha256',
+  Sha256Lc: 'sha256_lc',
+  Encrypt: 'encrypt',
+  Decrypt: 'decrypt',
+} as const satisfies Record<string, OpName>;
 
 /** Reject reasons, as codes across the boundary and as text in the reject file. */
 export const REJECT_REASONS = ['field_count', 'record_too_large', 'invalid_utf8', 'invalid_email', 'invalid_phone', 'bad_ciphertext', 'bad_quote', 'bad_line_end'] as const;
@@ -23,29 +29,56 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 /** The reject file keeps at most this many bytes of a record (README: Rules for values); the report counts the cut ones. */
 export const REJECT_RECORD_MAX_BYTES = 65536;
 
+/**
+ * What one op of one column needs besides the field: values come validated from the main side
+ * (the worker checks nothing of them but their presence).
+ */
+export interface OpParams {
+  /** Index into `WorkerInit.keys`: the AES key and IV of an encrypt or decrypt op. */
+  readonly key?: number;
+  /** The ciphertext's text encoding (encrypt, decrypt). Default hex. */
+  readonly encoding?: 'hex' | 'base64';
+  /** ISO 3166-1 alpha-2, validated and upper-cased: the plan of national phone numbers. */
+  readonly defaultCountry?: string;
+}
+
 export interface ColumnOp {
-  /** Index of the column in the header. */
+  /** Index of the column in the record (the header's order). */
   readonly index: number;
   readonly name: string;
-  readonly op: Op;
+  readonly op: OpName;
+  readonly params: OpParams;
+}
+
+/** Raw AES key (16, 24 or 32 bytes) and IV (16 bytes) of one data source. */
+export interface AesKeyInit {
+  readonly key: Uint8Array;
+  readonly iv: Uint8Array;
+}
+
+/**
+ * The record format, by its registry name, with the options its worker side reads (for CSV the
+ * dialect's bytes: delimiter, quote, escape, lineEnd). Plain values: it crosses as workerData.
+ */
+export interface FormatInit {
+  readonly name: string;
+  readonly [option: string]: string | number | boolean | undefined;
 }
 
 /** Given to every worker once, as `workerData`. Read-only shared state lives here too. */
 export interface WorkerInit {
+  /** Fields of a well-formed record: a record with another count is rejected. */
   readonly fieldCount: number;
   readonly columns: readonly ColumnOp[];
-  readonly delimiter: number;
-  readonly quote: number;
-  /** Equal to `quote` for RFC 4180 doubling; another byte (backslash) escapes inside quotes. */
-  readonly escape: number;
-  /** The byte that ends records, learnt from the header: LF (CRLF included) or CR. Default LF. */
-  readonly lineEnd?: number;
+  readonly format: FormatInit;
   readonly maxRecordBytes: number;
-  readonly defaultCountry?: string;
-  readonly cipherEncoding: 'hex' | 'base64';
-  /** Raw AES key and IV bytes, present only when a column is encrypted or decrypted. */
-  readonly aesKey?: Uint8Array;
-  readonly aesIv?: Uint8Array;
+  /** The run's AES keys, referred to by `OpParams.key`; empty when no column is encrypted or decrypted. */
+  readonly keys: readonly AesKeyInit[];
+  /**
+   * 'native' hashes with the addon when it loads, 'js' with `crypto.hash` per value (chosen on the
+   * main side, from AUDIENCE_PIPE_SHA256_BATCH: the worker reads no environment).
+   */
+  readonly sha256: 'native' | 'js';
   /**
    * When set, each chunk's output is gzipped in the worker, one gzip member per chunk: the
    * members concatenate to one valid gzip file, and compression runs on every core.
@@ -77,6 +110,12 @@ export interface ChunkResult {
   /** Transferred. Output bytes [0, outLength). */
   readonly out: ArrayBuffer;
   readonly outLength: number;
+  /**
+   * Transferred. Entry i is the offset in the output (before gzip) just after written record i
+   * (`recordsOut` entries): later stages split, partition or drop records by these, never by
+   * scanning the output again.
+   */
+  readonly recordEnds: Int32Array;
   /** Line feeds in the chunk: the merger turns chunk-relative line numbers into absolute ones. */
   readonly lineFeeds: number;
   readonly records: number;

@@ -24,7 +24,7 @@ export class AsciiHasher {
    * Queues src[s, e) for hashing into a slot it reserves in `out` (filled by the batch once the
    * chunk is done); returns the counter kind, or -(reason + 1) with nothing queued or reserved.
    */
-  hash(op: number, src: Buffer, s: number, e: number, out: Bytes): number {
+  hash(op: string, src: Buffer, s: number, e: number, out: Bytes): number {
     const n = e - s;
     if (n === 0) return KIND_EMPTY;
     out.ensure(HASH_HEX);

@@ -54,6 +54,24 @@ export class IntColumns {
   }
 }
 
+/** A growable list of int32s. */
+export class Int32List {
+  count = 0;
+  values = new Int32Array(256);
+  push(v: number): void {
+    if (this.count === this.values.length) {
+      const g = new Int32Array(this.values.length * 2);
+      g.set(this.values);
+      this.values = g;
+    }
+    this.values[this.count++] = v;
+  }
+  /** The values as an array of their own, to be transferred. */
+  take(): Int32Array {
+    return this.values.slice(0, this.count);
+  }
+}
+
 /** Copies buf[start, end) to the end of `out`: a short run by hand, where a native call costs more than the copy. */
 export function copyInto(out: Bytes, src: Buffer, start: number, end: number): void {
   const n = end - start;

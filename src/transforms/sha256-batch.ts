@@ -19,7 +19,6 @@ type NativeBatch = (src: Uint8Array, starts: Int32Array, ends: Int32Array, count
 export const SHA256_HEX = 64;
 
 function loadNative(): NativeBatch | undefined {
-  if (process.env.AUDIENCE_PIPE_SHA256_BATCH === 'js') return undefined;
   try {
     // dist/transforms/ and src/transforms/ are both two levels below the package root.
     const addon = createRequire(import.meta.url)('../../native/build/Release/sha256_batch.node') as { sha256HexBatch?: NativeBatch };
@@ -31,7 +30,7 @@ function loadNative(): NativeBatch | undefined {
 
 const NATIVE = loadNative();
 
-/** Whether this thread hashes with the native addon (false: `crypto.hash` per value). */
+/** Whether the native addon loaded in this thread (false: `crypto.hash` per value). */
 export const NATIVE_SHA256_BATCH = NATIVE !== undefined;
 
 export class Sha256Batch {
@@ -41,6 +40,7 @@ export class Sha256Batch {
   private readonly items = new IntColumns(3);
   private readonly native: NativeBatch | undefined;
 
+  /** `native: false` hashes with `crypto.hash` even when the addon loaded (the main side's choice). */
   constructor(opts: { native?: boolean } = {}) {
     this.native = opts.native === false ? undefined : NATIVE;
   }

@@ -11,7 +11,7 @@
 import { isUtf8 } from 'node:buffer';
 import { AesCbcBatch } from '../transforms/aes-cbc.js';
 import { AsciiHasher, HASH_HEX } from '../transforms/ascii-hasher.js';
-import { Bytes, IntColumns, copyInto, latin1Slice, latin1Write } from '../transforms/byte-buffers.js';
+import { Bytes, Int32List, IntColumns, copyInto, latin1Slice, latin1Write } from '../transforms/byte-buffers.js';
 import {
   KIND_ALREADY_HASHED, KIND_DECRYPTED, KIND_EMPTY, KIND_ENCRYPTED, KIND_HASHED, KIND_INVALID, NCOUNTERS,
   R_CIPHER, R_EMAIL, R_FIELD_COUNT, R_LINE_END, R_PHONE, R_QUOTE, R_TOO_LARGE,
@@ -23,7 +23,7 @@ import { ASCII, FieldDecoder, NOT_ASCII } from '../formats/csv/field-decoder.js'
 import { isSha256Hex, isValidEmail } from '../transforms/identity.js';
 import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from '../transforms/phone.js';
 import { Sha256Batch } from '../transforms/sha256-batch.js';
-import { Op, REJECT_RECORD_MAX_BYTES, type ChunkResult, type ColumnOp, type WorkerInit } from '../protocol/messages.js';
+import { Op, REJECT_RECORD_MAX_BYTES, type ChunkResult, type ColumnOp, type OpName, type WorkerInit } from '../protocol/messages.js';
 
 /** Per AES column: values batched through the cipher once per chunk. */
 interface CipherColumn {
@@ -31,6 +31,8 @@ interface CipherColumn {
   readonly input: Bytes;
   /** start, end (in input), then for encrypt: output position of the reserved slot. */
   readonly items: IntColumns;
+  readonly cipher: AesCbcBatch;
+  readonly hex: boolean;
   /** Decrypt only: per record ordinal, the plaintext's range in `plain`, or -1 when it failed. */
   plainStart: Int32Array;
   plainEnd: Int32Array;
@@ -42,39 +44,40 @@ export class ChunkProcessor {
   private readonly lineEnd: number;
   private readonly dialect: Dialect;
   private readonly columns: readonly ColumnOp[];
-  private readonly ops: Uint8Array;
+  private readonly ops: OpName[];
   private readonly indexes: Int32Array;
   private readonly scanner: RecordScanner;
-  private readonly normalizePhone: ((trimmed: string) => PhoneOutcome) | undefined;
-  private readonly cipher: AesCbcBatch | undefined;
+  private readonly normalizePhone: Array<(trimmed: string) => PhoneOutcome> = [];
   private readonly cipherColumns: CipherColumn[] = [];
   private readonly hasDecrypt: boolean;
   private readonly kinds: Uint8Array;
   private readonly fields: FieldDecoder;
-  private readonly hashes = new Sha256Batch();
-  private readonly hasher = new AsciiHasher(this.hashes);
+  private readonly hashes: Sha256Batch;
+  private readonly hasher: AsciiHasher;
 
   constructor(init: WorkerInit) {
     this.init = init;
-    this.dialect = { delimiter: init.delimiter, quote: init.quote, escape: init.escape, lineEnd: init.lineEnd ?? LF };
+    const f = init.format;
+    this.dialect = { delimiter: f.delimiter as number, quote: f.quote as number, escape: f.escape as number, lineEnd: (f.lineEnd as number | undefined) ?? LF };
+    this.hashes = new Sha256Batch({ native: init.sha256 === 'native' });
+    this.hasher = new AsciiHasher(this.hashes);
     this.lineEnd = this.dialect.lineEnd!;
     this.fields = new FieldDecoder(this.dialect);
     this.columns = [...init.columns].sort((a, b) => a.index - b.index);
-    this.ops = Uint8Array.from(this.columns, (c) => c.op);
+    this.ops = this.columns.map((c) => c.op);
     this.indexes = Int32Array.from(this.columns, (c) => c.index);
     this.kinds = new Uint8Array(this.columns.length);
     this.scanner = new RecordScanner(this.dialect, init.fieldCount + 1);
-    const usesPhone = this.columns.some((c) => c.op === Op.PhoneSha256 || c.op === Op.PhoneSha256E164);
-    this.normalizePhone = usesPhone ? createPhoneNormalizer(init.defaultCountry) : undefined;
     this.columns.forEach((c, k) => {
+      if (c.op === Op.PhoneSha256 || c.op === Op.PhoneSha256E164) this.normalizePhone[k] = createPhoneNormalizer(c.params.defaultCountry);
       if (c.op === Op.Encrypt || c.op === Op.Decrypt) {
-        this.cipherColumns[k] = { k, input: new Bytes(1 << 16), items: new IntColumns(3), plainStart: new Int32Array(0), plainEnd: new Int32Array(0), plain: Buffer.alloc(0) };
+        const key = c.params.key === undefined ? undefined : init.keys[c.params.key];
+        if (!key) throw new Error('an AES transform needs a key and an IV');
+        const cipher = new AesCbcBatch(key.key, key.iv);
+        this.cipherColumns[k] = { k, input: new Bytes(1 << 16), items: new IntColumns(3), cipher, hex: c.params.encoding !== 'base64', plainStart: new Int32Array(0), plainEnd: new Int32Array(0), plain: Buffer.alloc(0) };
       }
     });
     this.hasDecrypt = this.columns.some((c) => c.op === Op.Decrypt);
-    const usesAes = this.cipherColumns.length > 0;
-    this.cipher = usesAes && init.aesKey && init.aesIv ? new AesCbcBatch(init.aesKey, init.aesIv) : undefined;
-    if (usesAes && !this.cipher) throw new Error('an AES transform needs a key and an IV');
   }
 
   process(input: Uint8Array, length: number, spare?: ArrayBuffer): Omit<ChunkResult, 'input'> {
@@ -89,6 +92,7 @@ export class ChunkProcessor {
       cc.items.count = 0;
     }
     if (this.hasDecrypt) this.decryptAll(buf, length);
+    const recordEnds = new Int32List();
 
     // Output: in the spare buffer the main thread sized from earlier chunks; grows if short.
     const out = new Bytes(spare ? Math.min(spare.byteLength, length + 1024) : length + (length >> 1) + 1024, spare);
@@ -226,7 +230,7 @@ export class ChunkProcessor {
           }
           this.hashes.addText(text.toLowerCase(), out.used);
         } else {
-          const e164 = this.normalizePhone!(text);
+          const e164 = this.normalizePhone[k](text);
           if (e164 === PHONE_INVALID || e164 === PHONE_NEEDS_COUNTRY) {
             if (e164 === PHONE_NEEDS_COUNTRY) phonesNeedingCountry++;
             failedAt = k;
@@ -257,11 +261,13 @@ export class ChunkProcessor {
       if (buf[recEnd] === LF && recEnd < length) {
         // Ends with a bare LF: the run goes on through it into the next record.
         this.runEnd = recEnd + 1;
+        recordEnds.push(out.used + this.runEnd - runStart);
       } else {
         copyInto(out, buf, runStart, recEnd);
         out.ensure(1);
         out.bytes[out.used++] = LF;
         runStart = -1;
+        recordEnds.push(out.used);
       }
     }
     if (runStart !== -1) copyInto(out, buf, runStart, this.runEnd);
@@ -271,6 +277,7 @@ export class ChunkProcessor {
     return {
       out: out.bytes.buffer as ArrayBuffer,
       outLength: out.used,
+      recordEnds: recordEnds.take(),
       lineFeeds,
       records,
       recordsOut,
@@ -317,7 +324,7 @@ export class ChunkProcessor {
     for (let i = s; i < e; i++) dst[at + i - s] = src[i];
     input.used = at + (e - s);
     const ct = (Math.floor((e - s) / 16) + 1) * 16;
-    const encoded = this.init.cipherEncoding === 'hex' ? 2 * ct : 4 * Math.ceil(ct / 3);
+    const encoded = cc.hex ? 2 * ct : 4 * Math.ceil(ct / 3);
     out.ensure(encoded);
     cc.items.push(at, input.used, out.used);
     out.used += encoded;
@@ -330,8 +337,8 @@ export class ChunkProcessor {
       if (!cc || this.ops[cc.k] !== Op.Encrypt || cc.items.count === 0) continue;
       const [starts, ends, slots] = cc.items.cols;
       const n = cc.items.count;
-      const { bytes, offsets } = this.cipher!.encrypt(cc.input.bytes, starts, ends, n);
-      const hex = this.init.cipherEncoding === 'hex';
+      const { bytes, offsets } = cc.cipher.encrypt(cc.input.bytes, starts, ends, n);
+      const hex = cc.hex;
       for (let i = 0; i < n; i++) {
         if (hex) hexEncodeInto(bytes, offsets[i], offsets[i + 1], out.bytes, slots[i]);
         else base64EncodeInto(bytes, offsets[i], offsets[i + 1], out.bytes, slots[i]);
@@ -388,7 +395,7 @@ export class ChunkProcessor {
           cc.plainStart[r] = -2;
           continue;
         }
-        const raw = this.decodeCiphertext(text);
+        const raw = decodeCiphertext(text, cc.hex);
         if (raw === null) {
           cc.plainStart[r] = -(R_CIPHER + 3);
           continue;
@@ -404,7 +411,7 @@ export class ChunkProcessor {
       const n = cc.items.count;
       if (n === 0) continue;
       const [starts, ends, recs] = cc.items.cols;
-      const { bytes, offsets, ok } = this.cipher!.decrypt(cc.input.bytes, starts, ends, n);
+      const { bytes, offsets, ok } = cc.cipher.decrypt(cc.input.bytes, starts, ends, n);
       cc.plain = bytes;
       for (let i = 0; i < n; i++) {
         const r = recs[i];
@@ -419,11 +426,12 @@ export class ChunkProcessor {
     }
   }
 
-  private decodeCiphertext(text: string): Buffer | null {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return null;
-    const ascii = Buffer.from(text, 'latin1');
-    return this.init.cipherEncoding === 'hex' ? decodeHexStrict(ascii, 0, ascii.length) : decodeBase64Strict(ascii, 0, ascii.length);
-  }
+}
+
+function decodeCiphertext(text: string, hex: boolean): Buffer | null {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return null;
+  const ascii = Buffer.from(text, 'latin1');
+  return hex ? decodeHexStrict(ascii, 0, ascii.length) : decodeBase64Strict(ascii, 0, ascii.length);
 }
 
 /** A reject's text is cut at REJECT_RECORD_MAX_BYTES here already: a huge record is not copied whole. */

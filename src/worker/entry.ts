@@ -22,7 +22,7 @@ export default function processChunk(task: ChunkTask): ChunkResult {
     result = { ...result, out: ownArrayBuffer(member), outLength: member.length };
   }
   const transferable = {
-    [transferableSymbol]: [result.out, result.rejects.raw, task.buffer],
+    [transferableSymbol]: [result.out, result.rejects.raw, result.recordEnds.buffer, task.buffer],
     [valueSymbol]: result,
   };
   return move(transferable) as unknown as ChunkResult;

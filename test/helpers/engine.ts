@@ -7,7 +7,7 @@ import { frameRecords } from '../../src/pipeline/chunker.js';
 import { CsvFraming } from '../../src/formats/csv/framing.js';
 import { parseHeader } from '../../src/formats/csv/header.js';
 import { ChunkProcessor } from '../../src/worker/chunk-processor.js';
-import type { ColumnOp, RejectReason, WorkerInit } from '../../src/protocol/messages.js';
+import type { ColumnOp, OpParams, RejectReason, WorkerInit } from '../../src/protocol/messages.js';
 import { REJECT_REASONS } from '../../src/protocol/messages.js';
 
 export interface EngineRun {
@@ -24,9 +24,31 @@ async function* reads(input: Buffer, readSize: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < input.length; i += readSize) yield input.subarray(i, Math.min(input.length, i + readSize));
 }
 
+/**
+ * The run-wide values as the tests give them (one AES key, one encoding, one default country),
+ * turned into what the worker takes: a key list and each column's params.
+ */
+export interface RunValues {
+  aesKey?: Uint8Array;
+  aesIv?: Uint8Array;
+  cipherEncoding?: 'hex' | 'base64';
+  defaultCountry?: string;
+}
+
+type TestColumn = Omit<ColumnOp, 'params'> & { params?: OpParams };
+
+function workerColumns(columns: TestColumn[], values: RunValues): ColumnOp[] {
+  return columns.map((c) => {
+    if (c.params) return c as ColumnOp;
+    if (c.op === 'encrypt' || c.op === 'decrypt') return { ...c, params: { key: 0, encoding: values.cipherEncoding ?? 'hex' } };
+    if (c.op.startsWith('phone_') && values.defaultCountry !== undefined) return { ...c, params: { defaultCountry: values.defaultCountry } };
+    return { ...c, params: {} };
+  });
+}
+
 export async function runEngine(
   input: Buffer,
-  opts: { chunkSize: number; readSize?: number; escape?: number; delimiter?: number; maxRecordBytes?: number; scanBound?: number; columns?: (header: string[]) => ColumnOp[]; init?: Partial<WorkerInit> },
+  opts: { chunkSize: number; readSize?: number; escape?: number; delimiter?: number; maxRecordBytes?: number; scanBound?: number; columns?: (header: string[]) => TestColumn[]; init?: Partial<WorkerInit> & RunValues },
 ): Promise<EngineRun> {
   const dialect = { delimiter: opts.delimiter ?? 0x2c, quote: 0x22, escape: opts.escape ?? 0x22 };
   const maxRecordBytes = opts.maxRecordBytes ?? 1 << 20;
@@ -45,7 +67,10 @@ export async function runEngine(
       out.push(Buffer.concat([item.bytes, Buffer.from('\n')]));
       lineFeeds = item.lineFeeds;
       blankLines += item.blankLines;
-      processor = new ChunkProcessor({ fieldCount: header.length, columns: opts.columns?.(header) ?? [], ...dialect, lineEnd: item.lineEnd, maxRecordBytes, cipherEncoding: 'hex', ...opts.init });
+      const { aesKey, aesIv, cipherEncoding, defaultCountry, ...init } = opts.init ?? {};
+      const columns = workerColumns(opts.columns?.(header) ?? [], { cipherEncoding, defaultCountry });
+      const keys = aesKey && aesIv ? [{ key: aesKey, iv: aesIv }] : [];
+      processor = new ChunkProcessor({ fieldCount: header.length, columns, format: { name: 'csv', ...dialect, lineEnd: item.lineEnd }, maxRecordBytes, keys, sha256: 'native', ...init });
       continue;
     }
     if (item.kind === 'reject') {
