@@ -10,7 +10,7 @@ import type { ProcessConfig } from '../config/types.js';
 import type { CheckedTarget } from '../outputs/targets.js';
 import { runProcess, type ProcessOutcome } from '../pipeline/run-process.js';
 import type { RunReport } from '../report/run-report.js';
-import type { Sink } from '../outputs/sink.js';
+import { gzipByName, type Sink } from '../outputs/sink.js';
 import { decodedBytes } from '../sources/decode.js';
 import { closeByteStream, type ByteStream, type Source } from '../sources/source.js';
 import type { Logger } from '../util/logger.js';
@@ -59,6 +59,8 @@ export function sampled(source: Source, max = SAMPLE_BYTES): Source {
 function discardSink(description: string): Sink {
   return {
     description,
+    // Compressed as the real run would, so the dry run's byte count is the real one's.
+    gzip: gzipByName(description),
     releasesWrittenChunks: true,
     open: async () => new Writable({ write: (_chunk, _enc, done) => done() }),
     commit: async () => undefined,

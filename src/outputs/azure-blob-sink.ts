@@ -5,7 +5,7 @@ import type { TransportConfig } from '../config/types.js';
 import { ConfigError, TransportError } from '../errors/errors.js';
 import { backoff, classifyError, createHttpAgent, discardBody, redactUrl, statusError } from '../transport/http/agent.js';
 import type { Logger } from '../util/logger.js';
-import type { Sink } from './sink.js';
+import { gzipByName, type Sink } from './sink.js';
 
 export interface AzureBlobSinkOptions {
   /** Bytes per Put Block. Default 8 MiB: 50,000 blocks then allow a blob of about 390 GiB. */
@@ -170,6 +170,7 @@ export function createAzureBlobSink(
 
   return {
     description: shown,
+    gzip: gzipByName(target.pathname),
 
     async open(outer: AbortSignal): Promise<Writable> {
       signal = AbortSignal.any([outer, controller.signal]);

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { RunError } from '../errors/errors.js';
 import { errnoText, resolveTarget } from './resolve-target.js';
 import { openTarget, type TargetWriter } from './target-writer.js';
-import type { Sink } from './sink.js';
+import { gzipByName, type Sink } from './sink.js';
 
 export interface FileSinkOptions {
   /** `--name`, for a directory output. */
@@ -22,6 +22,7 @@ export async function createFileSink(path: string, options: FileSinkOptions = {}
   let writer: TargetWriter | undefined;
   return {
     description: target.path,
+    gzip: gzipByName(target.path),
     releasesWrittenChunks: true,
     // A FIFO, a device or a descriptor has its bytes as they are written: nothing to take back.
     direct: target.kind !== 'file',

@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import { ConfigError, TransportError } from '../errors/errors.js';
 import type { Secrets, TransportConfig } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
-import type { Sink } from './sink.js';
+import { gzipByName, type Sink } from './sink.js';
 import { displayPath, parseSftpAddress, remoteJoin, remoteUrl, type SftpAddress } from '../transport/sftp/address.js';
 import { connectSftp, READY_TIMEOUT_MS, type SftpSession } from '../transport/sftp/connect.js';
 import { resolveSftpCredentials } from '../transport/sftp/credentials.js';
@@ -68,6 +68,7 @@ type State = 'new' | 'open' | 'committing' | 'committed' | 'failed' | 'aborted';
 
 class SftpSink implements Sink {
   readonly description: string;
+  readonly gzip: boolean;
   /**
    * The write callback fires once the spool has written the chunk and the upload has copied
    * it into its WRITE requests (ssh2 copies synchronously; pieces never exceed the server's
@@ -101,6 +102,7 @@ class SftpSink implements Sink {
     this.secrets = secrets;
     this.log = log;
     this.description = remoteUrl(addr, finalPath);
+    this.gzip = gzipByName(finalPath);
   }
 
   async open(signal: AbortSignal): Promise<Writable> {

@@ -1,5 +1,8 @@
 import type { Writable } from 'node:stream';
 
+/** The README's rule: an output whose file name ends in `.gz` is written gzipped. */
+export const gzipByName = (name: string): boolean => /\.gz$/i.test(name);
+
 /**
  * Where output bytes go. The pipeline writes the output in order to `open()`'s Writable with
  * backpressure, ends it, waits for it to finish, then calls `commit()`. On any failure it
@@ -24,6 +27,11 @@ export interface Sink {
    * take them back, so it says how much was written.
    */
   readonly direct?: boolean;
+  /**
+   * True when the output is gzip (its file name ends in `.gz`): workers then compress each
+   * chunk. Decided by the sink from the name it resolved, not guessed from its description.
+   */
+  readonly gzip?: boolean;
   /** Facts for the report (e.g. remote host, path, attempts); never secrets. */
   details?(): Record<string, unknown>;
 }

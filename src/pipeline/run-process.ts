@@ -18,6 +18,7 @@ import { ChunkPool } from '../pool/chunk-pool.js';
 import { REJECT_REASONS, type ChunkResult, type WorkerInit } from '../protocol/messages.js';
 import { RejectsWriter } from '../report/rejects-writer.js';
 import { RunAccounting, type RunReport, type RunStatus } from '../report/run-report.js';
+import { OutputSet, sinkPart } from '../outputs/output-set.js';
 import type { Sink } from '../outputs/sink.js';
 import { decodedBytes } from '../sources/decode.js';
 import { closeByteStream, type ByteStream, type Source, type SourcePart } from '../sources/source.js';
@@ -62,6 +63,8 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
   let sink: Sink | undefined;
   let rejects: RejectsWriter | undefined;
   let pool: ChunkPool | undefined;
+  // The data output and the reject file: published together at the end, or neither.
+  const outputs = new OutputSet();
   let outputName = config.out;
   let inputParts: readonly SourcePart[] = [];
   const progress = deps.progress ? new ProgressMeter(accounting, deps.progress, () => totalSize(inputParts)) : undefined;
@@ -127,8 +130,9 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     if (parts.length > 1) await checkSameHeaders(parts.slice(1), headerItem, frame, signal);
 
     sink = await deps.openSink(parts.length === 1 ? parts[0].name : undefined);
+    outputs.add(sinkPart(sink));
     outputName = sink.description;
-    const gzipOutput = /\.gz$/i.test(sink.description);
+    const gzipOutput = sink.gzip === true;
     const init: WorkerInit = {
       fieldCount: header.length,
       columns,
@@ -141,6 +145,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     pool = new ChunkPool(init, config.workers);
     if (config.rejects) {
       rejects = new RejectsWriter(config.rejects);
+      outputs.add(rejects);
       await rejects.open();
     }
     const sinkWritable = await sink.open(signal);
@@ -214,16 +219,12 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     });
     // A signal that came as the last bytes went out still publishes nothing.
     signal.throwIfAborted();
-    // The reject file complete first: a run that fails writing it must not have published the output.
-    await rejects?.finish();
-    await sink.commit();
-    await rejects?.commit();
+    await outputs.commit();
     await source.afterSuccess?.();
     return finish('ok');
   } catch (err) {
     controller.abort();
-    await sink?.abort(err);
-    await rejects?.abort();
+    await outputs.abort(err);
     if (err instanceof ConfigError && sink === undefined) throw err;
     // An abort on request (a signal) is reported as its reason, not as the AbortError it raised.
     if (deps.signal?.aborted) return finish('failed', classify(deps.signal.reason));

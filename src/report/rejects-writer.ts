@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { resolveTarget } from '../outputs/resolve-target.js';
 import { endAndWait, openTarget, type TargetWriter } from '../outputs/target-writer.js';
+import type { OutputPart } from '../outputs/output-set.js';
 import { REJECT_RECORD_MAX_BYTES } from '../protocol/messages.js';
 
 const QUOTE_NEEDED = /[",\r\n]/;
@@ -25,7 +26,9 @@ function keptBytes(record: Buffer): number {
   return back > 0 && (record[n - back] & 0xc0) === 0xc0 ? n - back : n;
 }
 
-export class RejectsWriter {
+/** One part of the run's output set: published with the data output, or not at all. */
+export class RejectsWriter implements OutputPart {
+  readonly name: string;
   private readonly path: string;
   private writer: TargetWriter | undefined;
   private stream: Writable | undefined;
@@ -34,6 +37,7 @@ export class RejectsWriter {
 
   constructor(path: string) {
     this.path = path;
+    this.name = path;
   }
 
   async open(): Promise<void> {
@@ -71,13 +75,13 @@ export class RejectsWriter {
   }
 
   /** Writes out every byte still buffered; a full disk shows here, before anything is published. */
-  async finish(): Promise<void> {
+  async prepare(): Promise<void> {
     if (this.failure) throw this.failure;
     await endAndWait(this.stream!);
   }
 
-  async commit(): Promise<void> {
-    await this.finish();
+  async publish(): Promise<void> {
+    await this.prepare();
     await this.writer!.commit();
   }
 
