@@ -6,7 +6,7 @@
  * that drops every byte, with no reject file and no report. Then it says what a run would do.
  */
 import { Writable } from 'node:stream';
-import type { ProcessConfig } from '../config/types.js';
+import { DEFAULT_KEY, type ProcessConfig } from '../config/types.js';
 import type { CheckedTarget } from '../outputs/targets.js';
 import { runProcess, type ProcessOutcome } from '../pipeline/run-process.js';
 import type { RunReport } from '../report/run-report.js';
@@ -93,7 +93,7 @@ function limitsText(c: ProcessConfig): string {
 }
 
 function transformsText(c: ProcessConfig): string {
-  const all = [...c.hash.map((h) => `${h.column} -> ${h.method}`), ...c.encrypt.map((col) => `${col} -> encrypt`), ...c.decrypt.map((col) => `${col} -> decrypt`)];
+  const all = c.ops.map(({ column, op, params }) => `${column} -> ${op}${params.key === undefined || params.key === DEFAULT_KEY ? '' : ` with key ${params.key}`}`);
   return all.length > 0 ? all.join(', ') : 'none (--passthrough: a copy of the input)';
 }
 
@@ -114,11 +114,16 @@ function plan(config: ProcessConfig, source: Source, targets: readonly CheckedTa
     report: config.report === undefined ? 'none' : (byOption.report ?? config.report),
   };
   const aesKey = config.secrets.aesKey;
+  const named = Object.keys(config.secrets.keys).filter((name) => name !== DEFAULT_KEY);
+  const aes = [
+    ...(aesKey !== undefined ? [`AES-${aesKey.length * 8}-CBC key (${aesKey.length} bytes), IV ${config.aesIv ? 'set' : 'missing'}, ciphertext in ${config.cipherEncoding}`] : []),
+    ...named.map((name) => `key ${name}: AES-${config.secrets.keys[name].key.length * 8}-CBC`),
+  ];
   const { recordsIn, recordsOut, recordsRejected, rejectReasons, bytesIn } = report;
   return {
     input: source.description,
     transforms: transformsText(config),
-    ...(aesKey !== undefined ? { aes: `AES-${aesKey.length * 8}-CBC key (${aesKey.length} bytes), IV ${config.aesIv ? 'set' : 'missing'}, ciphertext in ${config.cipherEncoding}` } : {}),
+    ...(aes.length > 0 ? { aes: aes.join('; ') } : {}),
     targets: targetsText,
     limits: limitsText(config),
     sample: { recordsIn, recordsOut, recordsRejected, rejectReasons, bytesIn },

@@ -12,8 +12,11 @@ import { nearestName } from './nearest.js';
 import { checkPassthrough } from './passthrough.js';
 import { describeIssue, processOptionsSchema } from './schema.js';
 import { camel, kebab, PROCESS_OPTION_KEYS, type RawOptions } from './options.js';
-import type { MaxRejects, ProcessConfig, Secrets } from './types.js';
-import { aesKey as aesKeyBytes, BadValue, byteSize, maxRejects } from './values.js';
+import { deepFreeze, hideKeys, hideSecrets, withBytes } from './freeze.js';
+import { readDefaultKey, readNamedKeys } from './keys.js';
+import { buildOps } from './ops.js';
+import { DEFAULT_KEY, type AesKeyPair, type MaxRejects, type ProcessConfig } from './types.js';
+import { BadValue, byteSize, maxRejects } from './values.js';
 
 export type { RawOptions };
 
@@ -63,16 +66,6 @@ export function parseMaxRejects(value: unknown): MaxRejects {
   return named('max-rejects', () => maxRejects(value));
 }
 
-/** Hex key of 16, 24 or 32 bytes; the message never shows the key. */
-export function parseAesKey(text: string | Uint8Array, source: string): Buffer {
-  try {
-    return aesKeyBytes(text);
-  } catch (err) {
-    if (err instanceof BadValue) throw new ConfigError(`${source}: ${err.message}`, 'aes-key-file');
-    throw err;
-  }
-}
-
 function named<T>(option: string, parse: () => T): T {
   try {
     return parse();
@@ -106,33 +99,13 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
   }
   const o = checked.data;
 
-  const seen = new Map<string, string>();
-  const claim = (column: string, what: string): void => {
-    const prior = seen.get(column);
-    if (prior) throw new ConfigError(`column '${column}' is named by two transforms (${prior} and ${what})`, what.split(' ')[0].slice(2));
-    seen.set(column, what);
-  };
-  for (const h of o.hash) claim(h.column, `--hash ${h.method}`);
-  for (const c of o.encrypt) claim(c, '--encrypt');
-  for (const c of o.decrypt) claim(c, '--decrypt');
-
-  let aesKey: Buffer | undefined;
-  if (o.aesKeyFile !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(o.aesKeyFile, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`--aes-key-file: cannot read ${o.aesKeyFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, 'aes-key-file');
-    }
-    aesKey = parseAesKey(text, '--aes-key-file');
-  } else if (secrets.aesKey !== undefined) {
-    aesKey = parseAesKey(secrets.aesKey, 'aesKey');
-  } else if (env[ENV.aesKey] !== undefined && env[ENV.aesKey] !== '') {
-    aesKey = parseAesKey(env[ENV.aesKey]!, ENV.aesKey);
-  }
-  const aes = o.encrypt.length ? 'encrypt' : o.decrypt.length ? 'decrypt' : undefined;
-  if (aes && !aesKey) throw new ConfigError(`--${aes} needs a key: --aes-key-file <path> or ${ENV.aesKey}`, aes);
-  if (aes && !o.aesIv) throw new ConfigError(`--${aes} needs an IV: --aes-iv <32 hex digits>`, 'aes-iv');
+  const ops = buildOps(o);
+  const aesKey = readDefaultKey(o.aesKeyFile, secrets.aesKey, env);
+  const needsDefault = ops.find((op) => op.params.key === DEFAULT_KEY);
+  if (needsDefault && !aesKey) throw new ConfigError(`--${needsDefault.op} needs a key: --aes-key-file <path> or ${ENV.aesKey}`, needsDefault.op);
+  if (needsDefault && !o.aesIv) throw new ConfigError(`--${needsDefault.op} needs an IV: --aes-iv <32 hex digits>`, 'aes-iv');
+  const keys: Record<string, AesKeyPair> = aesKey && o.aesIv ? { [DEFAULT_KEY]: { key: aesKey, iv: o.aesIv } } : {};
+  Object.assign(keys, readNamedKeys(o.keys));
 
   const isSupportedCountry = (code: string): boolean => (lazyRequire('libphonenumber-js') as typeof import('libphonenumber-js')).isSupportedCountry(code);
   if (o.defaultCountry !== undefined && (!/^[A-Z]{2}$/.test(o.defaultCountry) || !isSupportedCountry(o.defaultCountry))) {
@@ -144,10 +117,10 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
   const config: ProcessConfig = {
     in: o.in ?? '-',
     out: o.out ?? '-',
+    ops,
     hash: o.hash,
     encrypt: o.encrypt,
     decrypt: o.decrypt,
-    aesIv: o.aesIv,
     cipherEncoding: o.cipherEncoding,
     defaultCountry: o.defaultCountry,
     delimiter: o.delimiter,
@@ -172,30 +145,15 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
       tmpDir: o.tmpDir,
       accounts: o.accounts,
     },
-    secrets: hideSecrets({
-      aesKey,
-      sftpPassword: secrets.sftpPassword ?? (env[ENV.sftpPassword] || undefined),
-      sftpPassphrase: secrets.sftpPassphrase ?? (env[ENV.sftpPassphrase] || undefined),
-    }),
+    secrets: hideSecrets(
+      {
+        aesKey,
+        sftpPassword: secrets.sftpPassword ?? (env[ENV.sftpPassword] || undefined),
+        sftpPassphrase: secrets.sftpPassphrase ?? (env[ENV.sftpPassphrase] || undefined),
+      },
+      hideKeys(keys),
+    ),
   };
   checkPassthrough(config);
-  return deepFreeze(config);
-}
-
-/** Freezes the whole tree; Buffers cannot be frozen and the secrets are frozen already. */
-function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
-  for (const child of Object.values(value)) deepFreeze(child);
-  return Object.freeze(value);
-}
-
-/** Makes secrets invisible to JSON.stringify, util.inspect and pino while keeping them readable. */
-function hideSecrets(s: Secrets): Secrets {
-  const holder = {} as Secrets;
-  for (const [k, v] of Object.entries(s)) {
-    if (v !== undefined) Object.defineProperty(holder, k, { value: v, enumerable: false });
-  }
-  Object.defineProperty(holder, 'toJSON', { value: () => Object.keys(s).filter((k) => s[k as keyof Secrets] !== undefined).map((k) => `${k}: [set]`), enumerable: false });
-  Object.defineProperty(holder, Symbol.for('nodejs.util.inspect.custom'), { value: () => '[secrets]', enumerable: false });
-  return Object.freeze(holder);
+  return deepFreeze(withBytes(config, 'aesIv', o.aesIv));
 }

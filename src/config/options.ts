@@ -41,6 +41,7 @@ export const PROCESS_OPTIONS = {
   logFormat: 'value',
   dryRun: 'switch',
   accounts: 'file',
+  keys: 'file',
 } as const satisfies Record<string, OptionKind>;
 
 export type ProcessOptionKey = keyof typeof PROCESS_OPTIONS;

@@ -48,14 +48,20 @@ function build(z: typeof Z) {
     dir: z.string().optional(),
   }) satisfies Z.ZodType<SftpAccount>;
 
+  const keyEntry = z.strictObject({
+    keyFile: z.string().min(1).describe('file holding the key in hex'),
+    iv: z.string().describe('16 bytes in hex').transform(parsed(aesIv)),
+    cipherEncoding: z.enum(['hex', 'base64'], { error: 'must be hex or base64' }).describe('ciphertext text encoding of the columns using this key (default: cipher-encoding)').optional(),
+  });
+
   const shape = {
     in: text('input: a file, - for stdin, sftp://user@host/path, account:NAME, https://...').optional(),
     out: text('output: a file (.gz to gzip), - for stdout, sftp://..., account:NAME, an Azure Blob SAS URL').optional(),
     hash: z.union([z.string(), z.array(z.string())], { error: 'expected <column>=<method> or a list of them' })
       .describe('<column>=<method>, method: email_lc_sha256, phone_sha256, phone_sha256_e164, sha256, sha256_lc')
       .optional().transform(parsed((v) => (v === undefined ? [] : typeof v === 'string' ? [v] : v).map(hashSpec))),
-    encrypt: texts('columns to AES-CBC encrypt'),
-    decrypt: texts('columns to AES-CBC decrypt'),
+    encrypt: texts('columns to AES-CBC encrypt: <column>, or <column>=<key name> for a key of keys'),
+    decrypt: texts('columns to AES-CBC decrypt: <column>, or <column>=<key name> for a key of keys'),
     aesKeyFile: text('file holding the AES key in hex').optional(),
     aesIv: text('AES IV, 16 bytes in hex').optional().transform(parsed((v) => (v === undefined ? undefined : aesIv(v)))),
     cipherEncoding: z.enum(['hex', 'base64'], { error: 'must be hex or base64' }).describe('ciphertext text encoding').optional().transform((v) => v ?? 'hex'),
@@ -84,6 +90,7 @@ function build(z: typeof Z) {
     dryRun: toggle('check the configuration, targets and a sample of the input, write nothing (CLI only)'),
     passthrough: toggle('allow a run that changes nothing: the output is a copy of the input'),
     accounts: z.record(z.string(), account).describe('named SFTP accounts, used as account:NAME').optional().transform((v) => v ?? {}),
+    keys: z.record(z.string(), keyEntry).describe('named AES keys (key file and IV each), used as --encrypt/--decrypt <column>=<name>').optional().transform((v) => v ?? {}),
   } satisfies Record<ProcessOptionKey, Z.ZodType>;
 
   const options = z.strictObject({ ...shape, $schema: z.string().optional() });
@@ -108,8 +115,9 @@ export function describeIssue(error: Z.ZodError, input: Record<string, unknown>)
   const issue = error.issues[0];
   const [key, ...rest] = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') return { message: `unknown key '${issue.keys[0]}'`, option: 'config' };
-  const option = key === 'accounts' ? 'config' : kebab(key ?? 'config');
-  const where = key === 'accounts' ? `--config: accounts.${rest.join('.')}` : `--${option}${rest.map((p) => `[${p}]`).join('')}`;
+  const fileOnly = key === 'accounts' || key === 'keys';
+  const option = fileOnly ? 'config' : kebab(key ?? 'config');
+  const where = fileOnly ? `--config: ${key}.${rest.join('.')}` : `--${option}${rest.map((p) => `[${p}]`).join('')}`;
   if (issue.code === 'custom') return { message: `${where}: ${issue.message}`, option };
   let value: unknown = input;
   for (const p of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[p as PropertyKey];

@@ -8,6 +8,45 @@ export interface HashSpec {
   readonly method: HashMethod;
 }
 
+/** The op registry's key: a hash method, or AES-CBC one way or the other. */
+export type OpName = HashMethod | 'encrypt' | 'decrypt';
+
+/** What one op needs beyond its column; each op reads only its own. */
+export interface OpParams {
+  /** AES ops: the name of the key in `secrets.keys`. */
+  readonly key?: string;
+  /** AES ops: the ciphertext's text encoding. */
+  readonly encoding?: 'hex' | 'base64';
+  /** Phone ops: the country of numbers written without a country code. */
+  readonly defaultCountry?: string;
+}
+
+/** One transformed column. */
+export interface OpSpec {
+  readonly column: string;
+  readonly op: OpName;
+  readonly params: OpParams;
+}
+
+/** The name of the key given by `--aes-key-file` (or AUDIENCE_PIPE_AES_KEY) and `--aes-iv`: the one an op without a key name uses. */
+export const DEFAULT_KEY = 'default';
+
+/** An AES key and its IV, as one data source protects its values. */
+export interface AesKeyPair {
+  readonly key: Buffer;
+  readonly iv: Buffer;
+}
+
+/** A named key of the config file's `keys` (the shape of a data source's `protection.aes`). */
+export interface KeyEntry {
+  /** A file holding the key in hex. */
+  readonly keyFile: string;
+  /** 16 bytes in hex. */
+  readonly iv: string;
+  /** The ciphertext's text encoding for the columns using this key (default: --cipher-encoding). */
+  readonly cipherEncoding?: 'hex' | 'base64';
+}
+
 /** A named SFTP account, as Campaign's external accounts (`--out account:NAME`). */
 export interface SftpAccount {
   readonly host: string;
@@ -26,6 +65,8 @@ export interface SftpAccount {
  */
 export interface Secrets {
   readonly aesKey?: Buffer;
+  /** Every configured AES key by name, the unnamed one as DEFAULT_KEY; each access hands out copies of the bytes. */
+  readonly keys: Readonly<Record<string, AesKeyPair>>;
   readonly sftpPassword?: string;
   readonly sftpPassphrase?: string;
 }
@@ -54,6 +95,8 @@ export type MaxRejects = { readonly count: number } | { readonly percent: number
 export interface ProcessConfig {
   readonly in: string;
   readonly out: string;
+  /** Every transformed column with its op and parameters: hashes, then encrypts, then decrypts, each in flag order. */
+  readonly ops: readonly OpSpec[];
   readonly hash: readonly HashSpec[];
   readonly encrypt: readonly string[];
   readonly decrypt: readonly string[];
@@ -91,6 +134,7 @@ export interface ProcessOptions {
   out?: string;
   /** `<column>=<method>`: `email_lc_sha256`, `phone_sha256`, `phone_sha256_e164`, `sha256`, `sha256_lc`. */
   hash?: string | readonly string[];
+  /** `<column>` (the key of --aes-key-file / AUDIENCE_PIPE_AES_KEY and --aes-iv) or `<column>=<key name>` (a key of `keys`). */
   encrypt?: string | readonly string[];
   decrypt?: string | readonly string[];
   aesKeyFile?: string;
@@ -126,6 +170,8 @@ export interface ProcessOptions {
   /** Allow a run that changes nothing: the output is a copy of the input. */
   passthrough?: boolean | 'true' | 'false' | '1' | '0';
   accounts?: Readonly<Record<string, SftpAccount>>;
+  /** Named AES keys (config file only), used as `--encrypt <column>=<name>` / `--decrypt <column>=<name>`. */
+  keys?: Readonly<Record<string, KeyEntry>>;
   /** Where a config file's JSON Schema is (`audience-pipe config-schema`); ignored. */
   $schema?: string;
 }
