@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { TransportConfig } from '../config/types.js';
 import { ConfigError, TransportError } from '../errors/errors.js';
-import { backoff, classifyError, createHttpAgent, discardBody, redactUrl, statusError } from '../transport/http/agent.js';
+import { classifyError, createHttpAgent, discardBody, redactUrl, statusError } from '../transport/http/agent.js';
+import { withRetries } from '../transport/retry.js';
 import type { Logger } from '../util/logger.js';
 import { gzipByName, type Sink } from './sink.js';
 
@@ -74,27 +75,34 @@ export function createAzureBlobSink(
 
   /** One request with retries for 5xx, resets and timeouts. Returns once the status was `expect`. */
   async function send(what: string, request: Dispatcher.RequestOptions, expect: number): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      stats.attempts++;
-      let res: Dispatcher.ResponseData | undefined;
-      try {
-        res = await dispatcher.request({ ...request, signal });
-        if (res.statusCode !== expect) throw await statusError(res, what);
-        await discardBody(res.body);
-        return;
-      } catch (err) {
-        res?.body.destroy();
-        if (signal.aborted) throw signal.reason;
-        const e = classifyError(err, what);
-        if (!e.retryable) throw e;
-        if (attempt > cfg.retries) {
-          throw new TransportError(e.code, `${e.message} after ${attempt} attempts`, { retryable: false, cause: e });
+    await withRetries(
+      async () => {
+        stats.attempts++;
+        let res: Dispatcher.ResponseData | undefined;
+        try {
+          res = await dispatcher.request({ ...request, signal });
+          if (res.statusCode !== expect) throw await statusError(res, what);
+          await discardBody(res.body);
+        } catch (err) {
+          res?.body.destroy();
+          throw err;
         }
-        stats.retries++;
-        log.warn({ url: shown, attempt, retries: cfg.retries, code: e.code, reason: e.message }, 'Azure Blob request failed; retrying');
-        await backoff(attempt, backoffMs, signal);
-      }
-    }
+      },
+      {
+        retries: cfg.retries,
+        baseMs: backoffMs,
+        signal,
+        classify: (err) => {
+          if (signal.aborted) throw signal.reason;
+          return classifyError(err, what);
+        },
+        exhausted: (e, attempts) => new TransportError(e.code, `${e.message} after ${attempts} attempts`, { retryable: false, cause: e }),
+        onRetry: (e, attempt) => {
+          stats.retries++;
+          log.warn({ url: shown, attempt, retries: cfg.retries, code: e.code, reason: e.message }, 'Azure Blob request failed; retrying');
+        },
+      },
+    );
   }
 
   function putBlock(index: number, data: Buffer): Promise<void> {

@@ -11,11 +11,11 @@ import { gzipByName, type Sink } from './sink.js';
 import { displayPath, parseSftpAddress, remoteJoin, remoteUrl, type SftpAddress } from '../transport/sftp/address.js';
 import { connectSftp, READY_TIMEOUT_MS, type SftpSession } from '../transport/sftp/connect.js';
 import { resolveSftpCredentials } from '../transport/sftp/credentials.js';
-import { toSftpError } from '../transport/sftp/errors.js';
+import { SFTP_BACKOFF_MS, SftpCode, toSftpError } from '../transport/sftp/errors.js';
 import { hostKeyPolicy } from '../transport/sftp/host-key.js';
 import { publishPart, removeIfExists } from '../transport/sftp/publish.js';
 import { RemoteFileWriter } from '../transport/sftp/remote-writer.js';
-import { backoffMs, sleep } from '../transport/sftp/retry.js';
+import { Retry } from '../transport/retry.js';
 import { SpoolTee } from '../transport/sftp/spool-tee.js';
 import { SpoolFile } from '../transport/spool-file.js';
 
@@ -173,16 +173,28 @@ class SftpSink implements Sink {
       }
     }
     await this.endSession();
-    while (last === undefined || (last.retryable && this.attempts < 1 + this.cfg.retries)) {
-      if (this.state !== 'committing') break;
-      this.attempts++;
+    const retry = new Retry({
+      // An upload whose live half never finished gets its spool upload even with --retries 0.
+      retries: Math.max(this.cfg.retries, last === undefined ? 1 : 0),
+      baseMs: SFTP_BACKOFF_MS,
+      signal: this.signal,
+      classify: (err) => err as TransportError,
+    });
+    const aborted = (): TransportError => toSftpError(this.signal?.reason, { where: this.description, op: 'upload' });
+    while (this.state === 'committing') {
       try {
-        await sleep(backoffMs(this.attempts), this.signal);
+        await retry.next(last ?? new TransportError(SftpCode.Connection, `the live upload to ${this.description} did not finish`, { retryable: true }));
+      } catch (final) {
+        last = this.signal?.aborted ? aborted() : (final as TransportError);
+        break;
+      }
+      this.attempts = retry.attempts;
+      try {
         await this.uploadSpool(bytes);
         return await this.succeeded(bytes);
       } catch (err) {
         if (this.signal?.aborted) {
-          last = toSftpError(this.signal.reason, { where: this.description, op: 'upload' });
+          last = aborted();
           break;
         }
         last = toSftpError(err, { where: this.description, op: 'upload', path: displayPath(this.partPath) });

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { TransportConfig } from '../config/types.js';
 import { TransportError } from '../errors/errors.js';
+import { Retry } from '../transport/retry.js';
 import {
-  backoff,
   classifyError,
   createHttpAgent,
   discardBody,
@@ -123,11 +123,21 @@ async function* download(
   const what = `GET ${shown}`;
   const id: ObjectIdentity = { etag: undefined, total: undefined };
   let had = 0;
-  let attempt = 0;
   let identified = false;
   const started = Date.now();
+  const retry = new Retry({
+    retries,
+    baseMs: backoffMs,
+    signal,
+    classify: (err) => {
+      if (signal.aborted) throw signal.reason;
+      return classifyError(err, what);
+    },
+    exhausted: (failure, attempts) => new TransportError(failure.code, `${failure.message} after ${attempts} attempts at byte ${had}`, { retryable: false, cause: failure }),
+    onRetry: (failure, attempt) =>
+      log.warn({ url: shown, resumeAt: had, attempt, retries, code: failure.code, reason: failure.message }, 'HTTP download interrupted; retrying from the byte it had'),
+  });
   for (;;) {
-    attempt++;
     let res: Dispatcher.ResponseData | undefined;
     try {
       const headers: Record<string, string> = {};
@@ -164,26 +174,11 @@ async function* download(
       if (id.total !== undefined && had !== id.total) {
         throw new TransportError('ERR_HTTP_SHORT_BODY', `${what} ended at byte ${had} of ${id.total}`, { retryable: true });
       }
-      log.info({ url: shown, bytes: had, attempts: attempt, ms: Date.now() - started }, 'HTTP download complete');
+      log.info({ url: shown, bytes: had, attempts: retry.attempts, ms: Date.now() - started }, 'HTTP download complete');
       return;
     } catch (err) {
       res?.body.destroy();
-      if (signal.aborted) throw signal.reason;
-      const failure = classifyError(err, what);
-      if (!failure.retryable || attempt > retries) {
-        if (failure.retryable) {
-          throw new TransportError(failure.code, `${failure.message} after ${attempt} attempts at byte ${had}`, {
-            retryable: false,
-            cause: failure,
-          });
-        }
-        throw failure;
-      }
-      log.warn(
-        { url: shown, resumeAt: had, attempt, retries, code: failure.code, reason: failure.message },
-        'HTTP download interrupted; retrying from the byte it had',
-      );
-      await backoff(attempt, backoffMs, signal);
+      await retry.next(err);
     }
   }
 }

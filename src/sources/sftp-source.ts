@@ -7,11 +7,11 @@ import type { Source, SourcePart } from './source.js';
 import { displayPath, naturalCompare, parseSftpAddress, remoteJoin, remoteUrl, type SftpAddress } from '../transport/sftp/address.js';
 import { connectSftp, type SftpSession } from '../transport/sftp/connect.js';
 import { resolveSftpCredentials } from '../transport/sftp/credentials.js';
-import { SftpCode, toSftpError } from '../transport/sftp/errors.js';
+import { SFTP_BACKOFF_MS, SftpCode, toSftpError } from '../transport/sftp/errors.js';
 import { hostKeyPolicy } from '../transport/sftp/host-key.js';
 import { removeIfExists, renameOver } from '../transport/sftp/publish.js';
 import { openRemoteFile, RemoteFileReader, type OpenedFile } from '../transport/sftp/remote-reader.js';
-import { backoffMs, sleep } from '../transport/sftp/retry.js';
+import { withRetries } from '../transport/retry.js';
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -173,18 +173,16 @@ class SftpSource implements Source {
   }
 
   /** Runs `fn` on a live connection, again on a new one after a retryable failure. */
-  private async withRetries<T>(op: string, signal: AbortSignal | undefined, fn: (s: SftpSession) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn(await this.live(signal));
-      } catch (err) {
+  private withRetries<T>(op: string, signal: AbortSignal | undefined, fn: (s: SftpSession) => Promise<T>): Promise<T> {
+    return withRetries(async () => fn(await this.live(signal)), {
+      retries: this.cfg.retries,
+      baseMs: SFTP_BACKOFF_MS,
+      signal,
+      classify: (err) => {
         if (err instanceof ConfigError) throw err;
-        const e = toSftpError(err, { where: this.description, op });
-        if (!e.retryable || attempt > this.cfg.retries || signal?.aborted) throw e;
-        const wait = backoffMs(attempt + 1);
-        this.log.warn({ in: this.description, op, attempt, code: e.code, err: e.message, retryInMs: wait }, 'sftp input operation failed; retrying');
-        await sleep(wait, signal);
-      }
-    }
+        return toSftpError(err, { where: this.description, op });
+      },
+      onRetry: (e, attempt, wait) => this.log.warn({ in: this.description, op, attempt, code: e.code, err: e.message, retryInMs: wait }, 'sftp input operation failed; retrying'),
+    });
   }
 }

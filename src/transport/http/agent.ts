@@ -1,5 +1,4 @@
 import { STATUS_CODES } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
 import { TransportError } from '../../errors/errors.js';
 
@@ -145,15 +144,4 @@ export async function discardBody(body: Dispatcher.ResponseData['body']): Promis
 export function headerValue(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-/** Backoff before retry `attempt` (1-based): exponential with full jitter, capped. */
-export function backoffDelay(attempt: number, baseMs: number, capMs = 10_000): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-}
-
-/** Waits, but gives up at once when the run is aborted. */
-export async function backoff(attempt: number, baseMs: number, signal: AbortSignal): Promise<void> {
-  await sleep(backoffDelay(attempt, baseMs), undefined, { signal });
 }

@@ -20,7 +20,7 @@ export const SftpCode = {
 } as const;
 
 /** SFTP v3 status codes (draft-ietf-secsh-filexfer-02 §7). */
-const FX = { EOF: 1, NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4, OP_UNSUPPORTED: 8 } as const;
+const FX = { NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4, OP_UNSUPPORTED: 8 } as const;
 
 interface RawError {
   message?: unknown;
@@ -41,6 +41,9 @@ export interface SftpErrorContext {
  * Turns anything ssh2 / ssh2-sftp-client throws into a TransportError. Branches on the
  * status code and ssh2's `level`, never on message text (it varies from run to run).
  */
+/** The first retry of an SFTP operation waits 150-300 ms (src/transport/retry.ts doubles it from there). */
+export const SFTP_BACKOFF_MS = 300;
+
 export function toSftpError(err: unknown, ctx: SftpErrorContext): TransportError {
   if (err instanceof TransportError) return err;
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as RawError;
@@ -69,9 +72,4 @@ export function toSftpError(err: unknown, ctx: SftpErrorContext): TransportError
     default:
       return new TransportError(SftpCode.Connection, `SFTP ${at} failed: ${detail}`, { retryable: true, cause: err });
   }
-}
-
-/** True for the SFTP `EOF` status (reading past the end). */
-export function isEof(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as RawError).code === FX.EOF;
 }

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import { TransportError } from '../../errors/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { SftpSession } from './connect.js';
-import { SftpCode, toSftpError } from './errors.js';
-import { backoffMs, sleep } from './retry.js';
+import { Retry } from '../retry.js';
+import { SFTP_BACKOFF_MS, SftpCode, toSftpError } from './errors.js';
 
 /** READ requests in flight at once. */
 const READS_IN_FLIGHT = 16;
@@ -59,7 +59,8 @@ export class RemoteFileReader extends Readable {
   private queue: ReadReq[] = [];
   private wanting = false;
   private recovering = false;
-  private retriesLeft: number;
+  /** One budget for the whole file: resumes after a successful one still count. */
+  private readonly retry: Retry;
   private finished = false;
   private handleOpen = true;
   private readonly onLost = (): void => this.failed(this.file.session.lost.reason);
@@ -68,7 +69,12 @@ export class RemoteFileReader extends Readable {
     super({ highWaterMark: 1024 * 1024 });
     this.opts = opts;
     this.file = opts.first;
-    this.retriesLeft = opts.retries;
+    this.retry = new Retry({
+      retries: opts.retries,
+      baseMs: SFTP_BACKOFF_MS,
+      classify: (err) => err as TransportError,
+      onRetry: (e, _attempt, wait) => opts.log.warn({ path: opts.path, at: this.delivered, code: e.code, err: e.message, retryInMs: wait }, 'sftp read failed; resuming on a new connection'),
+    });
     this.watch();
   }
 
@@ -159,24 +165,21 @@ export class RemoteFileReader extends Readable {
     this.queue = [];
     this.unwatch();
     this.closeHandle();
-    if (!err.retryable || this.retriesLeft <= 0) {
-      this.destroy(err);
-      return;
-    }
-    this.retriesLeft--;
     this.recovering = true;
     void this.reopenAndContinue(err);
   }
 
   private async reopenAndContinue(err: TransportError): Promise<void> {
     let last = err;
-    let attempt = this.opts.retries - this.retriesLeft + 1;
     for (;;) {
-      const wait = backoffMs(attempt + 1);
-      this.opts.log.warn({ path: this.opts.path, at: this.delivered, code: last.code, err: last.message, retryInMs: wait }, 'sftp read failed; resuming on a new connection');
       try {
-        await sleep(wait);
-        if (this.destroyed) return;
+        await this.retry.next(last);
+      } catch (final) {
+        this.destroy(final as Error);
+        return;
+      }
+      if (this.destroyed) return;
+      try {
         const file = await this.opts.reopen();
         if (this.destroyed) {
           void file.session.call('close', this.opts.path, (cb) => file.session.sftp.close(file.handle, cb)).catch(() => undefined);
@@ -195,12 +198,6 @@ export class RemoteFileReader extends Readable {
         return;
       } catch (e) {
         last = toSftpError(e, { where: this.file.session.where, op: 'reopen', path: this.opts.path });
-        if (!last.retryable || this.retriesLeft <= 0) {
-          this.destroy(last);
-          return;
-        }
-        this.retriesLeft--;
-        attempt++;
       }
     }
   }
