@@ -7,6 +7,6 @@ export { runProcess, planColumns, type ProcessDeps, type ProcessOutcome } from '
 export { RunEndpoints } from './pipeline/endpoints.js';
 export type { RunReport, RunStatus } from './report/run-report.js';
 export { generateAudience, generateAudienceStream } from './tools/generate/audience.js';
-export { AudiencePipeError, ConfigError, RunError, TransportError } from './errors/errors.js';
+export { AudiencePipeError, ConfigError, InterruptedError, RunError, TransportError, type ErrorCode, type ErrorContext } from './errors/errors.js';
 export type { Source, SourcePart } from './sources/source.js';
 export type { Sink } from './outputs/sink.js';

@@ -35,7 +35,7 @@ export interface ProcessFileExtras extends SecretOptions {
 export class ProcessFileError extends AudiencePipeError {
   readonly report: RunReport;
   constructor(report: RunReport, cause: unknown) {
-    super(report.error?.code ?? 'ERR_RUN', report.error?.message ?? 'the run failed', { cause, exitCode: 1 });
+    super(report.error?.code ?? 'ERR_RUN', report.error?.message ?? 'the run failed', { cause });
     this.report = report;
   }
 }

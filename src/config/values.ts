@@ -4,8 +4,9 @@
  * (never a key's), and the caller adds the option's name.
  */
 import { HASH_METHODS, type HashMethod, type HashSpec, type MaxRejects } from './types.js';
+import { ConfigError } from '../errors/errors.js';
 
-export class BadValue extends Error {}
+export class BadValue extends ConfigError {}
 
 const shown = (value: unknown): string => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
 

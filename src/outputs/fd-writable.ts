@@ -6,6 +6,7 @@
 import { close, write, writev } from 'node:fs';
 import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { RunError } from '../errors/errors.js';
 
 export class FdWritable extends Writable {
   private fd: number | undefined;
@@ -32,7 +33,7 @@ export class FdWritable extends Writable {
   /** Pipes and devices may take part of a write: the rest is written until none is left. */
   private writeAll(buffers: Buffer[], cb: (err?: Error | null) => void): void {
     const fd = this.fd;
-    if (fd === undefined) return cb(new Error('output closed'));
+    if (fd === undefined) return cb(new RunError('ERR_OUTPUT', 'output closed'));
     this.writing = true;
     const done = (err: NodeJS.ErrnoException | null, written: number): void => {
       this.writing = false;
@@ -40,7 +41,7 @@ export class FdWritable extends Writable {
         const next = this.afterWrite;
         this.afterWrite = undefined;
         next();
-        return cb(err ? this.describe(err) : new Error('output closed'));
+        return cb(err ? this.describe(err) : new RunError('ERR_OUTPUT', 'output closed'));
       }
       if (err) return cb(this.describe(err));
       let left = written;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
-import { ConfigError, TransportError } from '../errors/errors.js';
+import { ConfigError, RunError, TransportError } from '../errors/errors.js';
 import type { Secrets, TransportConfig } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
 import { gzipByName, type Sink } from './sink.js';
@@ -106,7 +106,7 @@ class SftpSink implements Sink {
   }
 
   async open(signal: AbortSignal): Promise<Writable> {
-    if (this.state !== 'new') throw new Error('SftpSink.open() called twice');
+    if (this.state !== 'new') throw new RunError('ERR_INTERNAL', 'SftpSink.open() called twice');
     this.state = 'open';
     this.signal = signal;
     this.started = performance.now();
@@ -151,9 +151,9 @@ class SftpSink implements Sink {
 
   commit(): Promise<void> {
     if (this.state !== 'open' || this.tee === undefined) {
-      return Promise.reject(new Error(`SftpSink.commit() in state ${this.state}`));
+      return Promise.reject(new RunError('ERR_INTERNAL', `SftpSink.commit() in state ${this.state}`));
     }
-    if (!this.tee.writableFinished) return Promise.reject(new Error('SftpSink.commit() before the output finished'));
+    if (!this.tee.writableFinished) return Promise.reject(new RunError('ERR_INTERNAL', 'SftpSink.commit() before the output finished'));
     this.state = 'committing';
     this.committing = this.runCommit();
     return this.committing;
@@ -228,7 +228,7 @@ class SftpSink implements Sink {
       // its requests, so the buffer can be refilled (fewer large allocations, fewer GCs).
       const buf = Buffer.allocUnsafe(1024 * 1024);
       for (;;) {
-        if (this.state !== 'committing') throw new Error('aborted');
+        if (this.state !== 'committing') throw new TransportError('ERR_SFTP_ABORTED', 'aborted', { retryable: false });
         this.signal?.throwIfAborted();
         const { bytesRead } = await spool.read(buf, 0, buf.length, null);
         if (bytesRead === 0) break;
@@ -238,7 +238,7 @@ class SftpSink implements Sink {
       await spool.close();
     }
     await writer.finish();
-    if (this.state !== 'committing') throw new Error('aborted');
+    if (this.state !== 'committing') throw new TransportError('ERR_SFTP_ABORTED', 'aborted', { retryable: false });
     await publishPart(this.session, this.partPath, this.finalPath, bytes);
   }
 
@@ -295,7 +295,7 @@ class SftpSink implements Sink {
   private async cleanup(reason: unknown): Promise<void> {
     if (this.partMayExist) {
       const ctl = new AbortController();
-      const timer = setTimeout(() => ctl.abort(new Error('cleanup timed out')), READY_TIMEOUT_MS + 5000);
+      const timer = setTimeout(() => ctl.abort(new TransportError('ERR_SFTP_STALLED', 'cleanup timed out', { retryable: false })), READY_TIMEOUT_MS + 5000);
       let s = this.session !== undefined && !this.session.lost.aborted ? this.session : undefined;
       try {
         s ??= await connectSftp(this.addr, this.cfg, this.secrets, this.log, ctl.signal);

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { RunError } from '../errors/errors.js';
+import { RunError, type RunErrorCode } from '../errors/errors.js';
 import { FdWritable, socketWritable } from './fd-writable.js';
 import { acquireOutputLock, type OutputLock } from './output-lock.js';
 import { errnoText, resolveTarget, type Target } from './resolve-target.js';
@@ -32,7 +32,7 @@ export interface OpenOptions {
   /** `--out`: a lock file keeps a second run from writing the same file at once. */
   readonly lock?: boolean;
   /** The stable code of this output's write errors (`ERR_OUTPUT`, `ERR_REJECTS`, ...). */
-  readonly code: string;
+  readonly code: RunErrorCode;
 }
 
 export async function openTarget(target: Target, option: string, options: OpenOptions): Promise<TargetWriter> {
@@ -93,7 +93,7 @@ export async function endAndWait(writable: Writable): Promise<void> {
 }
 
 /** Writes a whole small file (the report) to `spec`, the way outputs are written. */
-export async function writeTargetFile(spec: string, option: string, data: string, code: string): Promise<void> {
+export async function writeTargetFile(spec: string, option: string, data: string, code: RunErrorCode): Promise<void> {
   // Written at the end of the run: a path that went bad meanwhile is a run failure, not usage.
   const target = await resolveTarget(spec, option).catch((err: Error) => {
     throw new RunError(code, err.message, err);

@@ -14,6 +14,7 @@
 import type { RecordFraming } from '../formats/framing.js';
 import { REJECT_RECORD_MAX_BYTES } from '../protocol/messages.js';
 import { CR, LF, countLineFeeds } from '../formats/csv/scan.js';
+import { RunError } from '../errors/errors.js';
 
 /** How far a record is scanned for its end before it is given up on (README: "A bad record costs only itself"). */
 export const SCAN_BOUND = 64 << 20;
@@ -142,7 +143,7 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
       const end = framing.firstBoundary(view, start, filled, false);
       // Judged on the first maxRecordBytes alone, so the outcome does not depend on read sizes.
       if (end > maxRecordBytes || (end < 0 && filled - start > maxRecordBytes)) {
-        throw new HeaderTooLargeError(maxRecordBytes, framing.whyUnframed(view, start, start + maxRecordBytes));
+        throw new RunError('ERR_HEADER_TOO_LARGE', `the header record does not end within --max-record-bytes (${maxRecordBytes} bytes): ${framing.whyUnframed(view, start, start + maxRecordBytes)}`);
       }
       if (end < 0) continue;
       yield header(view, start, end, blankLines, framing.lineEnd);
@@ -158,7 +159,7 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
   }
   if (!headerDone) {
     const { start, blankLines } = skipBomAndBlankLines(view, filled);
-    if (start >= filled) throw new NoHeaderError();
+    if (start >= filled) throw new RunError('ERR_NO_HEADER', 'input has no header');
     const end = framing.firstBoundary(view, start, filled, true);
     yield header(view, start, end < 0 ? filled - start : end, blankLines, framing.lineEnd);
     if (end < 0) return;
@@ -171,20 +172,6 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
 function header(view: Buffer, start: number, length: number, blankLines: number, lineEnd: number): FramedItem {
   const withEol = Buffer.from(view.subarray(start, start + length));
   return { kind: 'header', bytes: stripLineEnd(withEol, lineEnd), lineFeeds: countLineFeeds(view, 0, start + length, lineEnd), blankLines, lineEnd };
-}
-
-export class NoHeaderError extends Error {
-  readonly code = 'ERR_NO_HEADER';
-  constructor() {
-    super('input has no header');
-  }
-}
-
-export class HeaderTooLargeError extends Error {
-  readonly code = 'ERR_HEADER_TOO_LARGE';
-  constructor(limit: number, why: string) {
-    super(`the header record does not end within --max-record-bytes (${limit} bytes): ${why}`);
-  }
 }
 
 /** A UTF-8 BOM is dropped; blank lines (LF, CRLF or CR) before the header are not records. */

@@ -6,6 +6,7 @@
  */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { RunError } from '../errors/errors.js';
 
 export interface DeliverOptions {
   /** The sink's writable. */
@@ -40,7 +41,7 @@ function forwarder(dest: Writable, release: ((chunk: Buffer) => void) | undefine
     highWaterMark: 0,
     write(chunk: Buffer, _enc, cb) {
       if (failure) return cb(failure);
-      if (dest.destroyed) return cb(new Error('output closed'));
+      if (dest.destroyed) return cb(new RunError('ERR_OUTPUT', 'output closed'));
       count(chunk.length);
       const ok = dest.write(chunk, (err) => {
         if (err) failure ??= err;
@@ -51,14 +52,14 @@ function forwarder(dest: Writable, release: ((chunk: Buffer) => void) | undefine
         const done = (): void => {
           dest.off('drain', done);
           dest.off('close', done);
-          cb(failure ?? (dest.destroyed && !dest.writableFinished ? new Error('output closed') : undefined));
+          cb(failure ?? (dest.destroyed && !dest.writableFinished ? new RunError('ERR_OUTPUT', 'output closed') : undefined));
         };
         dest.on('drain', done);
         dest.on('close', done);
       }
     },
     final(cb) {
-      if (dest.destroyed) return cb(failure ?? (dest.writableFinished ? undefined : new Error('output closed before it finished')));
+      if (dest.destroyed) return cb(failure ?? (dest.writableFinished ? undefined : new RunError('ERR_OUTPUT', 'output closed before it finished')));
       dest.end();
       const done = (err?: Error): void => {
         dest.off('finish', onFinish);
@@ -67,7 +68,7 @@ function forwarder(dest: Writable, release: ((chunk: Buffer) => void) | undefine
         cb(err ?? failure);
       };
       const onFinish = (): void => done();
-      const onClose = (): void => done(dest.writableFinished ? undefined : failure ?? new Error('output closed before it finished'));
+      const onClose = (): void => done(dest.writableFinished ? undefined : failure ?? new RunError('ERR_OUTPUT', 'output closed before it finished'));
       dest.on('finish', onFinish);
       dest.on('error', done);
       dest.on('close', onClose);

@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { AudiencePipeError, ConfigError, RunError } from '../errors/errors.js';
-import { classify, errorSummary, isClosedPipe } from '../errors/classify.js';
+import { abortedBy, classify, errorSummary, isClosedPipe } from '../errors/classify.js';
 import type { ProcessConfig } from '../config/types.js';
 import { frameRecords, type FramedItem } from './chunker.js';
 import { CsvFraming } from '../formats/csv/framing.js';
@@ -227,7 +227,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     await outputs.abort(err);
     if (err instanceof ConfigError && sink === undefined) throw err;
     // An abort on request (a signal) is reported as its reason, not as the AbortError it raised.
-    if (deps.signal?.aborted) return finish('failed', classify(deps.signal.reason));
+    if (deps.signal?.aborted) return finish('failed', abortedBy(deps.signal.reason));
     if (isClosedPipe(err)) return finish('cut-short');
     const error = classify(err);
     return finish('failed', error);

@@ -22,6 +22,5 @@ export function checkTextEncoding(start: Uint8Array, inputName: string): void {
   throw new AudiencePipeError(
     'ERR_INPUT_ENCODING',
     `${inputName}: the file is ${found[0]} (it starts with that byte order mark); audience-pipe reads UTF-8: convert it first, e.g. ${iconv} < in.csv > in-utf8.csv`,
-    { exitCode: 2 },
   );
 }

@@ -3,6 +3,7 @@
  * (`recordsIn = recordsOut + recordsRejected` when the run completes). Written as JSON at the
  * end of every run that got past configuration, failed runs too.
  */
+import type { ErrorCode } from '../errors/catalogue.js';
 import { COLUMN_COUNTERS, REJECT_REASONS, type ChunkResult, type ColumnOp } from '../protocol/messages.js';
 
 export type RunStatus = 'ok' | 'failed' | 'cut-short';
@@ -10,7 +11,7 @@ export type ColumnReport = Record<(typeof COLUMN_COUNTERS)[number], number>;
 
 export interface RunReport {
   status: RunStatus;
-  error?: { code: string; message: string };
+  error?: { code: ErrorCode; message: string };
   input: string;
   output: string;
   recordsIn: number;

@@ -97,7 +97,7 @@ async function openDownload(
       );
     },
     destroy(err, cb) {
-      inner.abort(err ?? new Error('download stream destroyed'));
+      inner.abort(err ?? new TransportError('ERR_HTTP_NETWORK', 'download stream destroyed', { retryable: false }));
       chunks.return(undefined).then(
         () => cb(err),
         () => cb(err),

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { RunError } from '../errors/errors.js';
 
 /** Bytes per staging buffer: a multiple of every block size O_DIRECT asks for (512, 4096). */
 const DEFAULT_STAGE_BYTES = 1024 * 1024;
@@ -58,7 +59,7 @@ export class SpoolFile {
   /** Creates `path` (it must not exist), mode 0600. */
   static async create(path: string, opts: SpoolFileOptions = {}): Promise<SpoolFile> {
     const stageBytes = opts.stageBytes ?? DEFAULT_STAGE_BYTES;
-    if (!Number.isSafeInteger(stageBytes) || stageBytes <= 0) throw new RangeError(`stageBytes must be a positive integer, got ${stageBytes}`);
+    if (!Number.isSafeInteger(stageBytes) || stageBytes <= 0) throw new RunError('ERR_INTERNAL', `stageBytes must be a positive integer, got ${stageBytes}`);
     const base = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
     const oDirect = (constants as Record<string, number | undefined>).O_DIRECT;
     const aligned = opts.direct !== false && oDirect !== undefined ? alignedBuffers(stageBytes) : undefined;
@@ -131,7 +132,7 @@ export class SpoolFile {
 
   private check(): void {
     if (this.failure !== undefined) throw this.failure;
-    if (this.closed) throw new Error(`spool ${this.path} is closed`);
+    if (this.closed) throw new RunError('ERR_INTERNAL', `spool ${this.path} is closed`);
   }
 
   /** Starts writing the full current stage and switches to the other one. */
@@ -174,7 +175,7 @@ async function writeFully(fh: FileHandle, buf: Buffer, len: number, pos: number)
   let done = 0;
   while (done < len) {
     const { bytesWritten } = await fh.write(buf, done, len - done, pos + done);
-    if (bytesWritten === 0) throw new Error('the spool file accepted no bytes');
+    if (bytesWritten === 0) throw new RunError('ERR_OUTPUT', 'the spool file accepted no bytes');
     done += bytesWritten;
   }
 }

@@ -7,6 +7,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
+import { RunError } from '../../errors/errors.js';
 import { generateAudienceStream } from '../generate/audience.js';
 import { measureChild, type MemoryMethod } from './measure.js';
 import { median } from './table.js';
@@ -50,8 +51,10 @@ export interface E2eInput {
   readonly bytes: number;
 }
 
-export class BenchRunError extends Error {
-  readonly code = 'ERR_BENCH_RUN';
+export class BenchRunError extends RunError {
+  constructor(message: string) {
+    super('ERR_BENCH_RUN', message);
+  }
 }
 
 /** The built CLI next to this module (dist/cli/main.js). */

@@ -5,6 +5,7 @@
  * its state filled from the seed by splitmix32. Same seed, same sequence, on every platform:
  * everything is 32-bit integer arithmetic (`| 0`, `>>> 0`, `Math.imul`), no Math.random.
  */
+import { RunError } from '../../errors/errors.js';
 
 const TWO_POW_32 = 4294967296;
 const INV_TWO_POW_32 = 1 / TWO_POW_32;
@@ -26,7 +27,7 @@ export function splitmix32(seed: number): () => number {
  * half, so that seeds 1 and 2^32 + 1 give different streams.
  */
 function foldSeed(seed: number): number {
-  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed)) throw new RunError('ERR_INTERNAL', `seed must be a safe integer, got ${seed}`);
   const lo = seed >>> 0; // two's complement low word, also right for negatives
   const hi = Math.floor(seed / TWO_POW_32) | 0;
   return hi === 0 ? lo : (lo ^ Math.imul(hi, 0x85ebca6b)) >>> 0;

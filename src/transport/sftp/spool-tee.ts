@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { TransportError } from '../../errors/errors.js';
+import { RunError, type TransportError } from '../../errors/errors.js';
 import type { SpoolFile } from '../spool-file.js';
 import type { RemoteFileWriter } from './remote-writer.js';
 import { toSftpError } from './errors.js';
@@ -82,7 +82,7 @@ export class SpoolTee extends Writable {
 
   private async send(bufs: Buffer[]): Promise<void> {
     for (const b of bufs) {
-      if (!Buffer.isBuffer(b)) throw new TypeError('the SFTP sink accepts Buffers only');
+      if (!Buffer.isBuffer(b)) throw new RunError('ERR_INTERNAL', 'the SFTP sink accepts Buffers only');
       this.written += b.length;
     }
     const live = this.live;
