@@ -5,6 +5,8 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ChunkResult, ChunkTask, WorkerInit } from '../protocol/messages.js';
+import type { AudiencePipeError } from '../errors/errors.js';
+import { fromWire } from '../errors/wire.js';
 import { forwardWorkerStdio } from './worker-stdio.js';
 
 const WORKER_FILE = fileURLToPath(new URL('../worker/entry.js', import.meta.url));
@@ -33,7 +35,7 @@ export class ChunkPool {
     // pool is destroyed while a worker is finishing a chunk (a run cut short by `| head`). An
     // unhandled 'error' event would crash the process; such replies are of no interest then.
     this.piscina.on('error', (err: Error) => {
-      if (!this.closing) this.poolError ??= err;
+      if (!this.closing) this.poolError ??= fromWire(err);
     });
     // The first workers exist once the constructor returns; a replacement announces itself.
     const adoptThreads = (): void => {
@@ -45,7 +47,7 @@ export class ChunkPool {
 
   private closing = false;
   /** An error the pool reported outside any task; the run fails with it. */
-  poolError: Error | undefined;
+  poolError: AudiencePipeError | undefined;
 
   /**
    * Sends the chunk, and a spare buffer for its output (both transferred, unusable afterwards).
@@ -54,7 +56,9 @@ export class ChunkPool {
    */
   run(buffer: ArrayBuffer, length: number, spare: ArrayBuffer | undefined): Promise<ChunkResult> {
     const task: ChunkTask = spare ? { buffer, length, spare } : { buffer, length };
-    return this.piscina.run(task, { transferList: spare ? [buffer, spare] : [buffer] });
+    return this.piscina.run(task, { transferList: spare ? [buffer, spare] : [buffer] }).catch((err: unknown) => {
+      throw fromWire(err);
+    });
   }
 
   async close(): Promise<void> {

@@ -147,5 +147,5 @@ export interface RejectBatch {
 export interface WireError {
   readonly code: string;
   readonly message: string;
-  readonly context?: Record<string, unknown>;
+  readonly context?: Readonly<Record<string, string | number | boolean>>;
 }

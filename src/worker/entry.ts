@@ -8,13 +8,30 @@ import { gzipSync } from 'node:zlib';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { ChunkProcessor } from './chunk-processor.js';
 import type { ChunkResult, ChunkTask, WorkerInit } from '../protocol/messages.js';
+import { toWire } from '../errors/wire.js';
 
 const init = workerData as WorkerInit;
-const processor = new ChunkProcessor(init);
+// A processor that cannot start fails every task with its error, in wire form like the others.
+let processor: ChunkProcessor | undefined;
+let startFailure: unknown;
+try {
+  processor = new ChunkProcessor(init);
+} catch (err) {
+  startFailure = err;
+}
 /** With gzip, the uncompressed output never leaves the worker: its buffer serves the next chunk. */
 let ownSpare: ArrayBuffer | undefined;
 
 export default function processChunk(task: ChunkTask): ChunkResult {
+  try {
+    return run(task);
+  } catch (err) {
+    throw toWire(err, { thread: 'worker', chunkBytes: task.length });
+  }
+}
+
+function run(task: ChunkTask): ChunkResult {
+  if (processor === undefined) throw startFailure;
   let result: ChunkResult = { ...processor.process(new Uint8Array(task.buffer, 0, task.length), task.length, task.spare ?? ownSpare), input: task.buffer };
   if (init.gzipLevel !== undefined) {
     ownSpare = result.out;
