@@ -7,11 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.js';
 
 const { ChunkPool } = await import(`${ROOT}/dist/pool/chunk-pool.js`);
-const { Op } = await import(`${ROOT}/dist/protocol/messages.js`);
 const { AudiencePipeError } = await import(`${ROOT}/dist/errors/errors.js`);
 const { fromWire, toWire } = await import(`${ROOT}/dist/errors/wire.js`);
 
-const init = (columns: unknown[] = []) => ({ fieldCount: 2, columns, delimiter: 0x2c, quote: 0x22, escape: 0x22, lineEnd: 0x0a, maxRecordBytes: 1 << 20, cipherEncoding: 'hex' });
+const init = (columns: unknown[] = []) => ({ fieldCount: 2, columns, format: { name: 'csv', delimiter: 0x2c, quote: 0x22, escape: 0x22, lineEnd: 0x0a }, maxRecordBytes: 1 << 20, keys: [], sha256: 'js' });
 const chunk = (text: string): ArrayBuffer => {
   const b = Buffer.from(text);
   const own = new ArrayBuffer(b.length);
@@ -44,7 +43,7 @@ describe('a worker-side failure arrives on the main side with its code and conte
   });
 
   it('a processor that cannot start fails each task with its message and code', async () => {
-    const pool = new ChunkPool(init([{ index: 1, name: 'b', op: Op.Encrypt }]), 1);
+    const pool = new ChunkPool(init([{ index: 1, name: 'b', op: 'encrypt', params: { key: 0, encoding: 'hex' } }]), 1);
     try {
       const err = await failure(pool.run(chunk('1,a\n'), 4, undefined));
       expect(err).toBeInstanceOf(AudiencePipeError);

@@ -87,6 +87,11 @@ export const CATALOGUE = {
     meaning: 'writing the report (--report) failed; the message names the file and the system error',
     action: OUTPUT_ACTION,
   },
+  ERR_PUBLISH_PARTIAL: {
+    exit: 1,
+    meaning: 'publishing an output failed after other outputs of the run had been published; the message lists those, the cause is the publish error',
+    action: 'the files listed were published, the others not: remove or keep the listed files, then run again',
+  },
   ERR_OUTPUT_LOCK: {
     exit: 1,
     meaning: "the lock file beside --out (.<name>.lock) cannot be created, e.g. the directory's permissions",
