@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
-import { RunError, type TransportError } from '../../errors/errors.js';
+import { RunError, TransportError } from '../../errors/errors.js';
 import type { SpoolFile } from '../spool-file.js';
 import type { RemoteFileWriter } from './remote-writer.js';
-import { toSftpError } from './errors.js';
+import { SftpCode, toSftpError } from './errors.js';
 
 /** Writable buffer of the tee: small, so backpressure reaches the producer quickly. */
 const HIGH_WATER_MARK = 1024 * 1024;
@@ -74,7 +74,7 @@ export class SpoolTee extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.live?.destroy(toSftpError(err ?? new Error('output stream destroyed'), { where: this.opts.where, op: 'upload' }));
+    this.live?.destroy(err ? toSftpError(err, { where: this.opts.where, op: 'upload' }) : new TransportError(SftpCode.Connection, `SFTP upload on ${this.opts.where} failed: output stream destroyed`, { retryable: true }));
     this.live = undefined;
     // A no-op when the spool was finished (or already discarded).
     this.opts.spool.discard().then(() => cb(err), () => cb(err));
