@@ -21,7 +21,12 @@ async function* readFileInto(path: string, readSize: number): AsyncGenerator<Buf
   try {
     const buffer = Buffer.allocUnsafeSlow(readSize);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, readSize, null);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(buffer, 0, readSize, null));
+      } catch (err) {
+        throw cannotRead(path, err);
+      }
       if (bytesRead === 0) return;
       yield buffer.subarray(0, bytesRead);
     }
@@ -63,11 +68,16 @@ export function createFileSource(path: string, readSize: number): Source {
         fifo = st.isFIFO();
       } catch (err) {
         if (err instanceof RunError) throw err;
-        throw new RunError('ERR_INPUT', `--in: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, err);
+        throw cannotRead(path, err);
       }
       if (fifo) return readFifo(path, signal);
       return readFileInto(path, Math.min(Math.max(readSize, 64 * 1024), 8 << 20));
     },
   };
   return { description: path, parts: async () => [part] };
+}
+
+/** A failed read of the input is the input's error (ERR_INPUT), not the bare errno of Node. */
+function cannotRead(path: string, err: unknown): RunError {
+  return new RunError('ERR_INPUT', `--in: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, err);
 }
