@@ -15,8 +15,6 @@ export interface AzureBlobSinkOptions {
   readonly maxInFlight?: number;
   /** First retry waits about this long, doubling after each failure. */
   readonly backoffMs?: number;
-  /** Stored as the blob's Content-Type (`x-ms-blob-content-type`). */
-  readonly contentType?: string;
 }
 
 /** A version that supports blocks up to 4000 MiB; verified against Azurite (SERVERS.md §7). */
@@ -206,8 +204,7 @@ export function createAzureBlobSink(
         });
       }
       const xml = `<?xml version="1.0" encoding="utf-8"?><BlockList>${blockIds.map((id) => `<Latest>${id}</Latest>`).join('')}</BlockList>`;
-      const headers: Record<string, string> = { 'x-ms-version': X_MS_VERSION, 'content-type': 'application/xml' };
-      if (options.contentType !== undefined) headers['x-ms-blob-content-type'] = options.contentType;
+      const headers = { 'x-ms-version': X_MS_VERSION, 'content-type': 'application/xml' };
       await send(`Put Block List of ${shown}`, { origin: target.origin, path: path('comp=blocklist'), method: 'PUT', headers, body: xml }, 201);
       committed = true;
       const ms = Date.now() - started;

@@ -21,7 +21,7 @@ export interface OutputLock {
   release(): Promise<void>;
 }
 
-export const lockPathFor = (target: string): string => join(dirname(target), `.${basename(target)}.lock`);
+const lockPathFor = (target: string): string => join(dirname(target), `.${basename(target)}.lock`);
 
 export async function acquireOutputLock(target: string, option: string): Promise<OutputLock> {
   const path = lockPathFor(target);

@@ -66,20 +66,17 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** Removes the `.part` files this host's killed runs left in `dir`; returns their names. */
-export async function removeStaleTemps(dir: string): Promise<string[]> {
+/** Removes the `.part` files this host's killed runs left in `dir`. */
+export async function removeStaleTemps(dir: string): Promise<void> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return [];
+    return;
   }
-  const removed: string[] = [];
   for (const name of names) {
     const m = PART.exec(name);
     if (!m || processAlive(Number(m[1]))) continue;
     await rm(join(dir, name), { force: true }).catch(() => {});
-    removed.push(name);
   }
-  return removed;
 }
