@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { ChunkResult, ChunkTask, WorkerInit } from '../protocol/messages.js';
+import type { ChunkResult, ChunkTask, SharedCheckResult, SharedCheckTask, WorkerInit } from '../protocol/messages.js';
 import type { AudiencePipeError } from '../errors/errors.js';
 import { fromWire } from '../errors/wire.js';
 import { forwardWorkerStdio } from './worker-stdio.js';
@@ -57,6 +57,14 @@ export class ChunkPool {
   run(buffer: ArrayBuffer, length: number, spare: ArrayBuffer | undefined): Promise<ChunkResult> {
     const task: ChunkTask = spare ? { buffer, length, spare } : { buffer, length };
     return this.piscina.run(task, { transferList: spare ? [buffer, spare] : [buffer] }).catch((err: unknown) => {
+      throw fromWire(err);
+    });
+  }
+
+  /** What one worker reads of the shared region `name` (WorkerInit.shared). */
+  checkShared(name: string): Promise<SharedCheckResult> {
+    const task: SharedCheckTask = { kind: 'shared-check', name };
+    return this.piscina.run(task).catch((err: unknown) => {
       throw fromWire(err);
     });
   }

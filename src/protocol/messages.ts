@@ -100,6 +100,25 @@ export interface ChunkTask {
   readonly spare?: ArrayBuffer;
 }
 
+/**
+ * Asks a worker what it sees of a shared region (WorkerInit.shared), so the main side can check
+ * that the workers read what it published (a profile index, #12) before a run relies on it.
+ */
+export interface SharedCheckTask {
+  readonly kind: 'shared-check';
+  readonly name: string;
+}
+
+/** A digest rather than the bytes: an index of hundreds of megabytes is not copied back. */
+export interface SharedCheckResult {
+  readonly generation: number;
+  readonly length: number;
+  /** SHA-256 of the content, hex. */
+  readonly sha256: string;
+  /** The worker that answered: a check of every worker can tell that each one did. */
+  readonly threadId: number;
+}
+
 /** Counters per transformed column, in the order of `WorkerInit.columns`. */
 export const COLUMN_COUNTERS = ['hashed', 'alreadyHashed', 'empty', 'invalid', 'encrypted', 'decrypted'] as const;
 export type ColumnCounter = (typeof COLUMN_COUNTERS)[number];

@@ -7,8 +7,9 @@ import { workerData } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { ChunkProcessor } from './chunk-processor.js';
-import type { ChunkResult, ChunkTask, WorkerInit } from '../protocol/messages.js';
+import type { ChunkResult, ChunkTask, SharedCheckResult, SharedCheckTask, WorkerInit } from '../protocol/messages.js';
 import { toWire } from '../errors/wire.js';
+import { checkShared } from './shared-check.js';
 
 const init = workerData as WorkerInit;
 // A processor that cannot start fails every task with its error, in wire form like the others.
@@ -22,11 +23,11 @@ try {
 /** With gzip, the uncompressed output never leaves the worker: its buffer serves the next chunk. */
 let ownSpare: ArrayBuffer | undefined;
 
-export default function processChunk(task: ChunkTask): ChunkResult {
+export default function handle(task: ChunkTask | SharedCheckTask): ChunkResult | SharedCheckResult {
   try {
-    return run(task);
+    return 'kind' in task ? checkShared(init, task) : run(task);
   } catch (err) {
-    throw toWire(err, { thread: 'worker', chunkBytes: task.length });
+    throw toWire(err, 'kind' in task ? { thread: 'worker', shared: task.name } : { thread: 'worker', chunkBytes: task.length });
   }
 }
 
