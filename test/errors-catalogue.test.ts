@@ -1,7 +1,7 @@
 /**
  * #10: one catalogue of error codes. Every code named in src/ is in the catalogue
- * (src/errors/catalogue.ts) and in docs/errors.md with the catalogue's exit code, and the docs
- * list no code the catalogue lacks; the CLI's exit code and hint come from the catalogue.
+ * (src/errors/catalogue.ts) and in docs/errors.md with the catalogue's exit code and words, and
+ * the docs list no code the catalogue lacks; the CLI's exit code and hint come from the catalogue.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -18,10 +18,18 @@ type Catalogue = Record<string, { exit: number; meaning: string; action: string 
 /** ERR_ codes named anywhere in a text; UND_ERR_* (undici's) and STDERR_* are not ours. */
 const codesIn = (text: string): string[] => [...text.matchAll(/(?<![A-Za-z0-9_])ERR_[A-Z0-9]+(?:_[A-Z0-9]+)*/g)].map((m) => m[0]);
 
+interface DocRow {
+  exit: number;
+  meaning: string;
+  action: string;
+}
+const unescape = (cell: string): string => cell.replace(/\\\|/g, '|').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
 /** The docs' table rows: | `ERR_X` | exit | meaning | what to do | */
-const docRows = (markdown: string): Map<string, number> => {
-  const rows = new Map<string, number>();
-  for (const m of markdown.matchAll(/^\| `(ERR_[A-Z0-9_]+)` \| (\d+) \|/gm)) rows.set(m[1], Number(m[2]));
+const docRows = (markdown: string): Map<string, DocRow> => {
+  const rows = new Map<string, DocRow>();
+  for (const m of markdown.matchAll(/^\| `(ERR_[A-Z0-9_]+)` \| (\d+) \| ((?:[^|\\]|\\.)*) \| ((?:[^|\\]|\\.)*) \|$/gm)) {
+    rows.set(m[1], { exit: Number(m[2]), meaning: unescape(m[3]), action: unescape(m[4]) });
+  }
   return rows;
 };
 
@@ -41,9 +49,14 @@ function problems(sources: ReadonlyMap<string, string>, catalogue: Catalogue, do
       if (!documented.has(code)) found.push(`${file}: ${code} is not in docs/errors.md`);
     }
   }
-  for (const [code, exit] of documented) {
-    if (!(code in catalogue)) found.push(`docs/errors.md: ${code} is not in the catalogue`);
-    else if (catalogue[code].exit !== exit) found.push(`docs/errors.md: ${code} has exit ${exit}, the catalogue ${catalogue[code].exit}`);
+  for (const [code, row] of documented) {
+    const entry = catalogue[code];
+    if (entry === undefined) {
+      found.push(`docs/errors.md: ${code} is not in the catalogue`);
+      continue;
+    }
+    if (entry.exit !== row.exit) found.push(`docs/errors.md: ${code} has exit ${row.exit}, the catalogue ${entry.exit}`);
+    if (entry.meaning !== row.meaning || entry.action !== row.action) found.push(`docs/errors.md: ${code} says other words than the catalogue`);
   }
   for (const code of Object.keys(catalogue)) {
     if (!documented.has(code)) found.push(`catalogue: ${code} is not in docs/errors.md`);
@@ -70,6 +83,12 @@ describe('the catalogue, src/ and docs/errors.md agree', () => {
     expect(problems(sources, CATALOGUE, undocumented).some((p) => p.endsWith(': ERR_GZIP is not in docs/errors.md') && p.startsWith('src/'))).toBe(true);
   });
 
+  it('finds a documented code whose words differ from the catalogue', () => {
+    const reworded = docs.replace(/^(\| `ERR_GZIP` \| 1 \| )the input/m, '$1an input');
+    expect(reworded).not.toBe(docs);
+    expect(problems(sources, CATALOGUE, reworded)).toEqual(['docs/errors.md: ERR_GZIP says other words than the catalogue']);
+  });
+
   it('finds a documented code the catalogue lacks, and an exit code that differs', () => {
     expect(problems(sources, CATALOGUE, `${docs}| \`ERR_GONE\` | 1 | gone | nothing |\n`)).toEqual(['docs/errors.md: ERR_GONE is not in the catalogue']);
     const wrongExit = docs.replace(/^\| `ERR_SAME_FILE` \| 2 \|/m, '| `ERR_SAME_FILE` | 1 |');
@@ -77,7 +96,7 @@ describe('the catalogue, src/ and docs/errors.md agree', () => {
   });
 
   it('finds a catalogued code that nothing raises', () => {
-    expect(problems(sources, { ...CATALOGUE, ERR_UNUSED: { exit: 1, meaning: '', action: '' } }, `${docs}| \`ERR_UNUSED\` | 1 | - | - |\n`)).toEqual(['catalogue: ERR_UNUSED is raised nowhere in src/']);
+    expect(problems(sources, { ...CATALOGUE, ERR_UNUSED: { exit: 1, meaning: '-', action: '-' } }, `${docs}| \`ERR_UNUSED\` | 1 | - | - |\n`)).toEqual(['catalogue: ERR_UNUSED is raised nowhere in src/']);
   });
 
   it('README links docs/errors.md', () => {
