@@ -10,7 +10,8 @@ const { ChunkPool } = await import(`${ROOT}/dist/pool/chunk-pool.js`);
 const { AudiencePipeError } = await import(`${ROOT}/dist/errors/errors.js`);
 const { fromWire, toWire } = await import(`${ROOT}/dist/errors/wire.js`);
 
-const init = (columns: unknown[] = []) => ({ fieldCount: 2, columns, format: { name: 'csv', delimiter: 0x2c, quote: 0x22, escape: 0x22, lineEnd: 0x0a }, maxRecordBytes: 1 << 20, keys: [], sha256: 'js' });
+const init = { format: { name: 'csv', delimiter: 0x2c, quote: 0x22, escape: 0x22 }, maxRecordBytes: 1 << 20, keys: [], sha256: 'js' };
+const plan = (columns: unknown[] = []) => ({ id: 1, fieldCount: 2, columns, lineEnd: 0x0a });
 const chunk = (text: string): ArrayBuffer => {
   const b = Buffer.from(text);
   const own = new ArrayBuffer(b.length);
@@ -28,14 +29,14 @@ const failure = async (run: Promise<unknown>): Promise<any> => {
 
 describe('a worker-side failure arrives on the main side with its code and context', () => {
   it('a chunk the worker throws on', async () => {
-    const pool = new ChunkPool(init(), 1);
+    const pool = new ChunkPool(init, 1);
     try {
       // A length past the chunk's end: the worker cannot read the chunk it was given.
-      const err = await failure(pool.run(chunk('1,a\n'), 64, undefined));
+      const err = await failure(pool.run(plan(), chunk('1,a\n'), 64, undefined));
       expect(err).toBeInstanceOf(AudiencePipeError);
       expect(err).toMatchObject({ code: 'ERR_INTERNAL', exitCode: 1, context: { thread: 'worker', chunkBytes: 64, error: 'RangeError' } });
       // The pool is still usable: one bad task fails that task.
-      const ok = await pool.run(chunk('1,a\n'), 4, undefined);
+      const ok = await pool.run(plan(), chunk('1,a\n'), 4, undefined);
       expect(ok.recordsOut).toBe(1);
     } finally {
       await pool.close();
@@ -43,9 +44,9 @@ describe('a worker-side failure arrives on the main side with its code and conte
   });
 
   it('a processor that cannot start fails each task with its message and code', async () => {
-    const pool = new ChunkPool(init([{ index: 1, name: 'b', op: 'encrypt', params: { key: 0, encoding: 'hex' } }]), 1);
+    const pool = new ChunkPool(init, 1);
     try {
-      const err = await failure(pool.run(chunk('1,a\n'), 4, undefined));
+      const err = await failure(pool.run(plan([{ index: 1, name: 'b', op: 'encrypt', params: { key: 0, encoding: 'hex' } }]), chunk('1,a\n'), 4, undefined));
       expect(err).toBeInstanceOf(AudiencePipeError);
       expect(err).toMatchObject({ code: 'ERR_INTERNAL', context: { thread: 'worker', chunkBytes: 4 } });
       expect(err.message).toMatch(/key/);

@@ -1,8 +1,8 @@
 /**
- * Cuts a byte stream into record-aligned chunks: the header record first, then chunks of about
- * `chunkSize` bytes that each end on a record boundary, each in an ArrayBuffer of its own so it
- * can be transferred to a worker without a copy. Runs on the main thread: per byte it does one
- * memcpy and the framing's memchr scans, nothing more.
+ * Cuts a byte stream into record-aligned chunks: the header record first (for a format that has
+ * one), then chunks of about `chunkSize` bytes that each end on a record boundary, each in an
+ * ArrayBuffer of its own so it can be transferred to a worker without a copy. Runs on the main
+ * thread: per byte it does one memcpy and the framing's memchr scans, nothing more.
  *
  * A bad record costs only itself. A record that ends, however long, reaches a worker whole (one
  * `record_too_large` reject there when it is over `--max-record-bytes`). A record that does not
@@ -29,6 +29,11 @@ export type FramedItem =
 
 export interface ChunkerOptions {
   readonly framing: RecordFraming;
+  /**
+   * False for a format without a header: every record is data and the framing's line end is
+   * fixed. Default true: the first record is the header, and its line end sets the file's.
+   */
+  readonly header?: boolean;
   readonly chunkSize: number;
   readonly maxRecordBytes: number;
   /** Default: SCAN_BOUND, or `maxRecordBytes` when that is larger. */
@@ -55,7 +60,9 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
   let chunk = allocate(chunkSize);
   let view = Buffer.from(chunk);
   let filled = 0;
-  let headerDone = false;
+  // The input's start (a BOM, blank lines and the header, or a BOM alone) is behind.
+  let started = false;
+  const hasHeader = options.header ?? true;
   // Dropping the rest of a given-up record's first line, which had no line end within the bound.
   let skipping: { reason: Reject['reason']; bytes: Buffer; length: number } | undefined;
 
@@ -84,6 +91,9 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
     view.copyWithin(0, n, filled);
     filled -= n;
     framing.reset(0);
+  };
+  const dropBom = (): void => {
+    if (startsWithBom(view, filled)) drop(BOM.length);
   };
   /** The first line of a record that starts at view[0] and does not end where it should. */
   const giveUp = (end: number, lineFeeds: number): Reject => {
@@ -138,7 +148,12 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
     if (data.length === 0) continue;
     append(data);
 
-    if (!headerDone) {
+    if (!started && !hasHeader) {
+      if (filled < BOM.length) continue;
+      dropBom();
+      started = true;
+    }
+    if (!started) {
       const { start, blankLines } = skipBomAndBlankLines(view, filled);
       const end = framing.firstBoundary(view, start, filled, false);
       // Judged on the first maxRecordBytes alone, so the outcome does not depend on read sizes.
@@ -147,7 +162,7 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
       }
       if (end < 0) continue;
       yield header(view, start, end, blankLines, framing.lineEnd);
-      headerDone = true;
+      started = true;
       drop(start + end);
     }
     yield* cut(false);
@@ -157,7 +172,8 @@ export async function* frameRecords(source: AsyncIterable<Buffer>, options: Chun
     yield { kind: 'reject', reason: skipping.reason, bytes: skipping.bytes, length: skipping.length, lineFeeds: 0 };
     return;
   }
-  if (!headerDone) {
+  if (!started && !hasHeader) dropBom();
+  else if (!started) {
     const { start, blankLines } = skipBomAndBlankLines(view, filled);
     if (start >= filled) throw new RunError('ERR_NO_HEADER', 'input has no header');
     const end = framing.firstBoundary(view, start, filled, true);
@@ -174,9 +190,11 @@ function header(view: Buffer, start: number, length: number, blankLines: number,
   return { kind: 'header', bytes: stripLineEnd(withEol, lineEnd), lineFeeds: countLineFeeds(view, 0, start + length, lineEnd), blankLines, lineEnd };
 }
 
+const startsWithBom = (b: Buffer, len: number): boolean => len >= 3 && b[0] === BOM[0] && b[1] === BOM[1] && b[2] === BOM[2];
+
 /** A UTF-8 BOM is dropped; blank lines (LF, CRLF or CR) before the header are not records. */
 function skipBomAndBlankLines(b: Buffer, len: number): { start: number; blankLines: number } {
-  let start = len >= 3 && b[0] === BOM[0] && b[1] === BOM[1] && b[2] === BOM[2] ? 3 : 0;
+  let start = startsWithBom(b, len) ? BOM.length : 0;
   let blankLines = 0;
   for (;;) {
     if (start < len && b[start] === LF) start += 1;

@@ -6,7 +6,10 @@
  */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RunError } from '../errors/errors.js';
+import type { Sink } from '../outputs/sink.js';
+import type { Delivered } from './reject-limit.js';
 
 export interface DeliverOptions {
   /** The sink's writable. */
@@ -80,4 +83,27 @@ function forwarder(dest: Writable, release: ((chunk: Buffer) => void) | undefine
       cb(err);
     },
   });
+}
+
+/**
+ * What a sink that cannot take bytes back (stdout, a FIFO) has given its reader, for the
+ * `--max-rejects` message. Such a sink may still hold chunks it was handed but has not written:
+ * they are lost when the run stops, so the figures wait until it has written them (bytes are
+ * counted as handed over; before this the message could say a chunk more than the reader got).
+ */
+export class DirectFigures {
+  /** Records of the output chunks handed to the sink. */
+  records = 0;
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly writable: Writable,
+    private readonly bytesOut: () => number,
+  ) {}
+
+  async figures(): Promise<Delivered | undefined> {
+    if (!this.sink.direct) return undefined;
+    while (this.writable.writableLength > 0 && !this.writable.destroyed) await sleep(1);
+    return { records: this.records, bytes: this.bytesOut(), output: this.sink.description };
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { ChunkResult, ChunkTask, SharedCheckResult, SharedCheckTask, WorkerInit } from '../protocol/messages.js';
+import type { ChunkPlan, ChunkResult, ChunkTask, SharedCheckResult, SharedCheckTask, WorkerInit } from '../protocol/messages.js';
 import type { AudiencePipeError } from '../errors/errors.js';
 import { fromWire } from '../errors/wire.js';
 import { forwardWorkerStdio } from './worker-stdio.js';
@@ -54,8 +54,8 @@ export class ChunkPool {
    * No abort signal per task: aborting a running Piscina task races with its reply ("Unexpected
    * message from Worker", thrown where no one can catch it). A failed run destroys the pool.
    */
-  run(buffer: ArrayBuffer, length: number, spare: ArrayBuffer | undefined): Promise<ChunkResult> {
-    const task: ChunkTask = spare ? { buffer, length, spare } : { buffer, length };
+  run(plan: ChunkPlan, buffer: ArrayBuffer, length: number, spare: ArrayBuffer | undefined): Promise<ChunkResult> {
+    const task: ChunkTask = spare ? { kind: 'chunk', plan, buffer, length, spare } : { kind: 'chunk', plan, buffer, length };
     return this.piscina.run(task, { transferList: spare ? [buffer, spare] : [buffer] }).catch((err: unknown) => {
       throw fromWire(err);
     });

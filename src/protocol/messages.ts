@@ -58,18 +58,19 @@ export interface AesKeyInit {
 
 /**
  * The record format, by its registry name, with the options its worker side reads (for CSV the
- * dialect's bytes: delimiter, quote, escape, lineEnd). Plain values: it crosses as workerData.
+ * dialect's bytes: delimiter, quote, escape). Plain values: it crosses as workerData.
  */
 export interface FormatInit {
   readonly name: string;
   readonly [option: string]: string | number | boolean | undefined;
 }
 
-/** Given to every worker once, as `workerData`. Read-only shared state lives here too. */
+/**
+ * Given to every worker once, as `workerData`, when the pool starts: before the input's header
+ * is read, so it holds only what the configuration knows. Keys go here and never in a task,
+ * which waits in Piscina's job queue. Read-only shared state lives here too.
+ */
 export interface WorkerInit {
-  /** Fields of a well-formed record: a record with another count is rejected. */
-  readonly fieldCount: number;
-  readonly columns: readonly ColumnOp[];
   readonly format: FormatInit;
   readonly maxRecordBytes: number;
   /** The run's AES keys, referred to by `OpParams.key`; empty when no column is encrypted or decrypted. */
@@ -80,19 +81,34 @@ export interface WorkerInit {
    */
   readonly sha256: 'native' | 'js';
   /**
-   * When set, each chunk's output is gzipped in the worker, one gzip member per chunk: the
-   * members concatenate to one valid gzip file, and compression runs on every core.
-   */
-  readonly gzipLevel?: number;
-  /**
    * Read-only state shared by all workers (e.g. the reconciliation index), as
    * SharedArrayBuffers so that no worker holds a copy.
    */
   readonly shared?: Readonly<Record<string, SharedArrayBuffer>>;
 }
 
+/**
+ * What the input's header (and the output) decide, known only after the pool has started. Small
+ * and secret-free, so it travels in every task; `id` tells a worker it has seen the plan before.
+ */
+export interface ChunkPlan {
+  readonly id: number;
+  /** Fields of a well-formed record: a record with another count is rejected. */
+  readonly fieldCount: number;
+  readonly columns: readonly ColumnOp[];
+  /** The byte that ends records, learnt from the header (LF, CRLF included, or CR) or the format's. */
+  readonly lineEnd: number;
+  /**
+   * When set, each chunk's output is gzipped in the worker, one gzip member per chunk: the
+   * members concatenate to one valid gzip file, and compression runs on every core.
+   */
+  readonly gzipLevel?: number;
+}
+
 /** One record-aligned chunk of input bytes. */
 export interface ChunkTask {
+  readonly kind: 'chunk';
+  readonly plan: ChunkPlan;
   /** Transferred: the worker owns it after the call. Bytes [0, length) are the chunk. */
   readonly buffer: ArrayBuffer;
   readonly length: number;
@@ -119,7 +135,10 @@ export interface SharedCheckResult {
   readonly threadId: number;
 }
 
-/** Counters per transformed column, in the order of `WorkerInit.columns`. */
+/** Every kind of task the pool runs, told apart by `kind` (reconciliation adds 'build-index'). */
+export type WorkerTask = ChunkTask | SharedCheckTask;
+
+/** Counters per transformed column, in the order of `ChunkPlan.columns`. */
 export const COLUMN_COUNTERS = ['hashed', 'alreadyHashed', 'empty', 'invalid', 'encrypted', 'decrypted'] as const;
 export type ColumnCounter = (typeof COLUMN_COUNTERS)[number];
 

@@ -23,7 +23,7 @@ import { ASCII, FieldDecoder, NOT_ASCII } from '../formats/csv/field-decoder.js'
 import { isSha256Hex, isValidEmail } from '../transforms/identity.js';
 import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from '../transforms/phone.js';
 import { Sha256Batch } from '../transforms/sha256-batch.js';
-import { Op, REJECT_RECORD_MAX_BYTES, type ChunkResult, type ColumnOp, type OpName, type WorkerInit } from '../protocol/messages.js';
+import { Op, REJECT_RECORD_MAX_BYTES, type ChunkResult, type ChunkPlan, type ColumnOp, type OpName, type WorkerInit } from '../protocol/messages.js';
 
 /** Per AES column: values batched through the cipher once per chunk. */
 interface CipherColumn {
@@ -41,6 +41,7 @@ interface CipherColumn {
 
 export class ChunkProcessor {
   private readonly init: WorkerInit;
+  private readonly fieldCount: number;
   private readonly lineEnd: number;
   private readonly dialect: Dialect;
   private readonly columns: readonly ColumnOp[];
@@ -55,19 +56,20 @@ export class ChunkProcessor {
   private readonly hashes: Sha256Batch;
   private readonly hasher: AsciiHasher;
 
-  constructor(init: WorkerInit) {
+  constructor(init: WorkerInit, plan: Omit<ChunkPlan, 'id'>) {
     this.init = init;
+    this.fieldCount = plan.fieldCount;
     const f = init.format;
-    this.dialect = { delimiter: f.delimiter as number, quote: f.quote as number, escape: f.escape as number, lineEnd: (f.lineEnd as number | undefined) ?? LF };
+    this.dialect = { delimiter: f.delimiter as number, quote: f.quote as number, escape: f.escape as number, lineEnd: plan.lineEnd };
     this.hashes = new Sha256Batch({ native: init.sha256 === 'native' });
     this.hasher = new AsciiHasher(this.hashes);
     this.lineEnd = this.dialect.lineEnd!;
     this.fields = new FieldDecoder(this.dialect);
-    this.columns = [...init.columns].sort((a, b) => a.index - b.index);
+    this.columns = [...plan.columns].sort((a, b) => a.index - b.index);
     this.ops = this.columns.map((c) => c.op);
     this.indexes = Int32Array.from(this.columns, (c) => c.index);
     this.kinds = new Uint8Array(this.columns.length);
-    this.scanner = new RecordScanner(this.dialect, init.fieldCount + 1);
+    this.scanner = new RecordScanner(this.dialect, plan.fieldCount + 1);
     this.columns.forEach((c, k) => {
       if (c.op === Op.PhoneSha256 || c.op === Op.PhoneSha256E164) this.normalizePhone[k] = createPhoneNormalizer(c.params.defaultCountry);
       if (c.op === Op.Encrypt || c.op === Op.Decrypt) {
@@ -97,7 +99,7 @@ export class ChunkProcessor {
     // Output: in the spare buffer the main thread sized from earlier chunks; grows if short.
     const out = new Bytes(spare ? Math.min(spare.byteLength, length + 1024) : length + (length >> 1) + 1024, spare);
     const scanner = this.scanner;
-    const fieldCount = this.init.fieldCount;
+    const fieldCount = this.fieldCount;
     const starts = scanner.starts;
     const ends = scanner.ends;
     const kinds = this.kinds;
@@ -306,7 +308,7 @@ export class ChunkProcessor {
     if (recordBytes > this.init.maxRecordBytes) return R_TOO_LARGE;
     if (scanner.badQuoteField >= 0) return R_QUOTE;
     if (scanner.strayLineFeed) return R_LINE_END;
-    if (scanner.fieldCount !== this.init.fieldCount) return R_FIELD_COUNT;
+    if (scanner.fieldCount !== this.fieldCount) return R_FIELD_COUNT;
     return -1;
   }
 

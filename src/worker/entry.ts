@@ -7,36 +7,43 @@ import { workerData } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { ChunkProcessor } from './chunk-processor.js';
-import type { ChunkResult, ChunkTask, SharedCheckResult, SharedCheckTask, WorkerInit } from '../protocol/messages.js';
+import type { ChunkPlan, ChunkResult, ChunkTask, SharedCheckResult, WorkerInit, WorkerTask } from '../protocol/messages.js';
 import { toWire } from '../errors/wire.js';
 import { checkShared } from './shared-check.js';
 
 const init = workerData as WorkerInit;
-// A processor that cannot start fails every task with its error, in wire form like the others.
-let processor: ChunkProcessor | undefined;
-let startFailure: unknown;
-try {
-  processor = new ChunkProcessor(init);
-} catch (err) {
-  startFailure = err;
-}
+/**
+ * A run has one plan: the processor is built for the first task that carries it, and kept. One
+ * that cannot start fails every task with its error, in wire form like the others.
+ */
+let current: { readonly plan: number; readonly processor: ChunkProcessor } | undefined;
 /** With gzip, the uncompressed output never leaves the worker: its buffer serves the next chunk. */
 let ownSpare: ArrayBuffer | undefined;
 
-export default function handle(task: ChunkTask | SharedCheckTask): ChunkResult | SharedCheckResult {
+export default function runTask(task: WorkerTask): ChunkResult | SharedCheckResult {
   try {
-    return 'kind' in task ? checkShared(init, task) : run(task);
+    switch (task.kind) {
+      case 'chunk':
+        return processChunk(task);
+      case 'shared-check':
+        return checkShared(init, task);
+    }
   } catch (err) {
-    throw toWire(err, 'kind' in task ? { thread: 'worker', shared: task.name } : { thread: 'worker', chunkBytes: task.length });
+    throw toWire(err, task.kind === 'chunk' ? { thread: 'worker', chunkBytes: task.length } : { thread: 'worker', shared: task.name });
   }
 }
 
-function run(task: ChunkTask): ChunkResult {
-  if (processor === undefined) throw startFailure;
-  let result: ChunkResult = { ...processor.process(new Uint8Array(task.buffer, 0, task.length), task.length, task.spare ?? ownSpare), input: task.buffer };
-  if (init.gzipLevel !== undefined) {
+function processorFor(plan: ChunkPlan): ChunkProcessor {
+  if (current?.plan !== plan.id) current = { plan: plan.id, processor: new ChunkProcessor(init, plan) };
+  return current.processor;
+}
+
+function processChunk(task: ChunkTask): ChunkResult {
+  const { plan } = task;
+  let result: ChunkResult = { ...processorFor(plan).process(new Uint8Array(task.buffer, 0, task.length), task.length, task.spare ?? ownSpare), input: task.buffer };
+  if (plan.gzipLevel !== undefined) {
     ownSpare = result.out;
-    const member = gzipSync(Buffer.from(result.out, 0, result.outLength), { level: init.gzipLevel });
+    const member = gzipSync(Buffer.from(result.out, 0, result.outLength), { level: plan.gzipLevel });
     result = { ...result, out: ownArrayBuffer(member), outLength: member.length };
   }
   const transferable = {

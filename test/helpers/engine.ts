@@ -70,7 +70,7 @@ export async function runEngine(
       const { aesKey, aesIv, cipherEncoding, defaultCountry, ...init } = opts.init ?? {};
       const columns = workerColumns(opts.columns?.(header) ?? [], { cipherEncoding, defaultCountry });
       const keys = aesKey && aesIv ? [{ key: aesKey, iv: aesIv }] : [];
-      processor = new ChunkProcessor({ fieldCount: header.length, columns, format: { name: 'csv', ...dialect, lineEnd: item.lineEnd }, maxRecordBytes, keys, sha256: 'native', ...init });
+      processor = new ChunkProcessor({ format: { name: 'csv', ...dialect }, maxRecordBytes, keys, sha256: 'native', ...init }, { fieldCount: header.length, columns, lineEnd: item.lineEnd });
       continue;
     }
     if (item.kind === 'reject') {

@@ -1,0 +1,19 @@
+/**
+ * The formats the main thread knows, one line each: a new format is a folder with its main-side
+ * module (see ./format.ts) and its worker-side module, and a line here and in the workers' table.
+ */
+import type { RecordFormat } from './format.js';
+import { csvFormat } from './csv/main.js';
+
+const FORMATS = {
+  csv: csvFormat,
+} as const satisfies Record<string, RecordFormat>;
+
+export type FormatName = keyof typeof FORMATS;
+
+/** What the configuration accepts as a format name (`--from` and `--to` will). */
+export const FORMAT_NAMES = Object.keys(FORMATS) as FormatName[];
+
+export function formatNamed(name: FormatName): RecordFormat {
+  return FORMATS[name];
+}
