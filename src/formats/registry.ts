@@ -9,10 +9,8 @@ const FORMATS = {
   csv: csvFormat,
 } as const satisfies Record<string, RecordFormat>;
 
+/** Format names: the configuration's `--from` and `--to` (issue 11) take one of these. */
 export type FormatName = keyof typeof FORMATS;
-
-/** What the configuration accepts as a format name (`--from` and `--to` will). */
-export const FORMAT_NAMES = Object.keys(FORMATS) as FormatName[];
 
 export function formatNamed(name: FormatName): RecordFormat {
   return FORMATS[name];
