@@ -1,3 +1,5 @@
+import type { OpName } from '../protocol/messages.js';
+
 /** The validated, frozen configuration of one run. Built by src/config/load.ts. */
 
 export type HashMethod = 'email_lc_sha256' | 'phone_sha256' | 'phone_sha256_e164' | 'sha256' | 'sha256_lc';
@@ -8,8 +10,8 @@ export interface HashSpec {
   readonly method: HashMethod;
 }
 
-/** The op registry's key: a hash method, or AES-CBC one way or the other. */
-export type OpName = HashMethod | 'encrypt' | 'decrypt';
+/** The op registry's key, one list with the thread protocol's: a hash method, or AES-CBC one way or the other. */
+export type { OpName } from '../protocol/messages.js';
 
 /** What one op needs beyond its column; each op reads only its own. */
 export interface OpParams {
