@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TransportConfig } from '../src/config/types.js';
 import { TransportError } from '../src/errors/errors.js';
 import { createHttpSource } from '../src/sources/http-source.js';
-import { HttpStatusError, redactUrl } from '../src/transport/http/agent.js';
+import { HttpStatusError } from '../src/transport/http/agent.js';
+import { redactUrl } from '../src/transport/http/url.js';
 import { capturingLogger, seededBytes, startByteServer, type ByteServer } from './helpers/http-server.js';
 
 const SIG = 'c2VjcmV0LXNpZ25hdHVyZS1kby1ub3QtbG9n';

@@ -8,6 +8,7 @@ import { ConfigError, TransportError } from '../src/errors/errors.js';
 import { globToRegExp, naturalCompare, parseSftpAddress } from '../src/transport/sftp/address.js';
 import { toSftpError } from '../src/transport/sftp/errors.js';
 import { fingerprintOf, hostKeyPolicy, preferredHostKeyAlgorithms, verifyHostKey } from '../src/transport/sftp/host-key.js';
+import { buildProcessConfig } from '../src/config/load.js';
 import { createSftpSink } from '../src/outputs/sftp-sink.js';
 import { silentLogger } from '../src/util/logger.js';
 import { transportConfig } from './helpers/sftp-fixtures.js';
@@ -131,13 +132,37 @@ describe('host keys', () => {
   });
 });
 
-describe('configuration checks at creation', () => {
-  it('needs credentials, a readable key and a name for a directory target', () => {
-    expect(() => createSftpSink('sftp://u@h/x.csv', transportConfig(), {}, silentLogger(), undefined)).toThrow(/no SFTP credentials/);
-    expect(() => createSftpSink('sftp://u@h/x.csv', transportConfig({ sftpKey: '/nonexistent/key' }), {}, silentLogger(), undefined)).toThrow(/cannot read the private key/);
+describe('configuration checks, once, while the configuration is built', () => {
+  const JOB = { hash: 'email=sha256' };
+  const build = (options: Record<string, unknown>, secrets: Record<string, string> = {}) => buildProcessConfig({ ...JOB, ...options }, {}, {}, secrets);
+
+  it('needs credentials and a readable key; a sink then takes them as given, and needs a name for a directory target', () => {
+    expect(() => build({ out: 'sftp://u@h/x.csv' })).toThrow(/no SFTP credentials/);
+    expect(() => build({ in: 'sftp://u@h/x.csv' })).toThrow(/no SFTP credentials/);
+    expect(() => build({ out: 'sftp://u@h/x.csv', sftpKey: '/nonexistent/key' })).toThrow(/cannot read the private key/);
+    expect(() => build({ out: 'sftp://u@h/x.csv', sftpHostKey: 'MD5:aa:bb' }, { sftpPassword: 'pw' })).toThrow(/--sftp-host-key: expected a fingerprint/);
+    expect(() => build({ in: 'sftp://u@h/x.csv', deleteAfter: true, moveAfter: 'done' }, { sftpPassword: 'pw' })).toThrow('--delete-after and --move-after exclude each other');
+    expect(() => build({ out: 'sftp://u@h/x.csv', tmpDir: '/nonexistent/spool' }, { sftpPassword: 'pw' })).toThrow('--tmp-dir: "/nonexistent/spool" is not a directory');
+    expect(build({ out: 'sftp://u@h/x.csv' }, { sftpPassword: 'pw' }).out).toBe('sftp://u@h/x.csv');
     expect(() => createSftpSink('sftp://u@h/dir/', transportConfig(), { sftpPassword: 'pw' }, silentLogger(), undefined)).toThrow(/--name/);
     expect(createSftpSink('sftp://u@h/dir/', transportConfig({ name: 'chosen.csv' }), { sftpPassword: 'pw' }, silentLogger(), 'in/input.csv').description).toBe('sftp://u@h:22/dir/chosen.csv');
     expect(createSftpSink('sftp://u@h/dir/', transportConfig(), { sftpPassword: 'pw' }, silentLogger(), 'in/input.csv').description).toBe('sftp://u@h:22/dir/input.csv');
+  });
+
+  it('checks an Azure Blob URL without sending anything, and never shows its SAS', () => {
+    const sas = 'sv=2021-08-06&sig=SECRETSIG';
+    const message = (out: string): string => {
+      try {
+        build({ out });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      return 'no error';
+    };
+    expect(message('https://acct.blob.core.windows.net/container/blob')).toBe('--out https://acct.blob.core.windows.net/container/blob: an Azure Blob URL needs a SAS query (sv=...&sig=...)');
+    expect(message(`https://acct.blob.core.windows.net/blob?${sas}`)).toBe('--out https://acct.blob.core.windows.net/blob: expected .../<container>/<blob>');
+    expect(message(`https://acct.blob.core.windows.net/container/blob?${sas}`)).toBe('no error');
   });
 
   it('rejects an encrypted key without its passphrase, without echoing anything secret', () => {
@@ -145,17 +170,17 @@ describe('configuration checks at creation', () => {
     try {
       const k = ed25519KeyPair({ passphrase: 'right-passphrase', rounds: 2 });
       writeFileSync(join(dir, 'k'), k.private, { mode: 0o600 });
-      const c = transportConfig({ sftpKey: join(dir, 'k') });
-      expect(() => createSftpSink('sftp://u@h/x.csv', c, {}, silentLogger(), undefined)).toThrow(/AUDIENCE_PIPE_SFTP_PASSPHRASE/);
+      const out = { out: 'sftp://u@h/x.csv', sftpKey: join(dir, 'k') };
+      expect(() => build(out)).toThrow(/AUDIENCE_PIPE_SFTP_PASSPHRASE/);
       let msg = '';
       try {
-        createSftpSink('sftp://u@h/x.csv', c, { sftpPassphrase: 'wrong-passphrase' }, silentLogger(), undefined);
+        build(out, { sftpPassphrase: 'wrong-passphrase' });
       } catch (e) {
         msg = (e as Error).message;
       }
       expect(msg).toContain('--sftp-key');
       expect(msg).not.toContain('wrong-passphrase');
-      expect(createSftpSink('sftp://u@h/x.csv', c, { sftpPassphrase: 'right-passphrase' }, silentLogger(), undefined)).toBeDefined();
+      expect(build(out, { sftpPassphrase: 'right-passphrase' }).out).toBe('sftp://u@h/x.csv');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,8 @@ import { checkEnvNames, envName, readEnvOptions } from '../config/env.js';
 import { buildProcessConfig, readConfigFile, type RawOptions } from '../config/load.js';
 import { PROCESS_OPTIONS } from '../config/options.js';
 import type { ProcessConfig } from '../config/types.js';
-import { isSftp, RunEndpoints } from '../pipeline/endpoints.js';
+import { RunEndpoints } from '../pipeline/endpoints.js';
+import { isSftpSpec } from '../transport/sftp/address.js';
 import { runProcess } from '../pipeline/run-process.js';
 import { tuneV8ForSshTransfers } from './v8-flags.js';
 import { checkTargets } from '../outputs/targets.js';
@@ -109,7 +110,7 @@ async function runProcessCommand(command: Command): Promise<number> {
   // A dry run keeps no rejects by design: the warning that they were not kept would mislead.
   const log = cliLogger(config.logLevel, logFormat, terminal, cli.logLevel !== undefined || file.logLevel !== undefined, dry ? ['rejects_not_kept'] : []);
   const targets = await checkTargets(config);
-  if (isSftp(config.in) || isSftp(config.out)) tuneV8ForSshTransfers();
+  if (isSftpSpec(config.in) || isSftpSpec(config.out)) tuneV8ForSshTransfers();
   const endpoints = new RunEndpoints(config, log);
   // Left on when the run throws: the process is ending then anyway.
   const signals = watchSignals();

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ConfigError } from '../errors/errors.js';
+import { checkEndpoints } from './endpoints.js';
 import { ENV } from './env.js';
 import { nearestName } from './nearest.js';
 import { checkPassthrough } from './passthrough.js';
@@ -155,5 +156,7 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
     ),
   };
   checkPassthrough(config);
-  return deepFreeze(withBytes(config, 'aesIv', o.aesIv));
+  const frozen = deepFreeze(withBytes(config, 'aesIv', o.aesIv));
+  checkEndpoints(frozen);
+  return frozen;
 }

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { mkdtemp, open as openFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -10,9 +9,7 @@ import type { Logger } from '../util/logger.js';
 import { gzipByName, type Sink } from './sink.js';
 import { displayPath, parseSftpAddress, remoteJoin, remoteUrl, type SftpAddress } from '../transport/sftp/address.js';
 import { connectSftp, READY_TIMEOUT_MS, type SftpSession } from '../transport/sftp/connect.js';
-import { resolveSftpCredentials } from '../transport/sftp/credentials.js';
 import { SFTP_BACKOFF_MS, SftpCode, toSftpError } from '../transport/sftp/errors.js';
-import { hostKeyPolicy } from '../transport/sftp/host-key.js';
 import { publishPart, removeIfExists } from '../transport/sftp/publish.js';
 import { RemoteFileWriter } from '../transport/sftp/remote-writer.js';
 import { Retry } from '../transport/retry.js';
@@ -32,25 +29,11 @@ export function createSftpSink(
   log: Logger,
   inputName: string | undefined,
 ): Sink {
+  // The address, credentials, host-key pin and spool directory come checked by the
+  // configuration (src/config/endpoints.ts); the name may depend on the input's.
   const addr = parseSftpAddress(spec, cfg.accounts, '--out');
-  // Fail before any work on a missing key file, a wrong passphrase, a malformed pin or a
-  // spool directory that is not there.
-  resolveSftpCredentials(addr, cfg, secrets);
-  hostKeyPolicy(addr, cfg);
-  checkSpoolParent(cfg.tmpDir);
   const name = addr.name ?? outputName(cfg.name, inputName);
   return new SftpSink(addr, remoteJoin(addr.dir, name), cfg, secrets, log);
-}
-
-function checkSpoolParent(dir: string | undefined): void {
-  if (dir === undefined) return;
-  let isDir = false;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    // reported below
-  }
-  if (!isDir) throw new ConfigError(`--tmp-dir: "${dir}" is not a directory`, '--tmp-dir');
 }
 
 function outputName(flagName: string | undefined, inputName: string | undefined): string {

@@ -8,9 +8,11 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { ProcessConfig } from '../config/types.js';
 import { ConfigError } from '../errors/errors.js';
+import { isHttpSpec } from '../transport/http/url.js';
+import { isSftpSpec } from '../transport/sftp/address.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 
-const isRemote = (spec: string): boolean => /^(?:sftp|https?):\/\//i.test(spec) || spec.startsWith('account:');
+const isRemote = (spec: string): boolean => isSftpSpec(spec) || isHttpSpec(spec);
 
 /** The local outputs of a run; a new output option is one line here. */
 const OUTPUT_OPTIONS: ReadonlyArray<readonly [option: string, path: (c: ProcessConfig) => string | undefined]> = [

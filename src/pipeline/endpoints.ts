@@ -10,9 +10,9 @@ import type { Sink } from '../outputs/sink.js';
 import { createFileSource, createStdinSource } from '../sources/local-source.js';
 import type { Source } from '../sources/source.js';
 import type { Logger } from '../util/logger.js';
+import { isHttpSpec } from '../transport/http/url.js';
+import { isSftpSpec } from '../transport/sftp/address.js';
 
-const isHttp = (spec: string): boolean => /^https?:\/\//i.test(spec);
-export const isSftp = (spec: string): boolean => /^sftp:\/\//i.test(spec) || spec.startsWith('account:');
 
 export class RunEndpoints {
   private agent: Agent | undefined;
@@ -25,11 +25,11 @@ export class RunEndpoints {
   async source(): Promise<Source> {
     const spec = this.config.in;
     if (spec === '-') return createStdinSource();
-    if (isSftp(spec)) {
+    if (isSftpSpec(spec)) {
       const { createSftpSource } = await import('../sources/sftp-source.js');
       return createSftpSource(spec, this.config.transport, this.config.secrets, this.log);
     }
-    if (isHttp(spec)) {
+    if (isHttpSpec(spec)) {
       const { createHttpSource } = await import('../sources/http-source.js');
       return createHttpSource(spec, this.config.transport, this.log, await this.httpAgent());
     }
@@ -40,11 +40,11 @@ export class RunEndpoints {
   async sink(inputName: string | undefined): Promise<Sink> {
     const spec = this.config.out;
     if (spec === '-') return createStdoutSink();
-    if (isSftp(spec)) {
+    if (isSftpSpec(spec)) {
       const { createSftpSink } = await import('../outputs/sftp-sink.js');
       return createSftpSink(spec, this.config.transport, this.config.secrets, this.log, inputName);
     }
-    if (isHttp(spec)) {
+    if (isHttpSpec(spec)) {
       const { createAzureBlobSink } = await import('../outputs/azure-blob-sink.js');
       return createAzureBlobSink(spec, this.config.transport, this.log, await this.httpAgent());
     }

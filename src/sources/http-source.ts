@@ -8,9 +8,9 @@ import {
   createHttpAgent,
   discardBody,
   headerValue,
-  redactUrl,
   statusError,
 } from '../transport/http/agent.js';
+import { redactUrl } from '../transport/http/url.js';
 import type { Logger } from '../util/logger.js';
 import type { Source, SourcePart } from './source.js';
 

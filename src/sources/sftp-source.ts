@@ -6,9 +6,7 @@ import type { Logger } from '../util/logger.js';
 import type { Source, SourcePart } from './source.js';
 import { displayPath, naturalCompare, parseSftpAddress, remoteJoin, remoteUrl, type SftpAddress } from '../transport/sftp/address.js';
 import { connectSftp, type SftpSession } from '../transport/sftp/connect.js';
-import { resolveSftpCredentials } from '../transport/sftp/credentials.js';
 import { SFTP_BACKOFF_MS, SftpCode, toSftpError } from '../transport/sftp/errors.js';
-import { hostKeyPolicy } from '../transport/sftp/host-key.js';
 import { removeIfExists, renameOver } from '../transport/sftp/publish.js';
 import { openRemoteFile, RemoteFileReader, type OpenedFile } from '../transport/sftp/remote-reader.js';
 import { withRetries } from '../transport/retry.js';
@@ -22,15 +20,10 @@ const S_IFLNK = 0o120000;
  * a directory (path ending in `/`), or the files matching a glob in the last segment, read in
  * natural name order as one input over one connection. A read that loses its connection
  * resumes at the byte it had on a new connection (`--retries`), if the file is unchanged.
+ * The address, credentials and options come checked by the configuration (src/config/endpoints.ts).
  */
 export function createSftpSource(spec: string, cfg: TransportConfig, secrets: Secrets, log: Logger): Source {
-  const addr = parseSftpAddress(spec, cfg.accounts, '--in');
-  resolveSftpCredentials(addr, cfg, secrets);
-  hostKeyPolicy(addr, cfg);
-  if (cfg.deleteAfter && cfg.moveAfter !== undefined) {
-    throw new ConfigError('--delete-after and --move-after exclude each other', '--move-after');
-  }
-  return new SftpSource(addr, cfg, secrets, log);
+  return new SftpSource(parseSftpAddress(spec, cfg.accounts, '--in'), cfg, secrets, log);
 }
 
 class SftpSource implements Source {

@@ -3,9 +3,8 @@ import { Agent, type Dispatcher } from 'undici';
 import { TransportError } from '../../errors/errors.js';
 
 /**
- * The HTTP side of the transport layer: one keep-alive undici Agent per run, URL redaction
- * (a SAS `sig=` or a presigned S3 signature lives in the query), and the one place that
- * decides which failures another attempt can help.
+ * The HTTP side of the transport layer: one keep-alive undici Agent per run, and the one place
+ * that decides which failures another attempt can help (URL redaction is in url.ts).
  */
 
 export interface HttpAgentOptions {
@@ -27,19 +26,6 @@ export function createHttpAgent(options: HttpAgentOptions = {}): Agent {
     connections: options.connections ?? 8,
     connect: { timeout: options.connectTimeoutMs ?? 30_000, noDelay: true },
   });
-}
-
-/**
- * The URL as logs, errors and reports may show it: scheme, host and path only. The query (SAS
- * `sig=`, `X-Amz-Signature=`) and any user info are secrets and are dropped.
- */
-export function redactUrl(url: string | URL): string {
-  try {
-    const u = typeof url === 'string' ? new URL(url) : url;
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '<invalid url>';
-  }
 }
 
 /** A non-success HTTP status. `serviceCode` is Azure's `x-ms-error-code` or S3's `<Code>`. */

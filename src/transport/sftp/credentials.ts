@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import ssh2, { type ParsedKey } from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import { ConfigError } from '../../errors/errors.js';
 import type { Secrets, TransportConfig } from '../../config/types.js';
 import type { SftpAddress } from './address.js';
@@ -24,15 +25,24 @@ export interface SftpCredentials {
  * The account's own `privateKeyFile` wins over `--sftp-key`: it is the more specific setting.
  */
 export function resolveSftpCredentials(addr: SftpAddress, cfg: TransportConfig, secrets: Secrets): SftpCredentials {
-  const hit = cache.get(addr);
-  if (hit !== undefined && hit.cfg === cfg && hit.secrets === secrets) return hit.creds;
+  const byKey = cache.get(secrets) ?? new Map<string, SftpCredentials>();
+  cache.set(secrets, byKey);
+  const which = `${addr.privateKeyFile ?? cfg.sftpKey ?? ''}`;
+  const hit = byKey.get(which);
+  if (hit !== undefined) return hit;
   const creds = resolve(addr, cfg, secrets);
-  cache.set(addr, { cfg, secrets, creds });
+  byKey.set(which, creds);
   return creds;
 }
 
-/** One resolution per address of a run: every reconnect reuses the decrypted key. */
-const cache = new WeakMap<SftpAddress, { cfg: TransportConfig; secrets: Secrets; creds: SftpCredentials }>();
+/**
+ * One resolution per key file and secrets of a run: the configuration's check (src/config/endpoints.ts)
+ * decrypts the key once, and every connection and reconnect reuses it.
+ */
+const cache = new WeakMap<Secrets, Map<string, SftpCredentials>>();
+
+/** ssh2 (and its crypto) loads only when a run uses SFTP: the configuration imports this module. */
+const lazyRequire = createRequire(import.meta.url);
 
 function resolve(addr: SftpAddress, cfg: TransportConfig, secrets: Secrets): SftpCredentials {
   const keyFile = addr.privateKeyFile ?? cfg.sftpKey;
@@ -55,7 +65,7 @@ function resolve(addr: SftpAddress, cfg: TransportConfig, secrets: Secrets): Sft
     throw new ConfigError(`${option}: cannot read the private key file ${path} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, option, cause);
   }
   const passphrase = secrets.sftpPassphrase !== undefined && secrets.sftpPassphrase !== '' ? secrets.sftpPassphrase : undefined;
-  const parsed = ssh2.utils.parseKey(keyText, passphrase);
+  const parsed = (lazyRequire('ssh2') as typeof import('ssh2')).utils.parseKey(keyText, passphrase);
   if (parsed instanceof Error) {
     // ssh2's parse messages describe the format problem only ("no passphrase given", "bad passphrase"...).
     const hint = passphrase === undefined ? ' (if it is encrypted, set AUDIENCE_PIPE_SFTP_PASSPHRASE)' : '';

@@ -1,0 +1,64 @@
+/**
+ * The checks of `--in` and `--out` that need no connection, made once while the configuration
+ * is built so that a bad address, missing credentials, a malformed host-key pin or an Azure URL
+ * without its SAS stops the run (exit 2) before anything is read or written; the sources and
+ * sinks then take their values as given. Local paths are checked by src/outputs/targets.ts,
+ * which needs the file system's answers asynchronously.
+ */
+import { statSync } from 'node:fs';
+import { ConfigError } from '../errors/errors.js';
+import { isHttpSpec, redactUrl } from '../transport/http/url.js';
+import { isSftpSpec, parseSftpAddress, type SftpOption } from '../transport/sftp/address.js';
+import { resolveSftpCredentials } from '../transport/sftp/credentials.js';
+import { hostKeyPolicy } from '../transport/sftp/host-key.js';
+import type { ProcessConfig } from './types.js';
+
+export function checkEndpoints(config: ProcessConfig): void {
+  const { transport } = config;
+  if (isSftpSpec(config.in)) {
+    checkSftp(config, config.in, '--in');
+    if (transport.deleteAfter && transport.moveAfter !== undefined) {
+      throw new ConfigError('--delete-after and --move-after exclude each other', '--move-after');
+    }
+  }
+  if (isSftpSpec(config.out)) {
+    checkSftp(config, config.out, '--out');
+    checkSpoolParent(transport.tmpDir);
+  } else if (isHttpSpec(config.out)) {
+    checkAzureBlobUrl(config.out);
+  }
+}
+
+/** The address, the login material (key file read, passphrase tried) and the host-key policy. */
+function checkSftp(config: ProcessConfig, spec: string, option: SftpOption): void {
+  const addr = parseSftpAddress(spec, config.transport.accounts, option);
+  resolveSftpCredentials(addr, config.transport, config.secrets);
+  hostKeyPolicy(addr, config.transport);
+}
+
+/** A remote output is spooled locally until it is published: the spool's directory must exist. */
+function checkSpoolParent(dir: string | undefined): void {
+  if (dir === undefined) return;
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new ConfigError(`--tmp-dir: "${dir}" is not a directory`, '--tmp-dir');
+}
+
+/** `https://<account>/<container>/<blob>?<SAS>` (http only on loopback, for Azurite). */
+export function checkAzureBlobUrl(url: string): void {
+  const target = new URL(url);
+  const shown = redactUrl(target);
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+    throw new ConfigError(`--out ${shown}: an Azure Blob URL must be https (or http on loopback)`, '--out');
+  }
+  if (target.search.length <= 1) {
+    throw new ConfigError(`--out ${shown}: an Azure Blob URL needs a SAS query (sv=...&sig=...)`, '--out');
+  }
+  if (target.pathname.split('/').filter(Boolean).length < 2) {
+    throw new ConfigError(`--out ${shown}: expected .../<container>/<blob>`, '--out');
+  }
+}
