@@ -8,13 +8,8 @@ import type { Writable } from 'node:stream';
 import { resolveTarget } from '../outputs/resolve-target.js';
 import { endAndWait, openTarget, type TargetWriter } from '../outputs/target-writer.js';
 import type { OutputPart } from '../outputs/output-set.js';
+import { csvField, needsQuotes } from '../formats/csv/text-field.js';
 import { REJECT_RECORD_MAX_BYTES } from '../protocol/messages.js';
-
-const QUOTE_NEEDED = /[",\r\n]/;
-
-export function csvField(text: string): string {
-  return QUOTE_NEEDED.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
 
 /** At most REJECT_RECORD_MAX_BYTES, not ending inside a UTF-8 sequence. */
 function keptBytes(record: Buffer): number {
@@ -55,7 +50,7 @@ export class RejectsWriter implements OutputPart {
   async add(line: number, column: string, reason: string, record: Buffer, length = record.length): Promise<boolean> {
     const kept = keptBytes(record);
     const recordText = record.toString('latin1', 0, kept);
-    const needsQuote = QUOTE_NEEDED.test(recordText);
+    const needsQuote = needsQuotes(recordText);
     const head = `${line},${csvField(column)},${reason},`;
     if (!needsQuote) {
       await this.write(head);

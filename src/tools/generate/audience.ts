@@ -11,6 +11,7 @@
  */
 import { Readable } from 'node:stream';
 import { ConfigError } from '../../errors/errors.js';
+import { csvField } from '../../formats/csv/text-field.js';
 import { Prng } from './prng.js';
 
 export interface GenerateOptions {
@@ -341,11 +342,6 @@ function hex64(r: Prng, upper: boolean): string {
 
 function cap(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-/** RFC 4180: quote when the value holds `,` `"` CR or LF; double the quotes. */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 // ---------------------------------------------------------------------------------------------
