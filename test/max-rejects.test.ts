@@ -3,7 +3,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProcessConfig, parseMaxRejects } from '../src/config/load.js';
+import { buildProcessConfig } from '../src/config/load.js';
+
+const parseMaxRejects = (value: unknown): unknown => buildProcessConfig({ maxRejects: value, passthrough: true }, {}).maxRejects;
 import { logLines, runCli, tempDir } from './helpers/cli.js';
 
 describe('--max-rejects parsing', () => {

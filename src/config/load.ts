@@ -16,8 +16,8 @@ import { camel, kebab, PROCESS_OPTION_KEYS, type RawOptions } from './options.js
 import { deepFreeze, hideKeys, hideSecrets, withBytes } from './freeze.js';
 import { readDefaultKey, readNamedKeys } from './keys.js';
 import { buildOps } from './ops.js';
-import { DEFAULT_KEY, type AesKeyPair, type MaxRejects, type ProcessConfig } from './types.js';
-import { BadValue, byteSize, maxRejects } from './values.js';
+import { DEFAULT_KEY, type AesKeyPair, type ProcessConfig } from './types.js';
+import { BadValue, byteSize } from './values.js';
 
 export type { RawOptions };
 
@@ -60,11 +60,6 @@ export function readConfigFile(path: string): RawOptions {
 /** Parses `1048576`, `4MiB`, `512KiB`, `1MB`, `64k`. */
 export function parseByteSize(value: unknown, option: string): number {
   return named(option, () => byteSize(value));
-}
-
-/** `--max-rejects`: `none`, a count (`1000`) or a percentage of the records read (`50%`, `0.5%`). */
-export function parseMaxRejects(value: unknown): MaxRejects {
-  return named('max-rejects', () => maxRejects(value));
 }
 
 function named<T>(option: string, parse: () => T): T {

@@ -108,8 +108,6 @@ type Mirrors<Input> = [keyof Input] extends [keyof ProcessOptions] ? ([keyof Pro
 const mirrors: Mirrors<Z.input<ReturnType<typeof processOptionsSchema>>> = true;
 void mirrors;
 
-export type CheckedOptions = Z.output<ReturnType<typeof processOptionsSchema>>;
-
 /** The first problem, as `--<option>: <what is wrong> (got <value>)`. */
 export function describeIssue(error: Z.ZodError, input: Record<string, unknown>): { message: string; option: string } {
   const issue = error.issues[0];

@@ -84,11 +84,6 @@ export class Prng {
   }
 }
 
-/** Convenience factory. */
-export function createPrng(seed = 1): Prng {
-  return new Prng(seed);
-}
-
 /**
  * mulberry32: a one-line seeded generator of floats in [0, 1), for tests and benchmarks whose
  * inputs must reproduce from a seed.

@@ -23,7 +23,6 @@ export class RemoteFileWriter {
   private pos = 0;
   private inFlight = 0;
   private requests = 0;
-  private acked = 0;
   private failure: TransportError | undefined;
   private closed = false;
   private waiters: (() => void)[] = [];
@@ -43,16 +42,6 @@ export class RemoteFileWriter {
   static async open(session: SftpSession, path: string, window = DEFAULT_WINDOW_BYTES): Promise<RemoteFileWriter> {
     const handle = await session.call<Buffer>('open', path, (cb) => session.sftp.open(path, 'w', { mode: 0o644 }, cb));
     return new RemoteFileWriter(session, path, handle, window);
-  }
-
-  /** Bytes handed to the server so far. */
-  get bytesSent(): number {
-    return this.pos;
-  }
-
-  /** Bytes the server has confirmed. */
-  get bytesAcked(): number {
-    return this.acked;
   }
 
   async write(buf: Buffer): Promise<void> {
@@ -80,7 +69,6 @@ export class RemoteFileWriter {
         this.inFlight -= len;
         this.requests--;
         if (err) this.fail(toSftpError(err, { where: this.session.where, op: 'write', path: this.path }));
-        else this.acked += len;
         this.wake();
       });
       off += len;

@@ -44,11 +44,6 @@ export class SpoolTee extends Writable {
     return this.written;
   }
 
-  /** True while the live upload is still attached. */
-  get liveAttached(): boolean {
-    return this.live !== undefined;
-  }
-
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.send([chunk]).then(() => cb(), cb);
   }
