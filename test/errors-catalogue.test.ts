@@ -131,4 +131,10 @@ describe('a foreign error becomes a catalogue error, the original as its cause',
     const own = new RunError('ERR_INPUT', 'x');
     expect(classify(own)).toBe(own);
   });
+
+  it("a code of a JavaScript caller's own (not in the catalogue) is reported as ERR_RUN, the error as cause", () => {
+    const custom = new RunError('MY_SOURCE_FAILED', 'the source broke');
+    expect(custom.exitCode).toBe(1);
+    expect(classify(custom)).toMatchObject({ code: 'ERR_RUN', message: 'the source broke', cause: custom });
+  });
 });

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TransportError } from '../src/errors/errors.js';
 import { backoffDelay, Retry, withRetries, type RetryOptions } from '../src/transport/retry.js';
 
-const retryable = (n: number): TransportError => new TransportError('ERR_TEST', `failure ${n}`, { retryable: true });
-const fatal = new TransportError('ERR_FATAL', 'not worth another try', { retryable: false });
+const retryable = (n: number): TransportError => new TransportError('ERR_SFTP_CONNECTION', `failure ${n}`, { retryable: true });
+const fatal = new TransportError('ERR_SFTP_AUTH', 'not worth another try', { retryable: false });
 const policy = (over: Partial<RetryOptions> = {}): RetryOptions => ({ retries: 2, baseMs: 1, classify: (err) => err as TransportError, ...over });
 
 afterEach(() => vi.restoreAllMocks());

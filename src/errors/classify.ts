@@ -5,7 +5,7 @@
  * `cause`; nothing is recognised by its message.
  */
 import { AudiencePipeError, RunError } from './errors.js';
-import type { ErrorCode } from './catalogue.js';
+import { isErrorCode, type ErrorCode } from './catalogue.js';
 
 /**
  * The reader of the output went away (`| head`, a FIFO's reader exited): the run is cut short,
@@ -17,7 +17,7 @@ export function isClosedPipe(err: unknown): boolean {
 
 /** The project error a run fails with, whatever was thrown. */
 export function classify(err: unknown): AudiencePipeError {
-  if (err instanceof AudiencePipeError) return err;
+  if (err instanceof AudiencePipeError && isErrorCode(err.code)) return err;
   const code = (err as { code?: unknown } | undefined)?.code;
   const message = (err as Error | undefined)?.message ?? String(err);
   if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') return new RunError('ERR_GZIP', `input is not valid gzip: ${message}`, err);

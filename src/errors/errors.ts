@@ -5,7 +5,7 @@
  *
  * Messages never carry secrets (AES keys, passwords, private keys, SAS signatures).
  */
-import { CATALOGUE, type CodeWithExit, type ErrorCode } from './catalogue.js';
+import { CATALOGUE, isErrorCode, type CodeWithExit, type ErrorCode } from './catalogue.js';
 
 export type { ErrorCode } from './catalogue.js';
 /** The codes of run failures (exit code 1). */
@@ -22,7 +22,8 @@ export class AudiencePipeError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.exitCode = CATALOGUE[code].exit;
+    // A JavaScript caller may pass a code of its own: the run then reports ERR_RUN (errors/classify.ts).
+    this.exitCode = isErrorCode(code) ? CATALOGUE[code].exit : 1;
     this.context = options?.context;
   }
 }
