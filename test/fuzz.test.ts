@@ -26,7 +26,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 const POOL_RUNS = Math.max(12, Math.round(RUNS / 50));
 const KEY_HEX = '000102030405060708090a0b0c0d0e0f';
 const IV_HEX = '0f0e0d0c0b0a09080706050403020100';
-/** Errors the engine may end a run with, as documented (README, src/errors/errors.ts). */
+/** Errors the engine may end a run with (docs/errors.md). */
 const DOCUMENTED_CODES = new Set(['ERR_CONFIG', 'ERR_NO_HEADER', 'ERR_BAD_HEADER', 'ERR_HEADER_TOO_LARGE', 'ERR_INPUT_ENCODING']);
 
 interface Case {
