@@ -39,4 +39,12 @@ describe('an output that cannot work stops the run before the input is opened', 
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--delete-after and --move-after exclude each other');
   });
+
+  it.each([['--in', 'https://'], ['--out', 'https://[bad/c/b?sv=1&sig=SECRETSIG']])('%s %s that does not parse: exit 2, one line, no stack, no signature (it was exit 1 with a TypeError)', async (option, spec) => {
+    const res = await runCli(['process', option, spec, '--hash', 'email=sha256'], { input: 'email\na@b.c\n' });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim()).toBe(`audience-pipe: ${option}: not a valid URL (scheme://host/path?query)`);
+    expect(res.stderr).not.toContain('SECRETSIG');
+    expect(res.stdout.length).toBe(0);
+  });
 });

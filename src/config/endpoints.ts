@@ -20,6 +20,8 @@ export function checkEndpoints(config: ProcessConfig): void {
     if (transport.deleteAfter && transport.moveAfter !== undefined) {
       throw new ConfigError('--delete-after and --move-after exclude each other', '--move-after');
     }
+  } else if (isHttpSpec(config.in)) {
+    parsedUrl(config.in, '--in');
   }
   if (isSftpSpec(config.out)) {
     checkSftp(config, config.out, '--out');
@@ -48,9 +50,18 @@ function checkSpoolParent(dir: string | undefined): void {
   if (!isDir) throw new ConfigError(`--tmp-dir: "${dir}" is not a directory`, '--tmp-dir');
 }
 
+/** The message never shows the text: a URL that does not parse cannot be redacted, and it may hold a signature. */
+function parsedUrl(spec: string, option: '--in' | '--out'): URL {
+  try {
+    return new URL(spec);
+  } catch (err) {
+    throw new ConfigError(`${option}: not a valid URL (scheme://host/path?query)`, option, err);
+  }
+}
+
 /** `https://<account>/<container>/<blob>?<SAS>` (http only on loopback, for Azurite). */
 export function checkAzureBlobUrl(url: string): void {
-  const target = new URL(url);
+  const target = parsedUrl(url, '--out');
   const shown = redactUrl(target);
   if (target.protocol !== 'https:' && target.protocol !== 'http:') {
     throw new ConfigError(`--out ${shown}: an Azure Blob URL must be https (or http on loopback)`, '--out');
