@@ -96,12 +96,13 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
   const o = checked.data;
 
   const ops = buildOps(o);
+  const named = readNamedKeys(o.keys);
   const aesKey = readDefaultKey(o.aesKeyFile, secrets.aesKey, env);
   const needsDefault = ops.find((op) => op.params.key === DEFAULT_KEY);
   if (needsDefault && !aesKey) throw new ConfigError(`--${needsDefault.op} needs a key: --aes-key-file <path> or ${ENV.aesKey}`, needsDefault.op);
   if (needsDefault && !o.aesIv) throw new ConfigError(`--${needsDefault.op} needs an IV: --aes-iv <32 hex digits>`, 'aes-iv');
   const keys: Record<string, AesKeyPair> = aesKey && o.aesIv ? { [DEFAULT_KEY]: { key: aesKey, iv: o.aesIv } } : {};
-  Object.assign(keys, readNamedKeys(o.keys));
+  Object.assign(keys, named);
 
   const isSupportedCountry = (code: string): boolean => (lazyRequire('libphonenumber-js') as typeof import('libphonenumber-js')).isSupportedCountry(code);
   if (o.defaultCountry !== undefined && (!/^[A-Z]{2}$/.test(o.defaultCountry) || !isSupportedCountry(o.defaultCountry))) {
