@@ -7,6 +7,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createSftpSink } from '../src/outputs/sftp-sink.js';
 import { createSftpSource } from '../src/sources/sftp-source.js';
 import { TransportError } from '../src/errors/errors.js';
@@ -93,6 +95,32 @@ describe('sftp upload faults', () => {
     expect(Number(sink.details?.().attempts)).toBeGreaterThanOrEqual(2);
     expect(sha256(readFileSync(join(dir, 'out.csv')))).toBe(await generatedSha(total));
     expect(readdirSync(dir)).toEqual(['out.csv']);
+  });
+
+  it('prepare() completes the .part from the spool after a crash; commit() then only renames it', { timeout: 60_000 }, async () => {
+    const total = 24 * MiB + 3;
+    const dir = join(server.files, 'crash-prepare');
+    mkdirSync(dir);
+    const sink = createSftpSink(url(`${dir}/out.csv`), cfg(), secrets, log, undefined);
+    const data = generated(total, {
+      at: async (sent) => {
+        if (sent === 8 * MiB) {
+          server.crash();
+          await server.restart();
+        }
+      },
+    });
+    await pipeline(Readable.from(data), await sink.open(new AbortController().signal));
+    await sink.prepare!();
+    expect(readdirSync(dir)).toEqual(['out.csv.part']);
+    const attempts = Number(sink.details?.().attempts);
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    const uploads = logged('sftp uploading from the spool').length;
+    await sink.commit();
+    // No second upload: the complete .part was renamed.
+    expect(logged('sftp uploading from the spool').length).toBe(uploads);
+    expect(readdirSync(dir)).toEqual(['out.csv']);
+    expect(sha256(readFileSync(join(dir, 'out.csv')))).toBe(await generatedSha(total));
   });
 
   it('fails over within the keepalive bound when the server freezes, then retries', { timeout: 60_000 }, async () => {

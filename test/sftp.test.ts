@@ -3,10 +3,13 @@
  * Faults (crash, freeze, wrong keys) are in sftp-faults.test.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { OutputSet, sinkPart } from '../src/outputs/output-set.js';
 import { createSftpSink } from '../src/outputs/sftp-sink.js';
 import { createSftpSource } from '../src/sources/sftp-source.js';
 import { TransportError } from '../src/errors/errors.js';
@@ -249,5 +252,41 @@ describe('sftp round trip', () => {
     } finally {
       await nomatch.close?.();
     }
+  });
+});
+
+describe('sftp sink in an output set: complete first, published last', () => {
+  it('prepare() leaves the whole output in the .part and nothing under the final name; commit() renames it', { timeout: 30_000 }, async () => {
+    const dir = join(server.files, 'prepared');
+    mkdirSync(dir);
+    const total = 3 * 1024 * 1024 + 17;
+    const sink = createSftpSink(url(`${dir}/out.csv`), cfg(), secrets, log, undefined);
+    await pipeline(Readable.from(generated(total)), await sink.open(new AbortController().signal));
+    await sink.prepare!();
+    expect(readdirSync(dir)).toEqual(['out.csv.part']);
+    expect(readFileSync(join(dir, 'out.csv.part')).length).toBe(total);
+    await sink.commit();
+    expect(readdirSync(dir)).toEqual(['out.csv']);
+    expect(sha256(readFileSync(join(dir, 'out.csv')))).toBe(await generatedSha(total));
+    expect(sink.details?.()).toMatchObject({ bytes: total, attempts: 1 });
+  });
+
+  it('an upload that cannot be completed fails before the run\'s other outputs are published', { timeout: 30_000 }, async () => {
+    const dir = join(server.files, 'set-fails');
+    mkdirSync(dir);
+    const sink = createSftpSink(url(`${dir}/out.csv`), cfg({ retries: 0 }), secrets, log, undefined);
+    const calls: string[] = [];
+    const set = new OutputSet();
+    // Added first, so it would be published first were the upload not completed before.
+    set.add({ name: 'local.csv', publish: async () => void calls.push('publish local.csv'), abort: async () => void calls.push('abort local.csv') });
+    set.add(sinkPart(sink));
+    await pipeline(Readable.from(generated(1024 * 1024)), await sink.open(new AbortController().signal));
+    // The server loses the upload: the size check fails, and --retries 0 allows no upload again.
+    rmSync(join(dir, 'out.csv.part'));
+    const err = await set.commit().catch((e: unknown) => e);
+    await set.abort(err);
+    expect(err).toBeInstanceOf(TransportError);
+    expect(calls).toEqual(['abort local.csv']);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -60,10 +60,11 @@ export class OutputSet {
   }
 }
 
-/** A Sink as a part: its commit() both completes and publishes (an SFTP upload retries inside it). */
+/** A Sink as a part: its prepare() (if it has one) completes it, its commit() publishes it. */
 export function sinkPart(sink: Sink): OutputPart {
   return {
     name: sink.description,
+    ...(sink.prepare ? { prepare: () => sink.prepare!() } : {}),
     publish: () => sink.commit(),
     abort: (reason) => sink.abort(reason),
   };

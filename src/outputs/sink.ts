@@ -13,6 +13,12 @@ export interface Sink {
   /** Shown in logs and reports: never contains secrets. */
   readonly description: string;
   open(signal: AbortSignal): Promise<Writable>;
+  /**
+   * Optional first half of commit(), for sinks whose completion can fail after the writable
+   * finished (an upload retried from a spool): makes the output complete without publishing
+   * it, so the run's other outputs can be completed before anything is published.
+   */
+  prepare?(): Promise<void>;
   /** Makes the complete output visible (rename into place, commit the block list, ...). */
   commit(): Promise<void>;
   /** Removes partial output where it can. Never throws. */

@@ -46,6 +46,12 @@ export async function remoteSize(session: SftpSession, path: string): Promise<nu
  * write shows up here, not in the reader's hands), then it is renamed over the final name.
  */
 export async function publishPart(session: SftpSession, part: string, final: string, bytes: number): Promise<void> {
+  await checkPartSize(session, part, bytes);
+  await renameOver(session, part, final);
+}
+
+/** An uploaded `.part` holds every byte sent, or a retryable size mismatch is thrown. */
+export async function checkPartSize(session: SftpSession, part: string, bytes: number): Promise<void> {
   const size = await remoteSize(session, part);
   if (size !== bytes) {
     throw new TransportError(
@@ -54,5 +60,4 @@ export async function publishPart(session: SftpSession, part: string, final: str
       { retryable: true },
     );
   }
-  await renameOver(session, part, final);
 }
