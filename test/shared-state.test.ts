@@ -49,9 +49,8 @@ describe('workers read the shared state the main thread writes after they starte
     const state = new State();
     const region = state.region('profiles', 8 << 20);
     const init: WorkerInit = {
-      format: { name: 'csv', delimiter: 0x2c, quote: 0x22, escape: 0x22, lineEnd: 0x0a },
-      fieldCount: 1,
-      columns: [],
+      // What the pool starts with, before any header: no plan is needed to read shared state.
+      format: { name: 'csv', delimiter: 0x2c, quote: 0x22, escape: 0x22 },
       maxRecordBytes: 1 << 20,
       keys: [],
       sha256: 'js',
