@@ -123,6 +123,20 @@ describe('sftp upload faults', () => {
     expect(sha256(readFileSync(join(dir, 'out.csv')))).toBe(await generatedSha(total));
   });
 
+  it('a connection lost between prepare() and commit(): commit() uploads from the spool again and publishes', { timeout: 60_000 }, async () => {
+    const total = 8 * MiB + 5;
+    const dir = join(server.files, 'crash-between');
+    mkdirSync(dir);
+    const sink = createSftpSink(url(`${dir}/out.csv`), cfg(), secrets, log, undefined);
+    await pipeline(Readable.from(generated(total)), await sink.open(new AbortController().signal));
+    await sink.prepare!();
+    server.crash();
+    await server.restart();
+    await sink.commit();
+    expect(readdirSync(dir)).toEqual(['out.csv']);
+    expect(sha256(readFileSync(join(dir, 'out.csv')))).toBe(await generatedSha(total));
+  });
+
   it('fails over within the keepalive bound when the server freezes, then retries', { timeout: 60_000 }, async () => {
     const total = 48 * MiB;
     const dir = join(server.files, 'stall');

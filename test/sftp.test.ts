@@ -271,6 +271,29 @@ describe('sftp sink in an output set: complete first, published last', () => {
     expect(sink.details?.()).toMatchObject({ bytes: total, attempts: 1 });
   });
 
+  it('another output that cannot be completed: the prepared upload is removed, nothing is published', { timeout: 30_000 }, async () => {
+    const dir = join(server.files, 'set-other-fails');
+    mkdirSync(dir);
+    const sink = createSftpSink(url(`${dir}/out.csv`), cfg(), secrets, log, undefined);
+    const set = new OutputSet();
+    set.add(sinkPart(sink));
+    set.add({
+      name: 'rejects.csv',
+      prepare: async () => {
+        // The upload is complete by now: only its rename is left.
+        expect(readdirSync(dir)).toEqual(['out.csv.part']);
+        throw new Error('disk full');
+      },
+      publish: async () => {},
+      abort: async () => {},
+    });
+    await pipeline(Readable.from(generated(1024 * 1024)), await sink.open(new AbortController().signal));
+    const err = await set.commit().catch((e: unknown) => e);
+    await set.abort(err);
+    expect((err as Error).message).toBe('disk full');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('an upload that cannot be completed fails before the run\'s other outputs are published', { timeout: 30_000 }, async () => {
     const dir = join(server.files, 'set-fails');
     mkdirSync(dir);
