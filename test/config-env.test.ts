@@ -88,6 +88,14 @@ describe('the list of variables', () => {
     for (const name of known) expect(readme, name).toContain(`\`${name}\``);
   });
 
+  it('the README shows every config-file-only key, which has no variable, as a JSON key', async () => {
+    const { PROCESS_OPTIONS } = await import(`${ROOT}/dist/config/options.js`);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const fileOnly = Object.keys(PROCESS_OPTIONS).filter((k) => PROCESS_OPTIONS[k] === 'file');
+    expect(fileOnly).toEqual(['accounts', 'keys']);
+    for (const key of fileOnly) expect(readme, key).toContain(`"${key}": {`);
+  });
+
   it('covers every AUDIENCE_PIPE_ name in the sources, tests and benchmarks', async () => {
     const { knownEnvNames } = await import(`${ROOT}/dist/config/env.js`);
     const known = new Set<string>(knownEnvNames());
