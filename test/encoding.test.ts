@@ -77,9 +77,9 @@ describe('hexEncodeInto', () => {
 
   it('throws instead of writing past the destination', () => {
     const dst = Buffer.alloc(5);
-    expect(() => hexEncodeInto(Buffer.alloc(3), 0, 3, dst, 0)).toThrow(RangeError);
+    expect(() => hexEncodeInto(Buffer.alloc(3), 0, 3, dst, 0)).toThrow(expect.objectContaining({ code: 'ERR_INTERNAL' }));
     expect(dst.equals(Buffer.alloc(5))).toBe(true);
-    expect(() => hexEncodeInto(Buffer.alloc(3), 2, 4, Buffer.alloc(10), 0)).toThrow(RangeError);
+    expect(() => hexEncodeInto(Buffer.alloc(3), 2, 4, Buffer.alloc(10), 0)).toThrow(expect.objectContaining({ code: 'ERR_INTERNAL' }));
   });
 });
 
@@ -97,7 +97,7 @@ describe('base64EncodeInto', () => {
   });
 
   it('throws instead of writing past the destination', () => {
-    expect(() => base64EncodeInto(Buffer.alloc(4), 0, 4, Buffer.alloc(7), 0)).toThrow(RangeError);
+    expect(() => base64EncodeInto(Buffer.alloc(4), 0, 4, Buffer.alloc(7), 0)).toThrow(expect.objectContaining({ code: 'ERR_INTERNAL' }));
   });
 });
 
@@ -145,7 +145,7 @@ describe('decodeHexStrict', () => {
     const dst = Buffer.alloc(4);
     expect(decodeHexStrictInto(ok, 0, 4, dst, 1)).toBe(3);
     expect(dst.toString('hex')).toBe('000a0b00');
-    expect(() => decodeHexStrictInto(ok, 0, 4, Buffer.alloc(1), 0)).toThrow(RangeError);
+    expect(() => decodeHexStrictInto(ok, 0, 4, Buffer.alloc(1), 0)).toThrow(expect.objectContaining({ code: 'ERR_INTERNAL' }));
   });
 });
 

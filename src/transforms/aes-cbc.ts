@@ -14,9 +14,11 @@
  *            (the IV for the first) and check/strip the padding per value.
  *
  * ECB with auto padding off keeps no state between `update()` calls, so the cipher objects are
- * created once per key and reused for every batch. Worker-side pure code: node builtins only.
+ * created once per key and reused for every batch. Worker-side pure code: node builtins and the
+ * error classes only.
  */
 import { createCipheriv, createDecipheriv, type Cipheriv, type Decipheriv } from 'node:crypto';
+import { RunError } from '../errors/errors.js';
 
 const BLOCK = 16;
 
@@ -38,7 +40,7 @@ type Mode = 'cbc' | 'ecb';
 
 /** Validates the key size and returns the OpenSSL cipher name. Never puts key bytes in messages. */
 function cipherName(key: Uint8Array, mode: Mode): string {
-  if (!(key instanceof Uint8Array)) throw new TypeError('AES key must be a Uint8Array');
+  if (!(key instanceof Uint8Array)) throw new RunError('ERR_INTERNAL', 'AES key must be a Uint8Array');
   switch (key.byteLength) {
     case 16:
       return `aes-128-${mode}`;
@@ -47,16 +49,16 @@ function cipherName(key: Uint8Array, mode: Mode): string {
     case 32:
       return `aes-256-${mode}`;
     default:
-      throw new RangeError(
+      throw new RunError('ERR_INTERNAL', 
         `AES key must be 16, 24 or 32 bytes (128, 192 or 256 bits); got ${key.byteLength} bytes`,
       );
   }
 }
 
 function checkIv(iv: Uint8Array): void {
-  if (!(iv instanceof Uint8Array)) throw new TypeError('AES IV must be a Uint8Array');
+  if (!(iv instanceof Uint8Array)) throw new RunError('ERR_INTERNAL', 'AES IV must be a Uint8Array');
   if (iv.byteLength !== BLOCK) {
-    throw new RangeError(`AES-CBC IV must be 16 bytes; got ${iv.byteLength} bytes`);
+    throw new RunError('ERR_INTERNAL', `AES-CBC IV must be 16 bytes; got ${iv.byteLength} bytes`);
   }
 }
 
@@ -71,7 +73,7 @@ function copyBytes(src: Uint8Array, s: number, e: number, dst: Uint8Array, pos: 
 
 function checkBatchArgs(src: Uint8Array, starts: Int32Array, ends: Int32Array, count: number): void {
   if (!Number.isInteger(count) || count < 0 || count > starts.length || count > ends.length) {
-    throw new RangeError(
+    throw new RunError('ERR_INTERNAL', 
       `count ${count} out of range (starts: ${starts.length}, ends: ${ends.length})`,
     );
   }
@@ -80,7 +82,7 @@ function checkBatchArgs(src: Uint8Array, starts: Int32Array, ends: Int32Array, c
     const s = starts[i];
     const e = ends[i];
     if (!(s >= 0 && e >= s && e <= n)) {
-      throw new RangeError(`value ${i}: byte range [${s}, ${e}) outside a buffer of ${n} bytes`);
+      throw new RunError('ERR_INTERNAL', `value ${i}: byte range [${s}, ${e}) outside a buffer of ${n} bytes`);
     }
   }
 }
@@ -167,7 +169,7 @@ export class AesCbcBatch {
       if (nb > maxBlocks) maxBlocks = nb;
     }
     offsets[count] = total;
-    if (total > MAX_TOTAL) throw new RangeError(`batch too large: ${total} bytes of ciphertext`);
+    if (total > MAX_TOTAL) throw new RunError('ERR_INTERNAL', `batch too large: ${total} bytes of ciphertext`);
     const out = Buffer.allocUnsafe(total);
     if (total === 0) return { bytes: out, offsets };
 
@@ -227,7 +229,7 @@ export class AesCbcBatch {
         }
       }
       const enc = this.#ecbEnc.update(gather.subarray(0, n * BLOCK));
-      if (enc.length !== n * BLOCK) throw new Error('AES-ECB returned an unexpected length');
+      if (enc.length !== n * BLOCK) throw new RunError('ERR_INTERNAL', 'AES-ECB returned an unexpected length');
       for (let j = 0; j < n; j++) {
         const p = offsets[order[j]] + kOff;
         const g = j * BLOCK;
@@ -247,7 +249,7 @@ export class AesCbcBatch {
       const c = createCipheriv(this.#cbcName, this.#key, chainIv).setAutoPadding(false);
       const enc = c.update(out.subarray(p, end));
       c.final();
-      if (enc.length !== end - p) throw new Error('AES-CBC returned an unexpected length');
+      if (enc.length !== end - p) throw new RunError('ERR_INTERNAL', 'AES-CBC returned an unexpected length');
       enc.copy(out, p);
     }
   }
@@ -267,7 +269,7 @@ export class AesCbcBatch {
       const len = ends[i] - starts[i];
       if (len > 0 && (len & (BLOCK - 1)) === 0) total += len;
     }
-    if (total > MAX_TOTAL) throw new RangeError(`batch too large: ${total} bytes of ciphertext`);
+    if (total > MAX_TOTAL) throw new RunError('ERR_INTERNAL', `batch too large: ${total} bytes of ciphertext`);
     if (total === 0) return { bytes: Buffer.alloc(0), offsets, ok };
 
     // All well-formed ciphertexts back to back, through one ECB call.
@@ -283,7 +285,7 @@ export class AesCbcBatch {
       }
     }
     const pt = this.#ecbDec.update(ct.subarray(0, total));
-    if (pt.length !== total) throw new Error('AES-ECB returned an unexpected length');
+    if (pt.length !== total) throw new RunError('ERR_INTERNAL', 'AES-ECB returned an unexpected length');
 
     // XOR with the previous ciphertext block (IV first), compacting in place: the write
     // position w never passes the read position r, and reads of pt stay ahead of writes.
@@ -328,7 +330,7 @@ function blocksCipher(
   const name = cipherName(key, 'cbc');
   checkIv(iv);
   if (data.length % BLOCK !== 0) {
-    throw new RangeError(`raw CBC input must be whole 16-byte blocks; got ${data.length} bytes`);
+    throw new RunError('ERR_INTERNAL', `raw CBC input must be whole 16-byte blocks; got ${data.length} bytes`);
   }
   const c = decrypt ? createDecipheriv(name, key, iv) : createCipheriv(name, key, iv);
   c.setAutoPadding(false);

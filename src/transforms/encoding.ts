@@ -7,6 +7,7 @@
  * (Node's own decoders silently skip bad characters, which would let a mangled ciphertext or
  * hash through as a different value).
  */
+import { RunError } from '../errors/errors.js';
 
 const HEX_LOWER = asciiBytes('0123456789abcdef');
 const B64_ALPHABET = asciiBytes(
@@ -40,13 +41,13 @@ function asciiBytes(s: string): Uint8Array {
 
 function checkRange(src: Uint8Array, start: number, end: number): void {
   if (!(start >= 0 && end >= start && end <= src.length)) {
-    throw new RangeError(`byte range [${start}, ${end}) outside a buffer of ${src.length} bytes`);
+    throw new RunError('ERR_INTERNAL', `byte range [${start}, ${end}) outside a buffer of ${src.length} bytes`);
   }
 }
 
 function checkRoom(dst: Uint8Array, pos: number, need: number): void {
   if (!(pos >= 0 && pos + need <= dst.length)) {
-    throw new RangeError(`destination too small: need ${need} bytes at ${pos}, have ${dst.length}`);
+    throw new RunError('ERR_INTERNAL', `destination too small: need ${need} bytes at ${pos}, have ${dst.length}`);
   }
 }
 
