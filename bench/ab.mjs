@@ -8,7 +8,9 @@
 //                                      [--jobs hash-1,hash-all] [--json-out file]
 //
 // --before   a checkout with its own `npm ci && npm run build` (e.g. `git worktree add`)
-// --jobs     hash-1 (1 worker), hash-all (every core), full (e-mail + phone + AES, every core)
+// --jobs     hash-1 (1 worker), hash-all (every core), full (e-mail + phone + AES, every core),
+//            decrypt (every core: the e-mail column, encrypted once by the before side, decrypted back)
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -48,21 +50,30 @@ const work = mkdtempSync(join(tmpdir(), 'audience-pipe-ab-'));
 const keyFile = join(work, 'key.hex');
 writeFileSync(keyFile, '000102030405060708090a0b0c0d0e0f\n');
 const HASH = ['--hash', 'email=email_lc_sha256'];
-const FULL = [...HASH, '--hash', 'phone=phone_sha256', '--default-country', 'US', '--encrypt', 'crm_id', '--aes-key-file', keyFile, '--aes-iv', '00112233445566778899aabbccddeeff'];
-const JOBS = { 'hash-1': [1, HASH], 'hash-all': [cores, HASH], full: [cores, FULL] };
+const AES = ['--aes-key-file', keyFile, '--aes-iv', '00112233445566778899aabbccddeeff'];
+const FULL = [...HASH, '--hash', 'phone=phone_sha256', '--default-country', 'US', '--encrypt', 'crm_id', ...AES];
+const DECRYPT = ['--decrypt', 'email', ...AES];
+const JOBS = { 'hash-1': [1, HASH], 'hash-all': [cores, HASH], full: [cores, FULL], decrypt: [cores, DECRYPT, 'encrypted'] };
 
 try {
   const path = join(work, 'input.csv');
   const input = await generateInput(path, rows, Number(opts.seed));
   await warmPageCache(path);
+  const inputs = { plain: path };
+  if (opts.jobs.split(',').some((id) => JOBS[id][2] === 'encrypted')) {
+    // The same ciphertexts for both sides: made once, by the before side.
+    inputs.encrypted = join(work, 'encrypted.csv');
+    execFileSync(process.execPath, [sides.before, 'process', '--in', path, '--out', inputs.encrypted, '--encrypt', 'email', ...AES, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    await warmPageCache(inputs.encrypted);
+  }
   const jobs = opts.jobs.split(',').flatMap((id) => {
-    const [workers, args] = JOBS[id];
+    const [workers, args, from = 'plain'] = JOBS[id];
     return Object.entries(sides).map(([side, cli]) => ({
       id: `${id}/${side}`,
       label: `${id} ${side}`,
       workers,
       output: join(work, `${id}-${side}.csv`),
-      argv: [process.execPath, cli, 'process', '--in', path, '--out', join(work, `${id}-${side}.csv`), '--workers', String(workers), '--log-level', 'warn', ...args],
+      argv: [process.execPath, cli, 'process', '--in', inputs[from], '--out', join(work, `${id}-${side}.csv`), '--workers', String(workers), '--log-level', 'warn', ...args],
     }));
   });
   const method = detectMemoryMethod();
