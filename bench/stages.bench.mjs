@@ -9,7 +9,7 @@
 //   aes       AesCbcBatch.encrypt (chunk-wide)          vs encryptOneReference (createCipheriv per value)
 //   encode    hexEncodeInto                             vs toString('hex') + latin1Write
 //   reorder   bounded FIFO of promises (the merge)      vs a sequence-numbered reorder Map
-//   chunk     ChunkProcessor.process, hash job          vs csv-parse + createHash + join
+//   chunk     RecordEngine.process, hash job          vs csv-parse + createHash + join
 //
 //   npm run build && node bench/stages.bench.mjs [--quick] [--json] [--json-out file]
 //
@@ -37,7 +37,7 @@ const { decodeField } = await load('formats/csv/field-codec.js');
 const { createPhoneNormalizer, createLibraryPhoneNormalizer } = await load('transforms/phone.js');
 const { AesCbcBatch, encryptOneReference } = await load('transforms/aes-cbc.js');
 const { hexEncodeInto } = await load('transforms/encoding.js');
-const { ChunkProcessor } = await load('worker/chunk-processor.js');
+const { RecordEngine } = await load('worker/record-engine.js');
 const { NATIVE_SHA256_BATCH, Sha256Batch } = await load('transforms/sha256-batch.js');
 const { Op } = await load('protocol/messages.js');
 const { formatTable, grouped } = await load('bench/table.js');
@@ -136,18 +136,18 @@ const hexOut = Buffer.allocUnsafe(digestBytes.length * 2);
   if (hexOut.toString('latin1') !== digestBytes.toString('hex')) throw new Error('encode: hexEncodeInto differs');
 }
 const header = 'crm_id,email,phone,first_name,country,segment'.split(',');
-const hashInit = { fieldCount: 6, columns: [{ index: 1, name: 'email', op: Op.EmailSha256, params: {} }], format: { name: 'csv', ...DIALECT }, maxRecordBytes: 1 << 20, keys: [], sha256: 'native' };
-const fullInit = {
-  ...hashInit,
+const init = { format: { name: 'csv', ...DIALECT }, maxRecordBytes: 1 << 20, keys: [{ key, iv }], sha256: 'native' };
+const hashPlan = { fieldCount: 6, columns: [{ index: 1, name: 'email', op: Op.EmailSha256, params: {} }], lineEnd: 0x0a };
+const fullPlan = {
+  ...hashPlan,
   columns: [
     { index: 0, name: 'crm_id', op: Op.Encrypt, params: { key: 0, encoding: 'hex' } },
     { index: 1, name: 'email', op: Op.EmailSha256, params: {} },
     { index: 2, name: 'phone', op: Op.PhoneSha256, params: { defaultCountry: 'US' } },
   ],
-  keys: [{ key, iv }],
 };
-const hashProcessor = new ChunkProcessor(hashInit);
-const fullProcessor = new ChunkProcessor(fullInit);
+const hashProcessor = new RecordEngine(init, hashPlan);
+const fullProcessor = new RecordEngine(init, fullPlan);
 const chunkCopy = () => {
   // The worker owns (and may keep) its input buffer; give each call its own copy, as a transfer would.
   const ab = new ArrayBuffer(chunk.length);
@@ -241,12 +241,12 @@ const PAIRS = [
   },
   {
     stage: 'chunk (hash job)', unit: 'row', units: ROWS,
-    engine: ['ChunkProcessor.process', () => { sink += hashProcessor.process(chunkCopy(), chunk.length).outLength; }],
+    engine: ['RecordEngine.process', () => { sink += hashProcessor.process(chunkCopy(), chunk.length).outLength; }],
     alt: ['csv-parse + createHash + join', () => { sink += naiveHashChunk(chunk).length; }],
   },
   {
     stage: 'chunk (full job)', unit: 'row', units: ROWS,
-    engine: ['ChunkProcessor.process', () => { sink += fullProcessor.process(chunkCopy(), chunk.length).outLength; }],
+    engine: ['RecordEngine.process', () => { sink += fullProcessor.process(chunkCopy(), chunk.length).outLength; }],
     alt: undefined,
   },
 ];

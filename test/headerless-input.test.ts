@@ -21,7 +21,7 @@ import { BufferPool } from '../src/pool/buffer-pool.js';
 import { RejectsWriter } from '../src/report/rejects-writer.js';
 import { RunAccounting } from '../src/report/run-report.js';
 import type { SourcePart } from '../src/sources/source.js';
-import { ChunkProcessor } from '../src/worker/chunk-processor.js';
+import { RecordEngine } from '../src/worker/record-engine.js';
 import { rng } from './helpers/engine.js';
 
 const DIALECT = { delimiter: 0x2c, quote: 0x22, escape: 0x22 };
@@ -82,7 +82,7 @@ describe('the run stages with a headerless format', () => {
     expect(inputs.start).toEqual({ columns: ['id', 'segments', 'removed_segments'], lineEnd: 0x0a });
     await inputs.checkSameHeaders();
 
-    const processor = new ChunkProcessor({ format: { name: 'csv', ...DIALECT }, maxRecordBytes: 1 << 20, keys: [], sha256: 'js' }, { fieldCount: 3, columns: [], lineEnd: 0x0a });
+    const processor = new RecordEngine({ format: { name: 'csv', ...DIALECT }, maxRecordBytes: 1 << 20, keys: [], sha256: 'js' }, { fieldCount: 3, columns: [], lineEnd: 0x0a });
     async function* done(): AsyncGenerator<Done> {
       for await (const items of inputs.files()) {
         yield { kind: 'file' };

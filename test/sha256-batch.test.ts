@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../src/tools/generate/prng.js';
-import { NATIVE_SHA256_BATCH, SHA256_HEX, Sha256Batch } from '../src/transforms/sha256-batch.js';
+import { NATIVE_SHA256_BATCH, SHA256_BYTES, SHA256_HEX, Sha256Batch } from '../src/transforms/sha256-batch.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 
 const { dir, cleanup } = tempDir();
@@ -35,7 +35,7 @@ describe('Sha256Batch', () => {
   });
 
   for (const native of [true, false]) {
-    it(`${native ? 'native' : 'crypto.hash fallback'}: every digest equals crypto.hash, in scattered slots, after truncations`, () => {
+    it(`${native ? 'native' : 'crypto.hash fallback'}: every placed digest equals crypto.hash, in scattered slots; unplaced values leave nothing`, () => {
       const batch = new Sha256Batch({ native });
       expect(batch.isNative).toBe(native);
       const vals = values(native ? 1 : 2, 5000);
@@ -43,20 +43,30 @@ describe('Sha256Batch', () => {
       const want = Buffer.from(out);
       let slot = 1;
       for (let i = 0; i < vals.length; i++) {
-        const mark = batch.count;
-        if (i % 2 === 0) batch.addText(vals[i], slot);
-        else batch.addLatin1(Buffer.from(vals[i], 'utf8').toString('latin1'), slot);
-        if (i % 97 === 5) {
-          // A rejected record: its queued values are dropped and its slot reused.
-          batch.truncate(mark);
-          i--;
-          vals.splice(i + 1, 1);
-          continue;
-        }
+        const item = i % 2 === 0 ? batch.addText(vals[i]) : batch.addLatin1(Buffer.from(vals[i], 'utf8').toString('latin1'));
+        // A value whose record a later column rejected: never placed, never written.
+        if (i % 97 === 5) continue;
+        batch.place(item, slot);
         want.write(hash('sha256', Buffer.from(vals[i], 'utf8'), 'hex'), slot, 'latin1');
         slot += SHA256_HEX + 3;
       }
       batch.fill(out);
+      expect(batch.count).toBe(0);
+      expect(out.equals(want)).toBe(true);
+    });
+  }
+
+  for (const native of [true, false]) {
+    it(`${native ? 'native' : 'crypto.hash fallback'}: raw digests, 32 bytes a slot, equal crypto.hash's`, () => {
+      const batch = new Sha256Batch({ native });
+      const vals = values(native ? 3 : 4, 2000);
+      const out = Buffer.alloc(vals.length * (SHA256_BYTES + 1), 0x2e);
+      const want = Buffer.from(out);
+      vals.forEach((v, i) => {
+        batch.place(batch.addText(v), i * (SHA256_BYTES + 1));
+        hash('sha256', Buffer.from(v, 'utf8'), 'buffer').copy(want, i * (SHA256_BYTES + 1));
+      });
+      batch.fillDigests(out);
       expect(batch.count).toBe(0);
       expect(out.equals(want)).toBe(true);
     });

@@ -66,9 +66,11 @@ export class Int32List {
     }
     this.values[this.count++] = v;
   }
-  /** The values as an array of their own, to be transferred. */
+  /** The values as an array of their own, to be transferred; the list is empty again (its room kept). */
   take(): Int32Array {
-    return this.values.slice(0, this.count);
+    const taken = this.values.slice(0, this.count);
+    this.count = 0;
+    return taken;
   }
 }
 

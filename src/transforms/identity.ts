@@ -1,35 +1,51 @@
 /**
- * Identity rules on text values (DOMAIN.md "Identities"): which values are already hashed and
- * which are valid e-mail addresses. Pure, worker-side; the hashing itself is the chunk's batch
- * (sha256-batch.ts). Inputs are already trimmed with JavaScript's `trim()` and non-empty.
+ * Identity rules on a value's bytes (DOMAIN.md "Identities"): which values are valid e-mail
+ * addresses. Pure, worker-side, one copy of the rule for every path: the ASCII fast path checks
+ * while it copies the value lowercased into the hash batch, a value read as text is checked on
+ * its UTF-8 bytes. Already-hashed values are `isHex64` of encoding.ts. Values are trimmed with
+ * JavaScript's `trim()` and non-empty.
  */
 
-/** Exactly 64 hexadecimal digits, any case: a value that is already a SHA-256. */
-export function isSha256Hex(text: string): boolean {
-  if (text.length !== 64) return false;
-  for (let i = 0; i < 64; i++) {
-    const c = text.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) return false;
-  }
-  return true;
-}
-
-const WHITESPACE = /\s/;
-
-/** Valid: exactly one `@` with text on both sides and no whitespace (JavaScript's `\s`). One pass. */
-export function isValidEmail(trimmed: string): boolean {
-  let at = -1;
-  const n = trimmed.length;
-  for (let i = 0; i < n; i++) {
-    const c = trimmed.charCodeAt(i);
+/**
+ * Copies src[start, end) to dst[at, ...) with ASCII letters lowercased, and says whether it is a
+ * valid address: exactly one `@` with something on both sides and no whitespace, whitespace being
+ * JavaScript's `\s`: ASCII TAB, LF, VT, FF, CR and space, and in UTF-8 U+00A0, U+1680,
+ * U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000 and U+FEFF. One pass: on the hot path.
+ */
+export function lowerEmailInto(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): boolean {
+  let atSign = -1;
+  const shift = at - start;
+  let valid = true;
+  for (let i = start; i < end; i++) {
+    const c = src[i];
+    // Most bytes are letters above '@': they take this branch and nothing else.
+    if (c > 0x40 && c < 0x80) {
+      dst[i + shift] = c <= 0x5a ? c | 0x20 : c;
+      continue;
+    }
+    dst[i + shift] = c;
     if (c === 0x40) {
-      if (at !== -1) return false;
-      at = i;
+      if (atSign !== -1) valid = false;
+      atSign = i;
     } else if (c <= 0x20) {
-      if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) return false;
-    } else if (c >= 0x80 && WHITESPACE.test(trimmed[i])) {
-      return false;
+      if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) valid = false;
+    } else if (c >= 0x80 && unicodeSpaceAt(src, i, end)) {
+      valid = false;
     }
   }
-  return at > 0 && at < n - 1;
+  return valid && atSign > start && atSign < end - 1;
+}
+
+/** True when a UTF-8 sequence of one of `\s`'s non-ASCII code points starts at src[i]. */
+function unicodeSpaceAt(src: Uint8Array, i: number, end: number): boolean {
+  const c = src[i];
+  const c1 = i + 1 < end ? src[i + 1] : 0;
+  const c2 = i + 2 < end ? src[i + 2] : 0;
+  if (c === 0xc2) return c1 === 0xa0;
+  if (c === 0xe1) return c1 === 0x9a && c2 === 0x80;
+  if (c === 0xe2 && c1 === 0x80) return (c2 >= 0x80 && c2 <= 0x8a) || c2 === 0xa8 || c2 === 0xa9 || c2 === 0xaf;
+  if (c === 0xe2 && c1 === 0x81) return c2 === 0x9f;
+  if (c === 0xe3) return c1 === 0x80 && c2 === 0x80;
+  if (c === 0xef) return c1 === 0xbb && c2 === 0xbf;
+  return false;
 }

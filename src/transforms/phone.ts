@@ -28,28 +28,21 @@ function phoneLibrary(): PhoneLibrary {
   return (library ??= createRequire(import.meta.url)('libphonenumber-js') as PhoneLibrary);
 }
 
+/**
+ * The plan of national numbers: ISO 3166-1 alpha-2, upper case, one with a numbering plan, as the
+ * configuration validated it (src/config checks it once, so the worker does not), or none.
+ */
+export type DefaultCountry = string | undefined;
+
 export const PHONE_INVALID = 0;
 export const PHONE_NEEDS_COUNTRY = 1;
 export type PhoneOutcome = string | typeof PHONE_INVALID | typeof PHONE_NEEDS_COUNTRY;
 
-/**
- * Validates and canonicalises a default country (ISO 3166-1 alpha-2, any case).
- * `undefined` or '' means none. Throws a RangeError for a country libphonenumber-js does not know:
- * a misspelt country is a configuration error, not a per-row one.
- */
-function resolveDefaultCountry(defaultCountry: string | undefined): CountryCode | undefined {
-  if (defaultCountry === undefined) return undefined;
-  const c = defaultCountry.trim().toUpperCase();
-  if (c === '') return undefined;
-  if (!phoneLibrary().isSupportedCountry(c)) throw new RangeError(`unsupported default country for phone numbers: '${defaultCountry}'`);
-  return c;
-}
-
 const PLUS = /[+\uFF0B]/;
 
 /** The reference: the library alone (without the letters rule). Returns E.164 text with '+', PHONE_INVALID, or PHONE_NEEDS_COUNTRY. */
-export function createLibraryPhoneNormalizer(defaultCountry: string | undefined): (trimmed: string) => PhoneOutcome {
-  const country = resolveDefaultCountry(defaultCountry);
+export function createLibraryPhoneNormalizer(defaultCountry: DefaultCountry): (trimmed: string) => PhoneOutcome {
+  const country = defaultCountry as CountryCode | undefined;
   return (trimmed: string): PhoneOutcome => {
     // A leading '00' is the international prefix, whatever the default country.
     const text = trimmed.charCodeAt(0) === 48 && trimmed.charCodeAt(1) === 48 ? '+' + trimmed.slice(2) : trimmed;
@@ -67,7 +60,7 @@ export function createLibraryPhoneNormalizer(defaultCountry: string | undefined)
 }
 
 /** Returns E.164 text with '+' (e.g. '+14155552671'), PHONE_INVALID, or PHONE_NEEDS_COUNTRY. Never throws per number. */
-export function createPhoneNormalizer(defaultCountry: string | undefined): (trimmed: string) => PhoneOutcome {
+export function createPhoneNormalizer(defaultCountry: DefaultCountry): (trimmed: string) => PhoneOutcome {
   const fast = createPhoneFastPath(defaultCountry);
   const library = createLibraryPhoneNormalizer(defaultCountry);
   return (trimmed: string): PhoneOutcome => {
@@ -345,8 +338,8 @@ function national(digits: string, plan: PlanFacts): PhoneOutcome | undefined {
  * anything it declines (createPhoneNormalizer then asks the library). Exported for tests and
  * the benchmark, to measure coverage.
  */
-export function createPhoneFastPath(defaultCountry: string | undefined): (trimmed: string) => PhoneOutcome | undefined {
-  const country = resolveDefaultCountry(defaultCountry);
+export function createPhoneFastPath(defaultCountry: DefaultCountry): (trimmed: string) => PhoneOutcome | undefined {
+  const country = defaultCountry as CountryCode | undefined;
   let plan: PlanFacts | null | undefined; // resolved on first national number
   return (trimmed: string): PhoneOutcome | undefined => {
     const n = trimmed.length;

@@ -1,7 +1,8 @@
 /**
- * SHA-256 of every hashed value of a chunk in one call. Values are queued as bytes while the
- * chunk is scanned, each with the 64-byte slot it reserved in the output; `fill` then writes all
- * the lowercase hex digests at once.
+ * SHA-256 of every hashed value of a chunk in one call. Values are queued as bytes while a column
+ * is read; each gets its 64-byte slot in the output when its record is written (`place`), and
+ * `fill` then writes all the lowercase hex digests at once. A value whose record was rejected by
+ * a later column is never placed, and never hashed.
  *
  * The work is done by native/sha256_batch.node (built by `npm ci`, see scripts/build-native.mjs):
  * OpenSSL's SHA-256 in a loop, 61 ns a value against 230 ns for `crypto.hash` per value, whose
@@ -14,15 +15,23 @@ import { createRequire } from 'node:module';
 import { Bytes, IntColumns, latin1Write } from './byte-buffers.js';
 
 type NativeBatch = (src: Uint8Array, starts: Int32Array, ends: Int32Array, count: number, out: Uint8Array, slots: Int32Array) => void;
+interface NativeAddon {
+  readonly hex: NativeBatch;
+  /** Older builds of the addon have only the hex function: digests then come from `crypto.hash`. */
+  readonly digest: NativeBatch | undefined;
+}
 
 /** Length of a digest in hex, the size of every slot. */
 export const SHA256_HEX = 64;
+/** Length of a raw digest. */
+export const SHA256_BYTES = 32;
 
-function loadNative(): NativeBatch | undefined {
+function loadNative(): NativeAddon | undefined {
   try {
     // dist/transforms/ and src/transforms/ are both two levels below the package root.
-    const addon = createRequire(import.meta.url)('../../native/build/Release/sha256_batch.node') as { sha256HexBatch?: NativeBatch };
-    return typeof addon.sha256HexBatch === 'function' ? addon.sha256HexBatch : undefined;
+    const addon = createRequire(import.meta.url)('../../native/build/Release/sha256_batch.node') as { sha256HexBatch?: NativeBatch; sha256DigestBatch?: NativeBatch };
+    if (typeof addon.sha256HexBatch !== 'function') return undefined;
+    return { hex: addon.sha256HexBatch, digest: typeof addon.sha256DigestBatch === 'function' ? addon.sha256DigestBatch : undefined };
   } catch {
     return undefined;
   }
@@ -38,7 +47,7 @@ export class Sha256Batch {
   private readonly input = new Bytes(1 << 16);
   /** Per value: start and end in `input`, slot in the output. */
   private readonly items = new IntColumns(3);
-  private readonly native: NativeBatch | undefined;
+  private readonly native: NativeAddon | undefined;
 
   /** `native: false` hashes with `crypto.hash` even when the addon loaded (the main side's choice). */
   constructor(opts: { native?: boolean } = {}) {
@@ -69,43 +78,84 @@ export class Sha256Batch {
     return this.input.bytes;
   }
 
-  /** Ends the value begun at `at`, `end` being its end in `bytes`; its digest goes to `out[slot, slot + 64)`. */
-  commit(at: number, end: number, slot: number): void {
+  /** Ends the value begun at `at`, `end` being its end in `bytes`; returns the value's number, for `place`. */
+  commit(at: number, end: number): number {
     this.input.used = end;
-    this.items.push(at, end, slot);
+    this.items.push(at, end, -1);
+    return this.items.count - 1;
   }
 
   /** Queues a string's UTF-8 bytes. */
-  addText(text: string, slot: number): void {
+  addText(text: string): number {
     const at = this.begin(text.length * 3);
-    this.commit(at, at + this.input.bytes.write(text, at, 'utf8'), slot);
+    return this.commit(at, at + this.input.bytes.write(text, at, 'utf8'));
   }
 
   /** Queues a string of code points below 256, one byte each (an E.164 number, say). */
-  addLatin1(text: string, slot: number): void {
+  addLatin1(text: string): number {
     const at = this.begin(text.length);
-    this.commit(at, at + latin1Write(this.input.bytes, text, at), slot);
+    return this.commit(at, at + latin1Write(this.input.bytes, text, at));
   }
 
-  /** Drops the values queued after the first `count` (a record that was rejected). */
-  truncate(count: number): void {
-    if (count >= this.items.count) return;
-    this.input.used = this.items.cols[0][count];
-    this.items.count = count;
+  /** Value `item`'s digest goes to `out[slot, slot + 64)` of the buffer given to `fill`. */
+  place(item: number, slot: number): void {
+    this.items.cols[2][item] = slot;
+    this.placed++;
   }
 
-  /** Writes every queued digest into `out` and empties the queue. */
+  private placed = 0;
+
+  /** Drops every queued value (a chunk that threw leaves nothing for the next). */
+  clear(): void {
+    this.items.count = 0;
+    this.input.used = 0;
+    this.placed = 0;
+  }
+
+  /** Writes every placed value's digest as 64 lowercase hex digits into `out` and empties the queue. */
   fill(out: Buffer): void {
+    if (this.placed < this.items.count) this.dropUnplaced();
     const n = this.items.count;
-    if (n === 0) return;
+    if (n === 0) return this.clear();
     const [starts, ends, slots] = this.items.cols;
     const src = this.input.bytes;
     if (this.native !== undefined) {
-      this.native(src, starts, ends, n, out, slots);
+      this.native.hex(src, starts, ends, n, out, slots);
     } else {
       for (let i = 0; i < n; i++) latin1Write(out, hash('sha256', src.subarray(starts[i], ends[i]), 'hex'), slots[i]);
     }
-    this.items.count = 0;
-    this.input.used = 0;
+    this.clear();
+  }
+
+  /**
+   * Writes every placed value's raw 32-byte digest into `out` (slots 32 bytes wide) and empties
+   * the queue: for what compares digests rather than text (an index of hashed keys); hex is one
+   * more step (`hexEncodeInto`).
+   */
+  fillDigests(out: Buffer): void {
+    if (this.placed < this.items.count) this.dropUnplaced();
+    const n = this.items.count;
+    if (n === 0) return this.clear();
+    const [starts, ends, slots] = this.items.cols;
+    const src = this.input.bytes;
+    if (this.native?.digest !== undefined) {
+      this.native.digest(src, starts, ends, n, out, slots);
+    } else {
+      for (let i = 0; i < n; i++) out.set(hash('sha256', src.subarray(starts[i], ends[i]), 'buffer'), slots[i]);
+    }
+    this.clear();
+  }
+
+  /** Keeps only the placed values, in order. */
+  private dropUnplaced(): void {
+    const [starts, ends, slots] = this.items.cols;
+    let kept = 0;
+    for (let i = 0; i < this.items.count; i++) {
+      if (slots[i] < 0) continue;
+      starts[kept] = starts[i];
+      ends[kept] = ends[i];
+      slots[kept++] = slots[i];
+    }
+    this.items.count = kept;
   }
 }

@@ -6,7 +6,7 @@
 import { workerData } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { ChunkProcessor } from './chunk-processor.js';
+import { RecordEngine } from './record-engine.js';
 import type { ChunkPlan, ChunkResult, ChunkTask, SharedCheckResult, WorkerInit, WorkerTask } from '../protocol/messages.js';
 import { toWire } from '../errors/wire.js';
 import { checkShared } from './shared-check.js';
@@ -16,7 +16,7 @@ const init = workerData as WorkerInit;
  * A run has one plan: the processor is built for the first task that carries it, and kept. One
  * that cannot start fails every task with its error, in wire form like the others.
  */
-let current: { readonly plan: number; readonly processor: ChunkProcessor } | undefined;
+let current: { readonly plan: number; readonly processor: RecordEngine } | undefined;
 /** With gzip, the uncompressed output never leaves the worker: its buffer serves the next chunk. */
 let ownSpare: ArrayBuffer | undefined;
 
@@ -33,8 +33,8 @@ export default function runTask(task: WorkerTask): ChunkResult | SharedCheckResu
   }
 }
 
-function processorFor(plan: ChunkPlan): ChunkProcessor {
-  if (current?.plan !== plan.id) current = { plan: plan.id, processor: new ChunkProcessor(init, plan) };
+function processorFor(plan: ChunkPlan): RecordEngine {
+  if (current?.plan !== plan.id) current = { plan: plan.id, processor: new RecordEngine(init, plan) };
   return current.processor;
 }
 

@@ -6,7 +6,7 @@
 import { frameRecords } from '../../src/pipeline/chunker.js';
 import { CsvFraming } from '../../src/formats/csv/framing.js';
 import { parseHeader } from '../../src/formats/csv/header.js';
-import { ChunkProcessor } from '../../src/worker/chunk-processor.js';
+import { RecordEngine } from '../../src/worker/record-engine.js';
 import type { ColumnOp, OpParams, RejectReason, WorkerInit } from '../../src/protocol/messages.js';
 import { REJECT_REASONS } from '../../src/protocol/messages.js';
 
@@ -17,6 +17,8 @@ export interface EngineRun {
   records: number;
   recordsOut: number;
   blankLines: number;
+  /** Each chunk's output and its per-record output offsets, as the worker returned them. */
+  chunks: Array<{ output: Buffer; recordEnds: Int32Array; recordsOut: number }>;
 }
 
 /** Feeds `input` in reads of `readSize` bytes, as a stream would. */
@@ -54,9 +56,10 @@ export async function runEngine(
   const maxRecordBytes = opts.maxRecordBytes ?? 1 << 20;
   const items = frameRecords(reads(input, opts.readSize ?? 65536), { framing: new CsvFraming(dialect), chunkSize: opts.chunkSize, maxRecordBytes, scanBound: opts.scanBound });
   const out: Buffer[] = [];
+  const chunks: EngineRun['chunks'] = [];
   const rejects: EngineRun['rejects'] = [];
   let header: string[] = [];
-  let processor: ChunkProcessor | undefined;
+  let processor: RecordEngine | undefined;
   let lineFeeds = 0;
   let records = 0;
   let recordsOut = 0;
@@ -70,7 +73,7 @@ export async function runEngine(
       const { aesKey, aesIv, cipherEncoding, defaultCountry, ...init } = opts.init ?? {};
       const columns = workerColumns(opts.columns?.(header) ?? [], { cipherEncoding, defaultCountry });
       const keys = aesKey && aesIv ? [{ key: aesKey, iv: aesIv }] : [];
-      processor = new ChunkProcessor({ format: { name: 'csv', ...dialect }, maxRecordBytes, keys, sha256: 'native', ...init }, { fieldCount: header.length, columns, lineEnd: item.lineEnd });
+      processor = new RecordEngine({ format: { name: 'csv', ...dialect }, maxRecordBytes, keys, sha256: 'native', ...init }, { fieldCount: header.length, columns, lineEnd: item.lineEnd });
       continue;
     }
     if (item.kind === 'reject') {
@@ -90,12 +93,13 @@ export async function runEngine(
       });
     }
     out.push(Buffer.from(r.out, 0, r.outLength));
+    chunks.push({ output: Buffer.from(r.out, 0, r.outLength), recordEnds: r.recordEnds, recordsOut: r.recordsOut });
     lineFeeds += r.lineFeeds;
     records += r.records;
     recordsOut += r.recordsOut;
     blankLines += r.blankLines;
   }
-  return { header, output: Buffer.concat(out), rejects, records, recordsOut, blankLines };
+  return { header, output: Buffer.concat(out), rejects, records, recordsOut, blankLines, chunks };
 }
 
 /** A small seeded PRNG for test inputs. */

@@ -8,14 +8,12 @@ import type { Dialect } from './scan.js';
 import { decodeField, hasEscapes } from './field-codec.js';
 import { latin1Slice } from '../../transforms/byte-buffers.js';
 import { R_QUOTE, R_UTF8 } from '../../protocol/codes.js';
-
-export const ASCII = -1;
-export const NOT_ASCII = -2;
+import { FIELD_ASCII, FIELD_NOT_ASCII, type FieldReader } from '../worker-format.js';
 
 /** JavaScript's `trim()` whitespace, within ASCII. */
-export const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
-export class FieldDecoder {
+export class FieldDecoder implements FieldReader {
   /** After `asciiRange` returns ASCII: the trimmed value is `asciiSrc[asciiStart, asciiEnd)`. */
   asciiSrc: Buffer = Buffer.alloc(0);
   asciiStart = 0;
@@ -35,21 +33,21 @@ export class FieldDecoder {
 
   /**
    * For a field of ASCII bytes (a quote inside an unquoted field is one of them), finds the value trimmed as
-   * JavaScript's `trim()` would (for ASCII: TAB, LF, VT, FF, CR, space) and returns ASCII;
-   * NOT_ASCII when a byte is >= 0x80 (the string path handles it); or a reject reason.
+   * JavaScript's `trim()` would (for ASCII: TAB, LF, VT, FF, CR, space) and returns FIELD_ASCII;
+   * FIELD_NOT_ASCII when a byte is >= 0x80 (the string path handles it); or a reject reason.
    */
   asciiRange(buf: Buffer, fs: number, fe: number): number {
     if (!this.locate(buf, fs, fe)) return R_QUOTE;
     const src = this.src;
     let s = this.start;
     let e = this.end;
-    for (let i = s; i < e; i++) if (src[i] >= 0x80) return NOT_ASCII;
+    for (let i = s; i < e; i++) if (src[i] >= 0x80) return FIELD_NOT_ASCII;
     while (s < e && isAsciiSpace(src[s])) s++;
     while (e > s && isAsciiSpace(src[e - 1])) e--;
     this.asciiSrc = src;
     this.asciiStart = s;
     this.asciiEnd = e;
-    return ASCII;
+    return FIELD_ASCII;
   }
 
   /**

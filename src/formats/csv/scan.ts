@@ -1,6 +1,6 @@
 /**
- * Byte-level CSV record scanning, shared by the worker's chunk processor and the main thread's
- * header reader. Pure: no I/O, no allocation per record.
+ * Byte-level CSV record scanning, shared by the worker's record reader (reader.ts) and the main
+ * thread's header reader. Pure: no I/O, no allocation per record.
  *
  * The rules are Python csv's, as the main thread's framing applies them too: a quote opens a
  * quoted field only at the start of a field (after a delimiter, a line end or at the record's
@@ -58,8 +58,6 @@ export class RecordScanner {
   badQuoteField = -1;
   /** True when a CR-terminated record holds an LF outside quotes. */
   strayLineFeed = false;
-  /** True when the record ended with a line end, false when the input ended first. */
-  terminated = false;
 
   private readonly delimiter: number;
   private readonly quote: number;
@@ -138,7 +136,6 @@ export class RecordScanner {
     this.openQuote = false;
     this.badQuoteField = -1;
     this.strayLineFeed = false;
-    this.terminated = terminated;
     return terminated ? eolAt + 1 : len;
   }
 
@@ -245,7 +242,6 @@ export class RecordScanner {
     this.openQuote = inQuotes;
     this.badQuoteField = badQuoteField;
     this.strayLineFeed = strayLineFeed;
-    this.terminated = terminated;
     return next;
   }
 }

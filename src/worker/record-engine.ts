@@ -1,0 +1,168 @@
+/**
+ * The worker's hot path: one record-aligned chunk of bytes in, output bytes, per-record output
+ * offsets, rejects and counters out. Pure and synchronous; the Piscina entry (./entry.ts) is a
+ * thin adapter. Format-neutral: the format's reader frames the records and its writer builds the
+ * output (src/formats/worker-registry.ts); the ops come from src/transforms/registry.ts.
+ *
+ * Three steps per chunk. Scan: the records are framed once, and each transformed field's range
+ * kept (./record-table.ts). Ops: each column runs over every standing record in one batch, in
+ * field order, so the first failing column rejects a record and later ones never see it. Write:
+ * records in order, untouched bytes copied by the writer, each op's value written or its slot
+ * reserved; then the batches whose lengths were known before (hashes, encryption) fill their slots.
+ */
+import { KIND_INVALID, NCOUNTERS } from '../protocol/codes.js';
+import type { ChunkPlan, ChunkResult, ColumnOp, WorkerInit } from '../protocol/messages.js';
+import { Bytes, Int32List, IntColumns } from '../transforms/byte-buffers.js';
+import { Sha256Batch } from '../transforms/sha256-batch.js';
+import { OPS } from '../transforms/registry.js';
+import type { ChunkNotes, ColumnRunner } from '../transforms/op.js';
+import type { RecordReader, RecordWriter } from '../formats/worker-format.js';
+import { WORKER_FORMATS } from '../formats/worker-registry.js';
+import { RecordTable, TableColumn } from './record-table.js';
+import { packRejects } from './rejects.js';
+
+export class RecordEngine {
+  private readonly columns: readonly ColumnOp[];
+  /** Per column: the field index in the record. */
+  private readonly indexes: Int32Array;
+  private readonly reader: RecordReader;
+  private readonly writer: RecordWriter;
+  private readonly hashes: Sha256Batch;
+  private readonly runners: ColumnRunner[];
+  /** The runners whose slots are filled after the write: their batch of their own runs then. */
+  private readonly fillers: ColumnRunner[];
+  private readonly views: TableColumn[];
+  private readonly table: RecordTable;
+  private readonly notes: ChunkNotes = { phonesNeedingCountry: 0 };
+  /** Kept across chunks: its room grows once, not per chunk. */
+  private readonly recordEnds = new Int32List();
+
+  constructor(init: WorkerInit, plan: Omit<ChunkPlan, 'id'>) {
+    const format = WORKER_FORMATS[init.format.name];
+    if (!format) throw new Error(`no worker side for the record format '${init.format.name}'`);
+    // The line end is learnt from the input's header, after the pool started: the plan brings it.
+    const settings = { ...init.format, lineEnd: plan.lineEnd };
+    this.columns = [...plan.columns].sort((a, b) => a.index - b.index);
+    this.indexes = Int32Array.from(this.columns, (c) => c.index);
+    this.reader = format.reader(settings, { fieldCount: plan.fieldCount, maxRecordBytes: init.maxRecordBytes });
+    this.writer = format.writer(settings);
+    this.hashes = new Sha256Batch({ native: init.sha256 === 'native' });
+    const ctx = { keys: init.keys, hashes: this.hashes };
+    const defs = this.columns.map((c) => {
+      const def = OPS[c.op];
+      if (!def) throw new Error(`no op named '${c.op}'`);
+      if (def.needsKey && (c.params.key === undefined || !init.keys[c.params.key])) throw new Error('an AES transform needs a key and an IV');
+      return def;
+    });
+    this.runners = this.columns.map((c, k) => defs[k].create(c.params, ctx));
+    this.fillers = this.runners.filter((r, k) => defs[k].length === 'before' && r.fill !== undefined);
+    const fields = format.fields(settings);
+    this.views = this.columns.map((_, k) => new TableColumn(k, fields, this.notes));
+    this.table = new RecordTable(this.columns.length);
+  }
+
+  process(input: Uint8Array, length: number, spare?: ArrayBuffer): Omit<ChunkResult, 'input'> {
+    const buf = Buffer.from(input.buffer, input.byteOffset, length);
+    this.hashes.clear(); // nothing left over from a chunk that threw
+    this.notes.phonesNeedingCountry = 0;
+    const { lineFeeds, blankLines } = this.scan(buf, length);
+    const t = this.table;
+    for (let k = 0; k < this.runners.length; k++) {
+      this.views[k].reset(buf, t);
+      this.runners[k].read(this.views[k]);
+    }
+    // Output: in the spare buffer the main thread sized from earlier chunks; grows if short.
+    const out = new Bytes(spare ? Math.min(spare.byteLength, length + 1024) : length + (length >> 1) + 1024, spare);
+    const written = this.write(buf, length, out);
+    this.hashes.fill(out.bytes);
+    for (const f of this.fillers) f.fill!(out.bytes);
+    return {
+      out: out.bytes.buffer as ArrayBuffer,
+      outLength: out.used,
+      recordEnds: written.recordEnds,
+      lineFeeds,
+      records: t.count,
+      recordsOut: written.recordEnds.length,
+      blankLines,
+      phonesNeedingCountry: this.notes.phonesNeedingCountry,
+      columnCounts: written.counts,
+      rejects: packRejects(buf, written.rejects),
+    };
+  }
+
+  /** Frames every record of the chunk once, into the table. */
+  private scan(buf: Buffer, length: number): { lineFeeds: number; blankLines: number } {
+    const reader = this.reader;
+    const t = this.table;
+    const ncols = this.indexes.length;
+    const indexes = this.indexes;
+    t.count = 0;
+    let lineFeeds = 0;
+    let blankLines = 0;
+    let pos = 0;
+    while (pos < length) {
+      const blank = reader.blankLine(buf, pos, length);
+      if (blank > 0) {
+        blankLines++;
+        lineFeeds++;
+        pos += blank;
+        continue;
+      }
+      const r = t.add();
+      const start = pos;
+      t.start[r] = start;
+      t.line[r] = lineFeeds;
+      pos = reader.scan(buf, start, length);
+      t.end[r] = reader.recordEnd;
+      lineFeeds += reader.lineFeeds;
+      const reason = reader.flaw(start);
+      t.reason[r] = reason;
+      if (reason !== -1) {
+        // failedOp is read for rejected records only: an op's `fail` sets it, a record-level reject here.
+        t.failedOp[r] = -1;
+        t.flawColumn[r] = reader.flawColumn;
+        continue;
+      }
+      const starts = reader.starts;
+      const ends = reader.ends;
+      for (let k = 0; k < ncols; k++) {
+        t.fieldStart[k][r] = starts[indexes[k]];
+        t.fieldEnd[k][r] = ends[indexes[k]];
+      }
+    }
+    return { lineFeeds, blankLines };
+  }
+
+  /** Writes the standing records in order and collects the rejects. */
+  private write(buf: Buffer, length: number, out: Bytes): { recordEnds: Int32Array; counts: Float64Array; rejects: IntColumns } {
+    const t = this.table;
+    const w = this.writer;
+    const runners = this.runners;
+    const ncols = runners.length;
+    const counts = new Float64Array(ncols * NCOUNTERS);
+    const rejects = new IntColumns(5); // line offset, reason, column, start, end
+    const recordEnds = this.recordEnds;
+    recordEnds.count = 0;
+    w.begin(buf, length, out);
+    const { reason: reasons, start: starts, end: ends, fieldStart, fieldEnd, kinds } = t;
+    for (let r = 0; r < t.count; r++) {
+      const reason = reasons[r];
+      if (reason !== -1) {
+        w.drop();
+        const k = t.failedOp[r];
+        if (k >= 0) counts[k * NCOUNTERS + KIND_INVALID]++;
+        rejects.push(t.line[r], reason, k >= 0 ? this.indexes[k] : t.flawColumn[r], starts[r], ends[r]);
+        continue;
+      }
+      w.record(starts[r]);
+      for (let k = 0; k < ncols; k++) {
+        w.field(fieldStart[k][r], fieldEnd[k][r]);
+        runners[k].write(r, w);
+        counts[k * NCOUNTERS + kinds[k][r]]++;
+      }
+      recordEnds.push(w.end(ends[r]));
+    }
+    out.used = w.finish();
+    return { recordEnds: recordEnds.take(), counts, rejects };
+  }
+}
