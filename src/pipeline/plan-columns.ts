@@ -39,10 +39,10 @@ export function planColumns(config: ProcessConfig, header: readonly string[], lo
   return columns;
 }
 
-/** The run's AES keys: `OpParams.key` of a column is an index into this list. */
+/** The run's AES keys, every configured one in the configuration's order: `OpParams.key` is an index into this list. */
 export function planKeys(config: ProcessConfig): AesKeyInit[] {
-  const { aesKey } = config.secrets;
-  return aesKey && config.aesIv ? [{ key: aesKey, iv: config.aesIv }] : [];
+  const { keys } = config.secrets;
+  return Object.keys(keys).map((name) => keys[name]);
 }
 
 /**
@@ -53,16 +53,14 @@ export function sha256Implementation(env: NodeJS.ProcessEnv = process.env): Work
   return env.AUDIENCE_PIPE_SHA256_BATCH === 'js' ? 'js' : 'native';
 }
 
-/** The configured ops in output order: hashes, then encrypts, then decrypts, as the options list them. */
+/** The configured ops in output order (hashes, then encrypts, then decrypts, as the options list them), key names as indexes. */
 function wantedOps(config: ProcessConfig): Wanted[] {
-  // Today's options give one key (--aes-key-file or AUDIENCE_PIPE_AES_KEY, with --aes-iv): planKeys' first.
-  const aes = { key: 0, encoding: config.cipherEncoding };
-  const country = config.defaultCountry === undefined ? {} : { defaultCountry: config.defaultCountry };
-  return [
-    ...config.hash.map((h) => ({ name: h.column, op: h.method, option: 'hash', params: h.method.startsWith('phone_') ? country : {} })),
-    ...config.encrypt.map((name) => ({ name, op: 'encrypt' as const, option: 'encrypt', params: aes })),
-    ...config.decrypt.map((name) => ({ name, op: 'decrypt' as const, option: 'decrypt', params: aes })),
-  ];
+  const keyNames = Object.keys(config.secrets.keys);
+  return config.ops.map(({ column, op, params }) => {
+    const { key, ...rest } = params;
+    const option = op === 'encrypt' || op === 'decrypt' ? op : 'hash';
+    return { name: column, op, option, params: key === undefined ? rest : { key: keyNames.indexOf(key), ...rest } };
+  });
 }
 
 /** A header read with the wrong delimiter is one column holding the real delimiters. */

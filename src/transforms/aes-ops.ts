@@ -10,7 +10,8 @@ import { AesCbcBatch } from './aes-cbc.js';
 import { Bytes, IntColumns } from './byte-buffers.js';
 import { base64EncodedLength, base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodedLength, hexEncodeInto } from './encoding.js';
 import { KIND_DECRYPTED, KIND_EMPTY, KIND_ENCRYPTED, R_CIPHER } from '../protocol/codes.js';
-import { FIELD_ASCII, FIELD_NOT_ASCII, type ValueWriter } from '../formats/worker-format.js';
+import { FIELD_ASCII, type ValueWriter } from '../formats/worker-format.js';
+import { columnText } from './column-text.js';
 import type { OpParams } from '../protocol/messages.js';
 import type { ChunkColumn, ColumnRunner, OpContext, OpDefinition } from './op.js';
 
@@ -75,14 +76,11 @@ class EncryptColumn extends AesColumn {
         }
         continue;
       }
-      const text = status === FIELD_NOT_ASCII ? fields.decodeText(src, starts[r], ends[r]) : status;
-      if (typeof text === 'number') col.fail(r, text);
-      else if (text.length === 0) kinds[r] = KIND_EMPTY;
-      else {
-        const utf8 = Buffer.from(text, 'utf8');
-        this.queue(r, utf8, 0, utf8.length, -1);
-        kinds[r] = KIND_ENCRYPTED;
-      }
+      const text = columnText(col, r, status);
+      if (text === undefined) continue;
+      const utf8 = Buffer.from(text, 'utf8');
+      this.queue(r, utf8, 0, utf8.length, -1);
+      kinds[r] = KIND_ENCRYPTED;
     }
   }
 
@@ -115,18 +113,11 @@ class DecryptColumn extends AesColumn {
   private plain: Buffer = Buffer.alloc(0);
 
   protected readColumn(col: ChunkColumn): void {
-    const { src, starts, ends, reasons, kinds, fields } = col;
+    const { reasons, kinds } = col;
     for (let r = 0; r < col.count; r++) {
       if (reasons[r] !== -1) continue;
-      const text = fields.decodeText(src, starts[r], ends[r]);
-      if (typeof text === 'number') {
-        col.fail(r, text);
-        continue;
-      }
-      if (text.length === 0) {
-        kinds[r] = KIND_EMPTY;
-        continue;
-      }
+      const text = columnText(col, r);
+      if (text === undefined) continue;
       const raw = this.decodeCiphertext(text);
       if (raw === null) col.fail(r, R_CIPHER);
       else this.queue(r, raw, 0, raw.length, r);

@@ -5,7 +5,8 @@
  * with no string made; anything else is read as text.
  */
 import { KIND_EMPTY, R_EMAIL } from '../protocol/codes.js';
-import { FIELD_ASCII, FIELD_NOT_ASCII } from '../formats/worker-format.js';
+import { FIELD_ASCII } from '../formats/worker-format.js';
+import { columnText } from './column-text.js';
 import { lowerEmailInto } from './identity.js';
 import { HashedColumn } from './hashed-column.js';
 import type { ChunkColumn, OpContext, OpDefinition } from './op.js';
@@ -59,15 +60,8 @@ class HashColumn extends HashedColumn {
         this.queued(r, hashes.commit(at, at + e - s));
         continue;
       }
-      const text = status === FIELD_NOT_ASCII ? fields.decodeText(src, starts[r], ends[r]) : status;
-      if (typeof text === 'number') {
-        col.fail(r, text);
-        continue;
-      }
-      if (text.length === 0) {
-        kinds[r] = KIND_EMPTY;
-        continue;
-      }
+      const text = columnText(col, r, status);
+      if (text === undefined) continue;
       if (mode === Mode.Plain) {
         this.queued(r, hashes.addText(text));
         continue;

@@ -4,7 +4,8 @@
  * passes through; a number that cannot be read rejects the record.
  */
 import { KIND_EMPTY, R_PHONE } from '../protocol/codes.js';
-import { FIELD_ASCII, FIELD_NOT_ASCII } from '../formats/worker-format.js';
+import { FIELD_ASCII } from '../formats/worker-format.js';
+import { columnText } from './column-text.js';
 import { latin1Slice } from './byte-buffers.js';
 import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from './phone.js';
 import { HashedColumn } from './hashed-column.js';
@@ -28,22 +29,18 @@ class PhoneColumn extends HashedColumn {
     for (let r = 0; r < col.count; r++) {
       if (reasons[r] !== -1) continue;
       const status = fields.asciiRange(src, starts[r], ends[r]);
-      let text: string | number;
+      let text: string | undefined;
       if (status === FIELD_ASCII) {
         const v = fields.asciiSrc;
         if (this.keepIfHashed(r, v, fields.asciiStart, fields.asciiEnd)) continue;
         text = latin1Slice(v, fields.asciiStart, fields.asciiEnd);
-      } else {
-        text = status === FIELD_NOT_ASCII ? fields.decodeText(src, starts[r], ends[r]) : status;
-        if (typeof text === 'number') {
-          col.fail(r, text);
+        if (text.length === 0) {
+          kinds[r] = KIND_EMPTY;
           continue;
         }
-        if (this.keepTextIfHashed(r, text)) continue;
-      }
-      if (text.length === 0) {
-        kinds[r] = KIND_EMPTY;
-        continue;
+      } else {
+        text = columnText(col, r, status);
+        if (text === undefined || this.keepTextIfHashed(r, text)) continue;
       }
       const e164 = this.normalize(text);
       if (e164 === PHONE_INVALID || e164 === PHONE_NEEDS_COUNTRY) {

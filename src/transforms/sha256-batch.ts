@@ -114,17 +114,7 @@ export class Sha256Batch {
 
   /** Writes every placed value's digest as 64 lowercase hex digits into `out` and empties the queue. */
   fill(out: Buffer): void {
-    if (this.placed < this.items.count) this.dropUnplaced();
-    const n = this.items.count;
-    if (n === 0) return this.clear();
-    const [starts, ends, slots] = this.items.cols;
-    const src = this.input.bytes;
-    if (this.native !== undefined) {
-      this.native.hex(src, starts, ends, n, out, slots);
-    } else {
-      for (let i = 0; i < n; i++) latin1Write(out, hash('sha256', src.subarray(starts[i], ends[i]), 'hex'), slots[i]);
-    }
-    this.clear();
+    this.complete(out, this.native?.hex, (i, data) => latin1Write(out, hash('sha256', data, 'hex'), i));
   }
 
   /**
@@ -133,16 +123,17 @@ export class Sha256Batch {
    * more step (`hexEncodeInto`).
    */
   fillDigests(out: Buffer): void {
+    this.complete(out, this.native?.digest, (i, data) => out.set(hash('sha256', data, 'buffer'), i));
+  }
+
+  /** Hashes the placed values into `out` with the addon's function, or one `crypto.hash` a value. */
+  private complete(out: Buffer, native: NativeBatch | undefined, one: (slot: number, data: Buffer) => void): void {
     if (this.placed < this.items.count) this.dropUnplaced();
     const n = this.items.count;
-    if (n === 0) return this.clear();
     const [starts, ends, slots] = this.items.cols;
     const src = this.input.bytes;
-    if (this.native?.digest !== undefined) {
-      this.native.digest(src, starts, ends, n, out, slots);
-    } else {
-      for (let i = 0; i < n; i++) out.set(hash('sha256', src.subarray(starts[i], ends[i]), 'buffer'), slots[i]);
-    }
+    if (n > 0 && native !== undefined) native(src, starts, ends, n, out, slots);
+    else for (let i = 0; i < n; i++) one(slots[i], src.subarray(starts[i], ends[i]));
     this.clear();
   }
 
