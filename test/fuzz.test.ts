@@ -58,7 +58,12 @@ const show = (b: Buffer): string => JSON.stringify(b.toString('latin1'));
 const escapeOf = (d: DialectName): number => (d === 'rfc' ? 0x22 : 0x5c);
 
 function plan(header: string[], cipherEncoding: Case['encoding']): ColumnOp[] {
-  const config = { hash: [{ column: 'email', method: 'email_lc_sha256' }, { column: 'phone', method: 'phone_sha256' }], encrypt: ENCRYPTED, decrypt: [], cipherEncoding, defaultCountry: 'US' } as unknown as ProcessConfig;
+  const ops = [
+    { column: 'email', op: 'email_lc_sha256', params: {} },
+    { column: 'phone', op: 'phone_sha256', params: { defaultCountry: 'US' } },
+    ...ENCRYPTED.map((column) => ({ column, op: 'encrypt', params: { key: 'default', encoding: cipherEncoding } })),
+  ];
+  const config = { ops, secrets: { keys: { default: {} } } } as unknown as ProcessConfig;
   return planColumns(config, header);
 }
 

@@ -84,7 +84,8 @@ export function copyInto(out: Bytes, src: Buffer, start: number, end: number): v
   if (n < 32) {
     for (let i = start; i < end; i++) dst[o++] = src[i];
   } else {
-    dst.set(src.subarray(start, end), o);
+    // Buffer#copy, not set(subarray()): a subarray is an object per run, and the GC's work.
+    src.copy(dst, o, start, end);
     o += n;
   }
   out.used = o;
