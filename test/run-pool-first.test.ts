@@ -9,7 +9,7 @@ import { Readable, Writable } from 'node:stream';
 import pino from 'pino';
 import { expect, it, vi } from 'vitest';
 import type { ChunkPlan, WorkerInit } from '../src/protocol/messages.js';
-import { ChunkProcessor } from '../src/worker/chunk-processor.js';
+import { RecordEngine } from '../src/worker/record-engine.js';
 
 const events: string[] = [];
 const inits: WorkerInit[] = [];
@@ -26,7 +26,7 @@ vi.mock('../src/pool/chunk-pool.js', () => ({
     }
     async run(plan: ChunkPlan, buffer: ArrayBuffer, length: number) {
       plans.push(plan);
-      return { ...new ChunkProcessor(this.init, plan).process(new Uint8Array(buffer, 0, length), length), input: buffer };
+      return { ...new RecordEngine(this.init, plan).process(new Uint8Array(buffer, 0, length), length), input: buffer };
     }
     async close() {}
   },
