@@ -40,8 +40,8 @@ const { hexEncodeInto } = await load('transforms/encoding.js');
 const { RecordEngine } = await load('worker/record-engine.js');
 const { NATIVE_SHA256_BATCH, Sha256Batch } = await load('transforms/sha256-batch.js');
 const { Op } = await load('protocol/messages.js');
-const { formatTable, grouped } = await load('bench/table.js');
-const { describeMachine, machineFacts, sourceRevision } = await load('bench/machine.js');
+const { formatTable, grouped } = await load('tools/bench/table.js');
+const { describeMachine, machineFacts, sourceRevision } = await load('tools/bench/machine.js');
 
 // ---- one engine-sized chunk (1 MiB, cut where the engine would cut it) ----------------------
 const CHUNK_BYTES = 1 << 20;
@@ -110,7 +110,7 @@ const emailBytes = emails.map((e) => Buffer.from(e, 'latin1'));
 const scratchByLength = [];
 for (const b of emailBytes) scratchByLength[b.length] ??= Buffer.allocUnsafeSlow(b.length);
 const hashOfBytes = (b) => hash('sha256', b, 'hex');
-// The engine queues every value of the chunk and hashes them in one call into reserved slots.
+// The engine queues every value of the chunk, places each in its reserved slot, and hashes them in one call.
 const hashOut = Buffer.allocUnsafe(emailBytes.length * 64);
 const nativeBatch = new Sha256Batch();
 const hashChunk = (batch) => {
@@ -118,7 +118,7 @@ const hashChunk = (batch) => {
     const b = emailBytes[i];
     const at = batch.begin(b.length);
     batch.bytes.set(b, at);
-    batch.commit(at, at + b.length, i * 64);
+    batch.place(batch.commit(at, at + b.length), i * 64);
   }
   batch.fill(hashOut);
   return hashOut[0];
