@@ -6,6 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { runEngine, rng } from './helpers/engine.js';
 import { lowerEmailInto } from '../src/transforms/identity.js';
+import { RecordEngine } from '../src/worker/record-engine.js';
 
 const isValidEmail = (b: Buffer, s: number, e: number): boolean => lowerEmailInto(b, s, e, Buffer.alloc(b.length), 0);
 
@@ -91,6 +92,16 @@ describe('several AES keys in one run', () => {
     expect(dec.output.toString()).toBe('a,b\nsame value,same value\n');
     const swapped = await runEngine(enc.output, { chunkSize: 1 << 16, columns: cols('decrypt', 1, 0), init: { keys: KEYS } });
     expect(swapped.rejects.map((r) => r.reason)).toEqual(['bad_ciphertext']);
+  });
+});
+
+describe('a plan the worker cannot run', () => {
+  it('is a coded internal error, never a bare one (the main side sends only what it validated)', () => {
+    const init = { format: { name: 'csv', delimiter: 0x2c, quote: 0x22, escape: 0x22 }, maxRecordBytes: 1 << 20, keys: [], sha256: 'js' as const };
+    const plan = (op: string, params = {}) => ({ fieldCount: 1, lineEnd: 0x0a, columns: [{ index: 0, name: 'a', op: op as 'sha256', params }] });
+    expect(() => new RecordEngine(init, plan('encrypt', { key: 0 }))).toThrow(expect.objectContaining({ code: 'ERR_INTERNAL', message: 'an AES transform needs a key and an IV' }));
+    expect(() => new RecordEngine(init, plan('rot13'))).toThrow(expect.objectContaining({ code: 'ERR_INTERNAL' }));
+    expect(() => new RecordEngine({ ...init, format: { name: 'tsv' } }, plan('sha256'))).toThrow(expect.objectContaining({ code: 'ERR_INTERNAL' }));
   });
 });
 

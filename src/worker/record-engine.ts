@@ -11,6 +11,7 @@
  * reserved; then the batches whose lengths were known before (hashes, encryption) fill their slots.
  */
 import { KIND_INVALID, NCOUNTERS } from '../protocol/codes.js';
+import { RunError } from '../errors/errors.js';
 import type { ChunkPlan, ChunkResult, ColumnOp, WorkerInit } from '../protocol/messages.js';
 import { Bytes, Int32List, IntColumns } from '../transforms/byte-buffers.js';
 import { Sha256Batch } from '../transforms/sha256-batch.js';
@@ -39,7 +40,7 @@ export class RecordEngine {
 
   constructor(init: WorkerInit, plan: Omit<ChunkPlan, 'id'>) {
     const format = WORKER_FORMATS[init.format.name];
-    if (!format) throw new Error(`no worker side for the record format '${init.format.name}'`);
+    if (!format) throw new RunError('ERR_INTERNAL', `no worker side for the record format '${init.format.name}'`);
     // The line end is learnt from the input's header, after the pool started: the plan brings it.
     const settings = { ...init.format, lineEnd: plan.lineEnd };
     this.columns = [...plan.columns].sort((a, b) => a.index - b.index);
@@ -50,8 +51,8 @@ export class RecordEngine {
     const ctx = { keys: init.keys, hashes: this.hashes };
     const defs = this.columns.map((c) => {
       const def = OPS[c.op];
-      if (!def) throw new Error(`no op named '${c.op}'`);
-      if (def.needsKey && (c.params.key === undefined || !init.keys[c.params.key])) throw new Error('an AES transform needs a key and an IV');
+      if (!def) throw new RunError('ERR_INTERNAL', `no op named '${c.op}'`);
+      if (def.needsKey && (c.params.key === undefined || !init.keys[c.params.key])) throw new RunError('ERR_INTERNAL', 'an AES transform needs a key and an IV');
       return def;
     });
     this.runners = this.columns.map((c, k) => defs[k].create(c.params, ctx));

@@ -1,4 +1,5 @@
 /** The worker side of the CSV format: its reader, field reader and writer, for one dialect. */
+import { RunError } from '../../errors/errors.js';
 import type { FormatInit } from '../../protocol/messages.js';
 import type { WorkerFormat } from '../worker-format.js';
 import { FieldDecoder } from './field-decoder.js';
@@ -10,7 +11,7 @@ import { LF, type Dialect } from './scan.js';
 function dialectOf(format: FormatInit): Dialect {
   const byte = (name: string, fallback?: number): number => {
     const v = format[name] ?? fallback;
-    if (typeof v !== 'number') throw new TypeError(`csv format: '${name}' must be a byte value`);
+    if (typeof v !== 'number') throw new RunError('ERR_INTERNAL', `csv format: '${name}' must be a byte value`);
     return v;
   };
   return { delimiter: byte('delimiter'), quote: byte('quote'), escape: byte('escape'), lineEnd: byte('lineEnd', LF) };
