@@ -1,7 +1,8 @@
 /**
  * #10: one catalogue of error codes. Every code named in src/ is in the catalogue
  * (src/errors/catalogue.ts) and in docs/errors.md with the catalogue's exit code and words, and
- * the docs list no code the catalogue lacks; the CLI's exit code and hint come from the catalogue.
+ * the docs list no code the catalogue lacks; no error in src/ is made without a code; the CLI's
+ * exit code and hint come from the catalogue.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -65,6 +66,17 @@ function problems(sources: ReadonlyMap<string, string>, catalogue: Catalogue, do
   return found;
 }
 
+/** Errors made without a code: a bare built-in Error, a class of its own on Error, a thrown string. */
+function uncoded(sources: ReadonlyMap<string, string>): string[] {
+  const found: string[] = [];
+  for (const [file, text] of sources) {
+    for (const m of text.matchAll(/\bnew (?:Error|RangeError|TypeError|SyntaxError|ReferenceError)\(|\bthrow\s+['"`]/g)) found.push(`${file}: ${m[0]}`);
+    // AudiencePipeError is the one class on Error; every other error class extends it.
+    if (file !== join('src', 'errors', 'errors.ts')) for (const m of text.matchAll(/\bextends (?:Error|RangeError|TypeError)\b/g)) found.push(`${file}: ${m[0]}`);
+  }
+  return found;
+}
+
 const catalogueFile = join(ROOT, 'src', 'errors', 'catalogue.ts');
 const sources = new Map(sourceFiles(join(ROOT, 'src')).filter((f) => f !== catalogueFile).map((f) => [relative(ROOT, f), readFileSync(f, 'utf8')]));
 const docs = readFileSync(join(ROOT, 'docs', 'errors.md'), 'utf8');
@@ -97,6 +109,17 @@ describe('the catalogue, src/ and docs/errors.md agree', () => {
 
   it('finds a catalogued code that nothing raises', () => {
     expect(problems(sources, { ...CATALOGUE, ERR_UNUSED: { exit: 1, meaning: '-', action: '-' } }, `${docs}| \`ERR_UNUSED\` | 1 | - | - |\n`)).toEqual(['catalogue: ERR_UNUSED is raised nowhere in src/']);
+  });
+
+  it('no error is made without a code: no bare Error, no class of its own on Error, no thrown string', () => {
+    expect(uncoded(sources)).toEqual([]);
+    const bad = new Map([
+      ['src/a.ts', "if (x) throw new RangeError('x');"],
+      ['src/b.ts', "cb(new Error('closed'));"],
+      ['src/c.ts', 'export class Odd extends Error {}'],
+      ['src/d.ts', "throw 'no';"],
+    ]);
+    expect(uncoded(bad)).toEqual(['src/a.ts: new RangeError(', 'src/b.ts: new Error(', 'src/c.ts: extends Error', "src/d.ts: throw '"]);
   });
 
   it('README links docs/errors.md', () => {
