@@ -16,7 +16,7 @@
 // Every job is a child process (node dist/cli/main.js process ..., node bench/duckdb-job.mjs),
 // timed from spawn to exit; peak RSS comes from GNU time when present, else /proc polling.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,11 +68,13 @@ const method = detectMemoryMethod();
 const cores = availableParallelism();
 
 // Inputs are cached by (rows, seed, generator source): a changed generator never reuses stale bytes.
-const generatorId = createHash('sha256')
-  .update(readFileSync(new URL('generate/audience.js', dist)))
-  .update(readFileSync(new URL('generate/prng.js', dist)))
-  .digest('hex')
-  .slice(0, 10);
+// Every module of the generator counts, so a file added to or split off it needs no edit here.
+const generatorDir = new URL('tools/generate/', dist);
+const generatorHash = createHash('sha256');
+for (const file of readdirSync(generatorDir).filter((f) => f.endsWith('.js')).sort()) {
+  generatorHash.update(file).update(readFileSync(new URL(file, generatorDir)));
+}
+const generatorId = generatorHash.digest('hex').slice(0, 10);
 mkdirSync(opts['cache-dir'], { recursive: true });
 async function inputOf(n) {
   const path = join(opts['cache-dir'], `audience-${n}-s${seed}-${generatorId}.csv`);
