@@ -60,7 +60,7 @@ describe('buildProcessConfig validates every key and value', () => {
 
   it('is frozen all the way down, and keeps secrets out of JSON', () => {
     const config = buildProcessConfig({ hash: ['email=sha256'], encrypt: 'crm_id', aesIv: '00112233445566778899aabbccddeeff' }, { accounts: { crm: { host: 'h', username: 'u' } } }, {}, { aesKey: new Uint8Array(32).fill(7) });
-    for (const part of [config, config.hash, config.hash[0], config.encrypt, config.transport, config.transport.accounts, config.transport.accounts.crm, config.secrets]) {
+    for (const part of [config, config.ops, config.ops[0], config.ops[0].params, config.transport, config.transport.accounts, config.transport.accounts.crm, config.secrets]) {
       expect(Object.isFrozen(part)).toBe(true);
     }
     expect(config.secrets.aesKey).toEqual(Buffer.alloc(32, 7));

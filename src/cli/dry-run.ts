@@ -116,7 +116,7 @@ function plan(config: ProcessConfig, source: Source, targets: readonly CheckedTa
   const aesKey = config.secrets.aesKey;
   const named = Object.keys(config.secrets.keys).filter((name) => name !== DEFAULT_KEY);
   const aes = [
-    ...(aesKey !== undefined ? [`AES-${aesKey.length * 8}-CBC key (${aesKey.length} bytes), IV ${config.aesIv ? 'set' : 'missing'}, ciphertext in ${config.cipherEncoding}`] : []),
+    ...(aesKey !== undefined ? [`AES-${aesKey.length * 8}-CBC key (${aesKey.length} bytes), IV ${config.secrets.keys[DEFAULT_KEY] ? 'set' : 'missing'}, ciphertext in ${config.cipherEncoding}`] : []),
     ...named.map((name) => `key ${name}: AES-${config.secrets.keys[name].key.length * 8}-CBC`),
   ];
   const { recordsIn, recordsOut, recordsRejected, rejectReasons, bytesIn } = report;

@@ -20,7 +20,7 @@ export function deepFreeze<T>(value: T): T {
  * copies are unpooled: a pooled Buffer is a view of an 8 KiB slab shared with unrelated data,
  * and cloning it to a worker would clone the whole slab.
  */
-export function withBytes<T extends object>(target: T, name: string, bytes: Uint8Array | undefined, enumerable = true): T {
+function withBytes<T extends object>(target: T, name: string, bytes: Uint8Array | undefined, enumerable = true): T {
   if (bytes === undefined) return target;
   const kept = unpooledCopy(bytes);
   Object.defineProperty(target, name, { get: () => unpooledCopy(kept), enumerable });

@@ -13,7 +13,7 @@ import { nearestName } from './nearest.js';
 import { checkPassthrough } from './passthrough.js';
 import { describeIssue, processOptionsSchema } from './schema.js';
 import { camel, kebab, PROCESS_OPTION_KEYS, type RawOptions } from './options.js';
-import { deepFreeze, hideKeys, hideSecrets, withBytes } from './freeze.js';
+import { deepFreeze, hideKeys, hideSecrets } from './freeze.js';
 import { readDefaultKey, readNamedKeys } from './keys.js';
 import { buildOps } from './ops.js';
 import { DEFAULT_KEY, type AesKeyPair, type ProcessConfig } from './types.js';
@@ -115,11 +115,7 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
     in: o.in ?? '-',
     out: o.out ?? '-',
     ops,
-    hash: o.hash,
-    encrypt: o.encrypt,
-    decrypt: o.decrypt,
     cipherEncoding: o.cipherEncoding,
-    defaultCountry: o.defaultCountry,
     delimiter: o.delimiter,
     escape: o.escape,
     workers: o.workers,
@@ -152,7 +148,7 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
     ),
   };
   checkPassthrough(config);
-  const frozen = deepFreeze(withBytes(config, 'aesIv', o.aesIv));
+  const frozen = deepFreeze(config);
   checkEndpoints(frozen);
   return frozen;
 }

@@ -66,6 +66,7 @@ export interface SftpAccount {
  * config can never reveal them: `toJSON` and `util.inspect` show only which secrets are set.
  */
 export interface Secrets {
+  /** The unnamed key as given; it serves columns (as `keys.default`) only with `--aes-iv`. */
   readonly aesKey?: Buffer;
   /** Every configured AES key by name, the unnamed one as DEFAULT_KEY; each access hands out copies of the bytes. */
   readonly keys: Readonly<Record<string, AesKeyPair>>;
@@ -99,12 +100,8 @@ export interface ProcessConfig {
   readonly out: string;
   /** Every transformed column with its op and parameters: hashes, then encrypts, then decrypts, each in flag order. */
   readonly ops: readonly OpSpec[];
-  readonly hash: readonly HashSpec[];
-  readonly encrypt: readonly string[];
-  readonly decrypt: readonly string[];
-  readonly aesIv?: Buffer;
+  /** `--cipher-encoding`: the ciphertext encoding of the unnamed key's columns (each op carries its own). */
   readonly cipherEncoding: 'hex' | 'base64';
-  readonly defaultCountry?: string;
   /** Single bytes. */
   readonly delimiter: number;
   readonly escape: number;
