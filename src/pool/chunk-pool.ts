@@ -11,6 +11,15 @@ import { forwardWorkerStdio } from './worker-stdio.js';
 
 const WORKER_FILE = fileURLToPath(new URL('../worker/entry.js', import.meta.url));
 
+/**
+ * Piscina loads the entry with require() first, and Node 24 runs require() of an ES module
+ * through a facade that now and then aborts the whole process as a worker starts (assertion in
+ * CreateRequiredModuleFacade, SIGABRT: 2 of 1,700 pools started and closed in a loop, and test
+ * runs of the suite). Without require(esm) in the workers that require() fails at once, and
+ * Piscina imports the entry instead.
+ */
+export const WORKER_EXEC_ARGV: readonly string[] = [...process.execArgv, '--no-experimental-require-module'];
+
 export class ChunkPool {
   private readonly piscina: Piscina;
 
@@ -30,6 +39,7 @@ export class ChunkPool {
       // A worker's garbage is short-lived strings of one chunk: a 4 MB young generation keeps
       // ~20 MB less resident per run than V8's default at the same speed (full job, 2M rows).
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      execArgv: [...WORKER_EXEC_ARGV],
     });
     // Piscina emits 'error' for a reply whose task it no longer tracks, which happens when the
     // pool is destroyed while a worker is finishing a chunk (a run cut short by `| head`). An
