@@ -60,7 +60,7 @@ function parsedUrl(spec: string, option: '--in' | '--out'): URL {
 }
 
 /** `https://<account>/<container>/<blob>?<SAS>` (http only on loopback, for Azurite). */
-export function checkAzureBlobUrl(url: string): void {
+function checkAzureBlobUrl(url: string): void {
   const target = parsedUrl(url, '--out');
   const shown = redactUrl(target);
   if (target.protocol !== 'https:' && target.protocol !== 'http:') {

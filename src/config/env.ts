@@ -7,7 +7,7 @@ import { ConfigError } from '../errors/errors.js';
 import { nearestName } from './nearest.js';
 import { kebab, PROCESS_OPTIONS, type ProcessOptionKey, type RawOptions } from './options.js';
 
-export const ENV_PREFIX = 'AUDIENCE_PIPE_';
+const ENV_PREFIX = 'AUDIENCE_PIPE_';
 
 /** Secrets come from the environment (or a file), never from a flag a process listing would show. */
 export const ENV = {
@@ -17,7 +17,7 @@ export const ENV = {
 } as const;
 
 /** Variables that are neither option nor secret, with what they do (README lists them). */
-export const SWITCH_ENV = {
+const SWITCH_ENV = {
   AUDIENCE_PIPE_SHA256_BATCH: '`js` hashes with crypto.hash instead of the native batch (for comparison)',
 } as const;
 

@@ -11,7 +11,7 @@ import { DEFAULT_KEY, type AesKeyPair, type KeyEntry } from './types.js';
 import { aesKey as aesKeyBytes, BadValue } from './values.js';
 
 /** Hex key of 16, 24 or 32 bytes; the message never shows the key. */
-export function parseAesKey(text: string | Uint8Array, source: string, option = 'aes-key-file'): Buffer {
+function parseAesKey(text: string | Uint8Array, source: string, option = 'aes-key-file'): Buffer {
   try {
     return aesKeyBytes(text);
   } catch (err) {

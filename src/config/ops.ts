@@ -22,7 +22,7 @@ export interface OpOptions {
  * `<column>=<key name>` names a key of `keys`; anything else is a column of the unnamed key,
  * so a column whose name contains `=` keeps meaning what it meant before keys had names.
  */
-export function aesColumn(spec: string, keys: OpOptions['keys']): { column: string; key: string } {
+function aesColumn(spec: string, keys: OpOptions['keys']): { column: string; key: string } {
   const eq = spec.lastIndexOf('=');
   const name = spec.slice(eq + 1);
   if (eq > 0 && Object.hasOwn(keys, name)) return { column: spec.slice(0, eq), key: name };

@@ -40,7 +40,7 @@ export class HttpStatusError extends TransportError {
 }
 
 /** 5xx, 408 (request timeout) and 429 (throttled: Azure answers 503 ServerBusy, S3 503 SlowDown). */
-export function isRetryableStatus(status: number): boolean {
+function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
 

@@ -68,7 +68,7 @@ export interface SftpSession {
  * is sealed by a fresh createCipheriv in JavaScript: uploads lose about a third of their speed.
  * `npm ci` builds it for the project's Node (scripts/build-native.mjs).
  */
-export const SSH2_NATIVE_CRYPTO: boolean = (() => {
+const SSH2_NATIVE_CRYPTO: boolean = (() => {
   try {
     const crypto = createRequire(import.meta.url)('ssh2/lib/protocol/crypto.js') as { bindingAvailable?: unknown };
     return crypto.bindingAvailable === true;

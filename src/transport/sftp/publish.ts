@@ -36,7 +36,7 @@ export async function renameOver(session: SftpSession, from: string, to: string)
 }
 
 /** Size of a remote file. */
-export async function remoteSize(session: SftpSession, path: string): Promise<number> {
+async function remoteSize(session: SftpSession, path: string): Promise<number> {
   const st = await session.call<{ size?: number }>('stat', path, (cb) => session.sftp.stat(path, cb));
   return st.size ?? -1;
 }

@@ -3,7 +3,7 @@ import type { SftpSession } from './connect.js';
 import { toSftpError } from './errors.js';
 
 /** Bytes of WRITE requests in flight at once: enough to keep loopback and WAN links busy. */
-export const DEFAULT_WINDOW_BYTES = 8 * 1024 * 1024;
+const DEFAULT_WINDOW_BYTES = 8 * 1024 * 1024;
 /** Requests in flight at most, whatever their size: OpenSSH's own client keeps 64. */
 const MAX_REQUESTS = 64;
 
