@@ -39,7 +39,7 @@ export function createHttpSource(
   const part: SourcePart = {
     name: shown,
     size: () => size,
-    open: async (signal) => openDownload(dispatcher, target, shown, cfg.retries, options.backoffMs ?? 250, log, signal, (n) => (size = n)),
+    open: async (signal) => openDownload({ dispatcher, target, shown, retries: cfg.retries, backoffMs: options.backoffMs ?? 250, log, onSize: (n) => (size = n) }, signal),
   };
   return {
     description: shown,
@@ -61,20 +61,24 @@ interface ObjectIdentity {
   total: number | undefined;
 }
 
-async function openDownload(
-  dispatcher: Dispatcher,
-  target: URL,
-  shown: string,
-  retries: number,
-  backoffMs: number,
-  log: Logger,
-  outer: AbortSignal,
-  onSize: (bytes: number) => void,
-): Promise<Readable> {
+/** One object to download, the same for every attempt. */
+interface DownloadRequest {
+  readonly dispatcher: Dispatcher;
+  readonly target: URL;
+  /** The URL as logs and errors show it (no signature). */
+  readonly shown: string;
+  readonly retries: number;
+  readonly backoffMs: number;
+  readonly log: Logger;
+  /** Told the object's size once the first response gives it. */
+  readonly onSize: (bytes: number) => void;
+}
+
+async function openDownload(request: DownloadRequest, outer: AbortSignal): Promise<Readable> {
   // Destroying the stream must also stop a body read that is waiting for the network.
   const inner = new AbortController();
   const signal = AbortSignal.any([outer, inner.signal]);
-  const chunks = download(dispatcher, target, shown, retries, backoffMs, log, signal, onSize);
+  const chunks = download(request, signal);
   // The first response is awaited here (the generator announces it with an empty chunk), so a
   // 404 or 403 fails `open()` itself rather than the first read.
   await chunks.next();
@@ -110,16 +114,8 @@ async function openDownload(
  * The download as chunks. Yields an empty Buffer once the first response is accepted, so the
  * caller can await it before handing out the stream.
  */
-async function* download(
-  dispatcher: Dispatcher,
-  target: URL,
-  shown: string,
-  retries: number,
-  backoffMs: number,
-  log: Logger,
-  signal: AbortSignal,
-  onSize: (bytes: number) => void,
-): AsyncGenerator<Buffer, void, undefined> {
+async function* download(request: DownloadRequest, signal: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
+  const { dispatcher, target, shown, retries, log, onSize } = request;
   const what = `GET ${shown}`;
   const id: ObjectIdentity = { etag: undefined, total: undefined };
   let had = 0;
@@ -127,7 +123,7 @@ async function* download(
   const started = Date.now();
   const retry = new Retry({
     retries,
-    baseMs: backoffMs,
+    baseMs: request.backoffMs,
     signal,
     classify: (err) => {
       if (signal.aborted) throw signal.reason;
