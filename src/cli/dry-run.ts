@@ -19,7 +19,7 @@ import { humanSummary } from './summary.js';
 import type { Terminal } from './terminal.js';
 
 /** Decoded bytes of each input file a dry run reads. */
-export const SAMPLE_BYTES = 1 << 20;
+const SAMPLE_BYTES = 1 << 20;
 
 /** The first `max` decoded bytes of a part, cut after its last whole line; the rest is never read. */
 async function* firstBytes(raw: ByteStream, max: number): AsyncGenerator<Buffer> {
@@ -42,7 +42,7 @@ async function* firstBytes(raw: ByteStream, max: number): AsyncGenerator<Buffer>
   }
 }
 
-export function sampled(source: Source, max = SAMPLE_BYTES): Source {
+function sampled(source: Source, max = SAMPLE_BYTES): Source {
   return {
     description: source.description,
     parts: async (signal) =>
@@ -97,7 +97,7 @@ function transformsText(c: ProcessConfig): string {
   return all.length > 0 ? all.join(', ') : 'none (--passthrough: a copy of the input)';
 }
 
-export interface DryRunPlan {
+interface DryRunPlan {
   readonly input: string;
   readonly transforms: string;
   readonly aes?: string;

@@ -38,7 +38,7 @@ function nodeCheck(): Check {
   };
 }
 
-export function sha256BatchCheck(): Check {
+function sha256BatchCheck(): Check {
   const name = 'sha256 batch';
   if (process.env.AUDIENCE_PIPE_SHA256_BATCH === 'js') return { name, ok: false, detail: 'off: AUDIENCE_PIPE_SHA256_BATCH=js hashes with crypto.hash per value', failure: 'slower' };
   const file = join(PACKAGE_ROOT, 'native', 'build', 'Release', 'sha256_batch.node');
@@ -52,7 +52,7 @@ export function sha256BatchCheck(): Check {
   }
 }
 
-export function ssh2CryptoCheck(): Check {
+function ssh2CryptoCheck(): Check {
   try {
     return ssh2BindingCheck(join(dirname(require.resolve('ssh2/package.json')), 'lib', 'protocol', 'crypto', 'build', 'Release', 'sshcrypto.node'));
   } catch (err) {

@@ -20,7 +20,7 @@ const LABELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 4
 const HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'event', 'v']);
 
 /** One NDJSON log line as a person reads it: `warning: message (key=value, ...)`. */
-export function prettyLine(json: string): string {
+function prettyLine(json: string): string {
   let entry: Record<string, unknown>;
   try {
     entry = JSON.parse(json) as Record<string, unknown>;

@@ -67,7 +67,7 @@ function positiveInt(value: unknown, option: string, fallback: number): number {
 const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Validates everything before any data is generated; configuration errors exit 2. */
-export function planBench(cli: RawOptions): BenchPlan {
+function planBench(cli: RawOptions): BenchPlan {
   if (cli.delimiter !== undefined || cli.escape !== undefined) {
     throw new ConfigError(`--${cli.delimiter !== undefined ? 'delimiter' : 'escape'}: bench generates comma-separated RFC 4180 data; the dialect cannot be changed`, cli.delimiter !== undefined ? 'delimiter' : 'escape');
   }

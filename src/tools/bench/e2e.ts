@@ -58,7 +58,7 @@ export class BenchRunError extends RunError {
 }
 
 /** The built CLI next to this module (dist/cli/main.js). */
-export function cliPath(): string {
+function cliPath(): string {
   return fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 }
 

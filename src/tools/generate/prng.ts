@@ -11,7 +11,7 @@ const TWO_POW_32 = 4294967296;
 const INV_TWO_POW_32 = 1 / TWO_POW_32;
 
 /** splitmix32: one 32-bit step per call; used to expand a seed into independent state words. */
-export function splitmix32(seed: number): () => number {
+function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x9e3779b9) | 0;
