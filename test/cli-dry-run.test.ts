@@ -71,6 +71,24 @@ describe('process --dry-run', () => {
     expect(files()).not.toContain('never.csv');
   });
 
+  it('a remote output is shown as remote and not contacted: an SFTP account of the config file and an Azure SAS URL, no secret shown', async () => {
+    const config = join(dir, 'accounts.json');
+    // Port 1 on loopback: nothing listens there, so any attempt to connect would fail the run.
+    writeFileSync(config, JSON.stringify({ accounts: { crm: { host: '127.0.0.1', port: 1, username: 'u' } } }));
+    const env = { AUDIENCE_PIPE_SFTP_PASSWORD: 'pw-never-shown' };
+    const account = await runCli(['process', '--dry-run', '--log-format', 'pretty', '--config', config, '--sftp-insecure-accept-any-host-key',
+      '--in', input, '--out', 'account:crm', '--hash', 'email=sha256'], { env });
+    expect(account.code, account.stderr).toBe(0);
+    expect(account.stderr.split('\n')).toContain('  output   account:crm (remote: not contacted by a dry run)');
+    expect(account.stderr).not.toContain('pw-never-shown');
+
+    const azure = await runCli(['process', '--dry-run', '--log-format', 'pretty', '--in', input,
+      '--out', 'https://acct.blob.core.windows.net/c/b.csv?sv=1&sig=SECRET', '--hash', 'email=sha256']);
+    expect(azure.code, azure.stderr).toBe(0);
+    expect(azure.stderr.split('\n')).toContain('  output   https://acct.blob.core.windows.net/c/b.csv (remote: not contacted by a dry run)');
+    expect(azure.stderr).not.toContain('SECRET');
+  });
+
   it('a column not in the header is exit 2, before anything', async () => {
     const r = await runCli(['process', '--dry-run', '--in', input, '--hash', 'mail=email_lc_sha256', '--out', join(dir, 'x.csv')]);
     expect(r.code).toBe(2);

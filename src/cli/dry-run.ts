@@ -13,6 +13,8 @@ import type { RunReport } from '../report/run-report.js';
 import { gzipByName, type Sink } from '../outputs/sink.js';
 import { decodedBytes } from '../sources/decode.js';
 import { closeByteStream, type ByteStream, type Source } from '../sources/source.js';
+import { isHttpSpec } from '../transport/http/url.js';
+import { isSftpSpec } from '../transport/sftp/address.js';
 import type { Logger } from '../util/logger.js';
 import type { LogFormat } from './log-format.js';
 import { humanSummary } from './summary.js';
@@ -68,9 +70,13 @@ function discardSink(description: string): Sink {
   };
 }
 
-/** A remote target as shown: no password, no query (a SAS signature is a secret). */
+/**
+ * A remote target as shown: no password, no query (a SAS signature is a secret). `account:NAME`
+ * is remote too (an SFTP account of the config file): the transports' own test says which are.
+ */
 function shownSpec(spec: string): string {
-  if (!/^[a-z]+:\/\//i.test(spec)) return spec;
+  if (!isSftpSpec(spec) && !isHttpSpec(spec)) return spec;
+  if (spec.startsWith('account:')) return `${spec} (remote: not contacted by a dry run)`;
   const url = new URL(spec);
   url.password = '';
   url.search = '';
