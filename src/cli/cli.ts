@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Command, CommanderError } from 'commander';
+import { isClosedPipe } from '../errors/classify.js';
 import { AudiencePipeError } from '../errors/errors.js';
 import { errnoText } from '../outputs/resolve-target.js';
 import { benchCommand } from '../tools/bench/command.js';
@@ -64,7 +65,7 @@ async function run(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return 2;
     }
-    if (isClosedStdout(err)) return 0;
+    if (isClosedPipe(err)) return 0;
     if (err !== undefined && err === stdoutFailure) {
       process.stderr.write(`audience-pipe: stdout: cannot write: ${errnoText(err)}\n`);
       return 1;
@@ -79,17 +80,13 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
-function isClosedStdout(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException)?.code === 'EPIPE';
-}
-
 // A reader that went away (`| head`) is a normal end, not a crash. Any other error of stdout
 // (a full disk, /dev/full) fails the command with one line; while a run writes to stdout, its
 // sink listens too and the run ends itself, with its report.
 let stdoutFailure: unknown;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   stdoutFailure = err;
-  if (err.code === 'EPIPE' || process.stdout.listenerCount('error') > 1) return;
+  if (isClosedPipe(err) || process.stdout.listenerCount('error') > 1) return;
   process.stderr.write(`audience-pipe: stdout: cannot write: ${errnoText(err)}\n`);
   process.exit(1);
 });
