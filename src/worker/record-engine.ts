@@ -17,7 +17,7 @@ import { Bytes, Int32List, IntColumns } from '../transforms/byte-buffers.js';
 import { Sha256Batch } from '../transforms/sha256-batch.js';
 import { OPS } from '../transforms/registry.js';
 import type { ChunkNotes, ColumnRunner } from '../transforms/op.js';
-import type { RecordReader, RecordWriter } from '../formats/worker-format.js';
+import type { RecordReader, RecordWriter, WorkerFormat } from '../formats/worker-format.js';
 import { WORKER_FORMATS } from '../formats/worker-registry.js';
 import { RecordTable, TableColumn } from './record-table.js';
 import { packRejects } from './rejects.js';
@@ -39,7 +39,7 @@ export class RecordEngine {
   private readonly recordEnds = new Int32List();
 
   constructor(init: WorkerInit, plan: Omit<ChunkPlan, 'id'>) {
-    const format = WORKER_FORMATS[init.format.name];
+    const format = (WORKER_FORMATS as Readonly<Record<string, WorkerFormat | undefined>>)[init.format.name];
     if (!format) throw new RunError('ERR_INTERNAL', `no worker side for the record format '${init.format.name}'`);
     // The line end is learnt from the input's header, after the pool started: the plan brings it.
     const settings = { ...init.format, lineEnd: plan.lineEnd };
