@@ -20,7 +20,7 @@
 import { createCipheriv, createDecipheriv, type Cipheriv, type Decipheriv } from 'node:crypto';
 import { RunError } from '../errors/errors.js';
 
-const BLOCK = 16;
+export const BLOCK = 16;
 
 /**
  * Once at most this many values are still active and at least TAIL_MIN_ROUNDS block rounds remain,
@@ -39,7 +39,7 @@ const MAX_TOTAL = 0x7fffffff;
 type Mode = 'cbc' | 'ecb';
 
 /** Validates the key size and returns the OpenSSL cipher name. Never puts key bytes in messages. */
-function cipherName(key: Uint8Array, mode: Mode): string {
+export function cipherName(key: Uint8Array, mode: Mode): string {
   if (!(key instanceof Uint8Array)) throw new RunError('ERR_INTERNAL', 'AES key must be a Uint8Array');
   switch (key.byteLength) {
     case 16:
@@ -55,7 +55,7 @@ function cipherName(key: Uint8Array, mode: Mode): string {
   }
 }
 
-function checkIv(iv: Uint8Array): void {
+export function checkIv(iv: Uint8Array): void {
   if (!(iv instanceof Uint8Array)) throw new RunError('ERR_INTERNAL', 'AES IV must be a Uint8Array');
   if (iv.byteLength !== BLOCK) {
     throw new RunError('ERR_INTERNAL', `AES-CBC IV must be 16 bytes; got ${iv.byteLength} bytes`);
@@ -318,52 +318,5 @@ export class AesCbcBatch {
     }
     offsets[count] = w;
     return { bytes: pt.subarray(0, w), offsets, ok };
-  }
-}
-
-function blocksCipher(
-  key: Uint8Array,
-  iv: Uint8Array,
-  data: Uint8Array,
-  decrypt: boolean,
-): Buffer {
-  const name = cipherName(key, 'cbc');
-  checkIv(iv);
-  if (data.length % BLOCK !== 0) {
-    throw new RunError('ERR_INTERNAL', `raw CBC input must be whole 16-byte blocks; got ${data.length} bytes`);
-  }
-  const c = decrypt ? createDecipheriv(name, key, iv) : createCipheriv(name, key, iv);
-  c.setAutoPadding(false);
-  return Buffer.concat([c.update(data), c.final()]);
-}
-
-/** Raw CBC encryption of whole blocks of ONE message, no padding (for the NIST SP 800-38A vectors). */
-export function cbcEncryptBlocks(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Buffer {
-  return blocksCipher(key, iv, plaintext, false);
-}
-
-/** Raw CBC decryption of whole blocks of ONE message, no padding removed. */
-export function cbcDecryptBlocks(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Buffer {
-  return blocksCipher(key, iv, ciphertext, true);
-}
-
-/** Per-record reference: one `createCipheriv` per value, PKCS#7 padding (tests and benchmark). */
-export function encryptOneReference(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Buffer {
-  const name = cipherName(key, 'cbc');
-  checkIv(iv);
-  const c = createCipheriv(name, key, iv);
-  return Buffer.concat([c.update(plaintext), c.final()]);
-}
-
-/** Per-record reference decryption; null when the ciphertext is empty, misaligned or badly padded. */
-export function decryptOneReference(key: Uint8Array, iv: Uint8Array, ct: Uint8Array): Buffer | null {
-  const name = cipherName(key, 'cbc');
-  checkIv(iv);
-  if (ct.length === 0 || ct.length % BLOCK !== 0) return null;
-  try {
-    const d = createDecipheriv(name, key, iv);
-    return Buffer.concat([d.update(ct), d.final()]);
-  } catch {
-    return null;
   }
 }
