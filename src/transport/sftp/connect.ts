@@ -1,15 +1,13 @@
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import SftpClient from 'ssh2-sftp-client';
-import type {
-  Algorithms, AuthenticationType, AuthHandlerMiddleware, Client, ConnectConfig, KeyboardInteractiveAuthMethod, NoAuthMethod,
-  PasswordAuthMethod, PublicKeyAuthMethod, SFTPWrapper,
-} from 'ssh2';
+import type { Algorithms, Client, ConnectConfig, SFTPWrapper } from 'ssh2';
 import { TransportError } from '../../errors/errors.js';
 import type { Secrets, TransportConfig } from '../../config/types.js';
 import type { Logger } from '../../util/logger.js';
 import { endpointOf, type SftpAddress } from './address.js';
-import { resolveSftpCredentials, type SftpCredentials } from './credentials.js';
+import { authSequence } from './auth-sequence.js';
+import { resolveSftpCredentials } from './credentials.js';
 import { SftpCode, toSftpError } from './errors.js';
 import { hostKeyPolicy, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyVerdict } from './host-key.js';
 
@@ -254,45 +252,6 @@ export async function connectSftp(
     },
   };
   return session;
-}
-
-/**
- * The login sequence: the key first; then the password, by `password` where the server offers
- * it, else by `keyboard-interactive` (PAM servers), never both, so a wrong password counts
- * once against lockout policies. Without a key, a `none` probe first learns the methods.
- */
-function authSequence(username: string, creds: SftpCredentials): AuthHandlerMiddleware {
-  let keyTried = creds.privateKey === undefined;
-  let passwordTried = creds.password === undefined;
-  return (authsLeft: AuthenticationType[] | null, _partial, next) => {
-    if (!keyTried) {
-      keyTried = true;
-      next({ type: 'publickey', username, key: creds.privateKey } as PublicKeyAuthMethod);
-      return;
-    }
-    const password = creds.password;
-    if (!passwordTried && password !== undefined) {
-      if (authsLeft === null || authsLeft === undefined) {
-        next({ type: 'none', username } as NoAuthMethod);
-        return;
-      }
-      passwordTried = true;
-      if (authsLeft.includes('password')) {
-        next({ type: 'password', username, password } as PasswordAuthMethod);
-        return;
-      }
-      if (authsLeft.includes('keyboard-interactive')) {
-        // Hidden prompts get the password; visible ones (never a secret) get nothing.
-        next({
-          type: 'keyboard-interactive',
-          username,
-          prompt: (_name, _instructions, _lang, prompts, finish) => finish(prompts.map((p) => (p.echo === true ? '' : password))),
-        } as KeyboardInteractiveAuthMethod);
-        return;
-      }
-    }
-    next(false as unknown as AuthenticationType);
-  };
 }
 
 function positive(n: number | undefined, fallback: number): number {
