@@ -107,7 +107,7 @@ describe('zod stays off the worker side', () => {
         }
       }
     };
-    visit(join(ROOT, 'dist', 'worker', 'entry.js'));
+    visit(join(ROOT, 'dist', 'worker', 'boot.js'));
     expect(seen.size).toBeGreaterThan(3);
   });
 });

@@ -2,6 +2,7 @@
  * Main-thread side of the worker pool: starts Piscina on the built worker entry and sends it
  * chunks as transferred ArrayBuffers.
  */
+import { getCompileCacheDir } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ChunkPlan, ChunkResult, ChunkTask, SharedCheckResult, SharedCheckTask, WorkerInit } from '../protocol/messages.js';
@@ -9,7 +10,7 @@ import type { AudiencePipeError } from '../errors/errors.js';
 import { fromWire } from '../errors/wire.js';
 import { forwardWorkerStdio } from './worker-stdio.js';
 
-const WORKER_FILE = fileURLToPath(new URL('../worker/entry.js', import.meta.url));
+const WORKER_FILE = fileURLToPath(new URL('../worker/boot.js', import.meta.url));
 
 /**
  * Piscina loads the entry with require() first, and Node 24 runs require() of an ES module
@@ -20,13 +21,19 @@ const WORKER_FILE = fileURLToPath(new URL('../worker/entry.js', import.meta.url)
  */
 export const WORKER_EXEC_ARGV: readonly string[] = [...process.execArgv, '--no-experimental-require-module'];
 
+/** The main thread's compile cache, if it has one, for the workers to use too (src/worker/boot.ts). */
+function withCompileCache(init: WorkerInit): WorkerInit {
+  const compileCache = getCompileCacheDir?.();
+  return compileCache === undefined ? init : { ...init, compileCache };
+}
+
 export class ChunkPool {
   private readonly piscina: Piscina;
 
   constructor(init: WorkerInit, workers: number) {
     this.piscina = new Piscina({
       filename: WORKER_FILE,
-      workerData: init,
+      workerData: withCompileCache(init),
       minThreads: workers,
       maxThreads: workers,
       // The pipeline bounds the chunks in flight (2 x workers + 1) itself.

@@ -85,6 +85,8 @@ export interface WorkerInit {
    * SharedArrayBuffers so that no worker holds a copy.
    */
   readonly shared?: Readonly<Record<string, SharedArrayBuffer>>;
+  /** The main thread's compile cache directory, set by the pool when there is one (src/worker/boot.ts). */
+  readonly compileCache?: string;
 }
 
 /**
