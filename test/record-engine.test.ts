@@ -35,9 +35,9 @@ function messyCsv(seed: number, rows: number): Buffer {
 function piecesByRecordEnds(run: Awaited<ReturnType<typeof runEngine>>): Buffer[] {
   const pieces: Buffer[] = [];
   for (const c of run.chunks) {
-    expect(c.recordEnds.length).toBe(c.recordsOut);
+    expect(c.recordEnds!.length).toBe(c.recordsOut);
     let from = 0;
-    for (const end of c.recordEnds) {
+    for (const end of c.recordEnds!) {
       expect(end).toBeGreaterThan(from);
       pieces.push(c.output.subarray(from, end));
       from = end;
@@ -76,6 +76,20 @@ describe('per-record output offsets (ChunkResult.recordEnds)', () => {
       });
     }
   }
+});
+
+describe('per-record output offsets only when the plan asks', () => {
+  it('a plan without recordEnds gets none, with the same output and counts', () => {
+    const input = Buffer.from('x@y.example,1\n"a, b",2\nbad\n');
+    const columns = [{ index: 0, name: 'email', op: 'sha256' as const, params: {} }];
+    const init = { format: { name: 'csv', delimiter: 0x2c, quote: 0x22, escape: 0x22 }, maxRecordBytes: 1 << 20, keys: [], sha256: 'native' as const };
+    const without = new RecordEngine(init, { fieldCount: 2, columns, lineEnd: 0x0a }).process(input, input.length);
+    const withEnds = new RecordEngine(init, { fieldCount: 2, columns, lineEnd: 0x0a, recordEnds: true }).process(input, input.length);
+    expect(without.recordEnds).toBeUndefined();
+    expect(Array.from(withEnds.recordEnds!)).toEqual([67, 134]);
+    expect(Buffer.from(without.out, 0, without.outLength).equals(Buffer.from(withEnds.out, 0, withEnds.outLength))).toBe(true);
+    expect([without.recordsOut, without.records, without.rejects.count]).toEqual([2, 3, 1]);
+  });
 });
 
 describe('several AES keys in one run', () => {

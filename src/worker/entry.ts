@@ -47,7 +47,7 @@ function processChunk(task: ChunkTask): ChunkResult {
     result = { ...result, out: ownArrayBuffer(member), outLength: member.length };
   }
   const transferable = {
-    [transferableSymbol]: [result.out, result.rejects.raw, result.recordEnds.buffer, task.buffer],
+    [transferableSymbol]: result.recordEnds ? [result.out, result.rejects.raw, result.recordEnds.buffer, task.buffer] : [result.out, result.rejects.raw, task.buffer],
     [valueSymbol]: result,
   };
   return move(transferable) as unknown as ChunkResult;

@@ -37,12 +37,15 @@ export class RecordEngine {
   private readonly notes: ChunkNotes = { phonesNeedingCountry: 0 };
   /** Kept across chunks: its room grows once, not per chunk. */
   private readonly recordEnds = new Int32List();
+  /** Whether the plan asked for the records' output offsets (ChunkPlan.recordEnds). */
+  private readonly keepEnds: boolean;
 
   constructor(init: WorkerInit, plan: Omit<ChunkPlan, 'id'>) {
     const format = (WORKER_FORMATS as Readonly<Record<string, WorkerFormat | undefined>>)[init.format.name];
     if (!format) throw new RunError('ERR_INTERNAL', `no worker side for the record format '${init.format.name}'`);
     // The line end is learnt from the input's header, after the pool started: the plan brings it.
     const settings = { ...init.format, lineEnd: plan.lineEnd };
+    this.keepEnds = plan.recordEnds === true;
     this.columns = [...plan.columns].sort((a, b) => a.index - b.index);
     this.indexes = Int32Array.from(this.columns, (c) => c.index);
     this.reader = format.reader(settings, { fieldCount: plan.fieldCount, maxRecordBytes: init.maxRecordBytes });
@@ -80,10 +83,10 @@ export class RecordEngine {
     return {
       out: out.bytes.buffer as ArrayBuffer,
       outLength: out.used,
-      recordEnds: written.recordEnds,
+      ...(written.recordEnds ? { recordEnds: written.recordEnds } : {}),
       lineFeeds,
       records: t.count,
-      recordsOut: written.recordEnds.length,
+      recordsOut: written.recordsOut,
       blankLines,
       phonesNeedingCountry: this.notes.phonesNeedingCountry,
       columnCounts: written.counts,
@@ -135,7 +138,7 @@ export class RecordEngine {
   }
 
   /** Writes the standing records in order and collects the rejects. */
-  private write(buf: Buffer, length: number, out: Bytes): { recordEnds: Int32Array; counts: Float64Array; rejects: IntColumns } {
+  private write(buf: Buffer, length: number, out: Bytes): { recordsOut: number; recordEnds?: Int32Array; counts: Float64Array; rejects: IntColumns } {
     const t = this.table;
     const w = this.writer;
     const runners = this.runners;
@@ -144,6 +147,8 @@ export class RecordEngine {
     const rejects = new IntColumns(5); // line offset, reason, column, start, end
     const recordEnds = this.recordEnds;
     recordEnds.count = 0;
+    const keepEnds = this.keepEnds;
+    let recordsOut = 0;
     w.begin(buf, length, out);
     const { reason: reasons, start: starts, end: ends, fieldStart, fieldEnd, kinds } = t;
     for (let r = 0; r < t.count; r++) {
@@ -161,9 +166,11 @@ export class RecordEngine {
         runners[k].write(r, w);
         counts[k * NCOUNTERS + kinds[k][r]]++;
       }
-      recordEnds.push(w.end(ends[r]));
+      const end = w.end(ends[r]);
+      if (keepEnds) recordEnds.push(end);
+      recordsOut++;
     }
     out.used = w.finish();
-    return { recordEnds: recordEnds.take(), counts, rejects };
+    return { recordsOut, recordEnds: keepEnds ? recordEnds.take() : undefined, counts, rejects };
   }
 }

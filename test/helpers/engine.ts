@@ -73,7 +73,7 @@ export async function runEngine(
       const { aesKey, aesIv, cipherEncoding, defaultCountry, ...init } = opts.init ?? {};
       const columns = workerColumns(opts.columns?.(header) ?? [], { cipherEncoding, defaultCountry });
       const keys = aesKey && aesIv ? [{ key: aesKey, iv: aesIv }] : [];
-      processor = new RecordEngine({ format: { name: 'csv', ...dialect }, maxRecordBytes, keys, sha256: 'native', ...init }, { fieldCount: header.length, columns, lineEnd: item.lineEnd });
+      processor = new RecordEngine({ format: { name: 'csv', ...dialect }, maxRecordBytes, keys, sha256: 'native', ...init }, { fieldCount: header.length, columns, lineEnd: item.lineEnd, recordEnds: true });
       continue;
     }
     if (item.kind === 'reject') {
