@@ -9,11 +9,6 @@ import { Command, CommanderError } from 'commander';
 import { isClosedPipe } from '../errors/classify.js';
 import { AudiencePipeError } from '../errors/errors.js';
 import { errnoText } from '../outputs/resolve-target.js';
-import { benchCommand } from '../tools/bench/command.js';
-import { configSchemaCommand } from './config-schema-command.js';
-import { demoCommand } from '../tools/demo/command.js';
-import { doctorCommand } from './doctor-command.js';
-import { generateCommand } from '../tools/generate/command.js';
 import { interruptedBy } from './interrupt.js';
 import { hintFor } from './hints.js';
 import { withExamples } from './examples.js';
@@ -21,7 +16,23 @@ import { processCommand } from './process-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-function program(): Command {
+/**
+ * The commands besides `process`, loaded only when the command line is not a `process` run: the
+ * generator and the bench harness alone are ~20 modules, which every run of a shell pipeline paid
+ * for at start-up. `audience-pipe process --help` shows only that command's help, as before.
+ */
+async function otherCommands(): Promise<Command[]> {
+  const [generate, demo, bench, configSchema, doctor] = await Promise.all([
+    import('../tools/generate/command.js'),
+    import('../tools/demo/command.js'),
+    import('../tools/bench/command.js'),
+    import('./config-schema-command.js'),
+    import('./doctor-command.js'),
+  ]);
+  return [generate.generateCommand(), demo.demoCommand(), bench.benchCommand(), configSchema.configSchemaCommand(), doctor.doctorCommand()];
+}
+
+async function program(argv: readonly string[]): Promise<Command> {
   const root = new Command('audience-pipe')
     .description('Hash, encrypt and reconcile multi-million-row marketing audience files at hardware speed')
     // Handled in main() before parsing: the native status is looked up only when asked for.
@@ -29,7 +40,8 @@ function program(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .showHelpAfterError('(run with --help for usage)');
-  for (const cmd of [processCommand(), generateCommand(), demoCommand(), benchCommand(), configSchemaCommand(), doctorCommand()]) {
+  const others = argv[2] === 'process' ? [] : await otherCommands();
+  for (const cmd of [processCommand(), ...others]) {
     root.addCommand(cmd.exitOverride());
   }
   return withExamples(root, [
@@ -50,7 +62,7 @@ async function run(argv: string[]): Promise<number> {
   try {
     // Nothing asked for is a usage error: the help goes to stderr, stdout stays for data.
     if (argv.length <= 2) {
-      program().outputHelp({ error: true });
+      (await program(argv)).outputHelp({ error: true });
       return 2;
     }
     if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
@@ -58,7 +70,7 @@ async function run(argv: string[]): Promise<number> {
       process.stdout.write(`${versionLine(pkg.version)}\n`);
       return 0;
     }
-    await program().parseAsync(argv);
+    await (await program(argv)).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
