@@ -13,7 +13,7 @@
  */
 import type { RecordFraming } from '../formats/framing.js';
 import { REJECT_RECORD_MAX_BYTES } from '../protocol/messages.js';
-import { CR, LF, countLineFeeds } from '../formats/csv/scan.js';
+import { CR, LF, countLineFeeds } from '../formats/line-ends.js';
 import { RunError } from '../errors/errors.js';
 
 /** How far a record is scanned for its end before it is given up on (README: "A bad record costs only itself"). */

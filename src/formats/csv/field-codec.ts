@@ -2,7 +2,8 @@
  * One field's bytes to its value and back, per the dialect: unquoting and unescaping for reading,
  * quoting for writing a value that needs it. Pure, shared by the worker and the header reader.
  */
-import { CR, LF, type Dialect } from './scan.js';
+import { CR, LF } from '../line-ends.js';
+import type { Dialect } from './scan.js';
 
 /**
  * Decodes a raw field into `dst` (which must hold end - start bytes) and returns the decoded

@@ -3,7 +3,8 @@
  * outside quotes ends the header and sets the line end for the rest of the file, as csv-parse's
  * `record_delimiter: 'auto'` does (Excel for Mac writes CR). A byte loop: it runs once a file.
  */
-import { CR, LF, type Dialect } from './scan.js';
+import { CR, LF } from '../line-ends.js';
+import type { Dialect } from './scan.js';
 
 export interface FirstRecord {
   /** Position after the header's line end, or -1 when it is not in the bytes. */

@@ -11,7 +11,7 @@
  * stretches outside quotes, once per chunk.
  */
 import type { Dialect } from './scan.js';
-import { CR, LF } from './scan.js';
+import { CR, LF } from '../line-ends.js';
 import { scanFirstRecord } from './first-record.js';
 import type { RecordFraming } from '../framing.js';
 

@@ -1,6 +1,7 @@
 /** Reads the header record's column names (UTF-8, unquoted per the dialect). */
 import { RunError } from '../../errors/errors.js';
-import { CR, LF, RecordScanner, type Dialect } from './scan.js';
+import { CR, LF } from '../line-ends.js';
+import { RecordScanner, type Dialect } from './scan.js';
 import { decodeField } from './field-codec.js';
 
 export function parseHeader(bytes: Buffer, dialect: Dialect): string[] {

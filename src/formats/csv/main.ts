@@ -5,7 +5,8 @@
 import type { FormatRun, RecordFormat } from '../format.js';
 import { CsvFraming } from './framing.js';
 import { parseHeader } from './header.js';
-import { LF, type Dialect } from './scan.js';
+import { LF } from '../line-ends.js';
+import type { Dialect } from './scan.js';
 
 const QUOTE = 0x22;
 const NEWLINE = Buffer.from([LF]);

@@ -5,7 +5,8 @@
  */
 import { R_FIELD_COUNT, R_LINE_END, R_QUOTE, R_TOO_LARGE } from '../../protocol/codes.js';
 import type { RecordReader } from '../worker-format.js';
-import { CR, LF, RecordScanner, type Dialect } from './scan.js';
+import { CR, LF } from '../line-ends.js';
+import { RecordScanner, type Dialect } from './scan.js';
 
 export class CsvRecordReader extends RecordScanner implements RecordReader {
   flawColumn = -1;

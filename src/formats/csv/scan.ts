@@ -13,8 +13,7 @@
  * line ends are LF).
  */
 
-export const LF = 0x0a;
-export const CR = 0x0d;
+import { CR, LF } from '../line-ends.js';
 
 export interface Dialect {
   readonly delimiter: number;
@@ -251,10 +250,3 @@ const CLASS_EOL = 2;
 const CLASS_QUOTE = 3;
 const CLASS_ESCAPE = 4;
 const CLASS_STRAY_LF = 5;
-
-/** Line ends (LF, or CR for CR files) in buf[start, end), found with memchr. */
-export function countLineFeeds(buf: Buffer, start = 0, end = buf.length, eol = LF): number {
-  let n = 0;
-  for (let i = buf.indexOf(eol, start); i !== -1 && i < end; i = buf.indexOf(eol, i + 1)) n++;
-  return n;
-}

@@ -5,7 +5,8 @@ import type { WorkerFormat } from '../worker-format.js';
 import { FieldDecoder } from './field-decoder.js';
 import { CsvRecordReader } from './reader.js';
 import { CsvReplacingWriter } from './writer.js';
-import { LF, type Dialect } from './scan.js';
+import { LF } from '../line-ends.js';
+import type { Dialect } from './scan.js';
 
 /** The dialect's bytes, as the main side put them in FormatInit. */
 function dialectOf(format: FormatInit): Dialect {

@@ -7,7 +7,8 @@
 import { Bytes, copyInto } from '../../transforms/byte-buffers.js';
 import type { RecordWriter } from '../worker-format.js';
 import { needsQuoting, writeQuoted } from './field-codec.js';
-import { LF, type Dialect } from './scan.js';
+import { LF } from '../line-ends.js';
+import type { Dialect } from './scan.js';
 
 export class CsvReplacingWriter implements RecordWriter {
   out: Bytes = new Bytes(0);
