@@ -5,6 +5,7 @@
  * the input's file name or `--name`.
  */
 import { Writable } from 'node:stream';
+import { isClosedPipe } from '../errors/classify.js';
 import { RunError } from '../errors/errors.js';
 import { errnoText, resolveTarget } from './resolve-target.js';
 import { openTarget, type TargetWriter } from './target-writer.js';
@@ -75,5 +76,5 @@ export function createStdoutSink(): Sink {
 
 /** A closed reader (EPIPE) stays as it is: the run reads it as `cut-short`. */
 function stdoutError(err: NodeJS.ErrnoException): Error {
-  return err.code === 'EPIPE' ? err : new RunError('ERR_OUTPUT', `stdout: cannot write: ${errnoText(err)}`, err);
+  return isClosedPipe(err) ? err : new RunError('ERR_OUTPUT', `stdout: cannot write: ${errnoText(err)}`, err);
 }

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { isClosedPipe } from '../errors/classify.js';
 import { RunError, type RunErrorCode } from '../errors/errors.js';
 import { FdWritable, socketWritable } from './fd-writable.js';
 import { acquireOutputLock, type OutputLock } from './output-lock.js';
@@ -38,7 +39,7 @@ export interface OpenOptions {
 export async function openTarget(target: Target, option: string, options: OpenOptions): Promise<TargetWriter> {
   if (target.kind === 'dir') throw new RunError(options.code, `--${option}: ${target.path} is a directory and the input has no file name: give --name`);
   const failure = (what: string) => (err: NodeJS.ErrnoException): Error =>
-    err.code === 'EPIPE' ? err : new RunError(options.code, `--${option}: cannot ${what} ${target.path}: ${errnoText(err)}`, err);
+    isClosedPipe(err) ? err : new RunError(options.code, `--${option}: cannot ${what} ${target.path}: ${errnoText(err)}`, err);
   if (target.kind !== 'file') {
     // No O_CREAT: a FIFO removed meanwhile must not come back as a regular file.
     const flags = constants.O_WRONLY | (target.kind === 'fd' ? constants.O_APPEND : 0);
