@@ -97,6 +97,11 @@ function growInt32(arr: Int32Array<ArrayBuffer>, need: number): Int32Array<Array
   return new Int32Array(Math.max(need, arr.length * 2, 256));
 }
 
+/** The ciphertext's length for a plaintext of `length` bytes (> 0): PKCS#7 always adds 1 to 16 bytes. */
+export function cbcCiphertextLength(length: number): number {
+  return ((length >>> 4) + 1) * BLOCK;
+}
+
 export interface EncryptedBatch {
   /** Raw ciphertexts, back to back; value i is `bytes[offsets[i], offsets[i + 1])`. */
   bytes: Buffer;
@@ -163,7 +168,7 @@ export class AesCbcBatch {
     let maxBlocks = 0;
     for (let i = 0; i < count; i++) {
       const len = ends[i] - starts[i];
-      const nb = len === 0 ? 0 : (len >>> 4) + 1;
+      const nb = len === 0 ? 0 : cbcCiphertextLength(len) >>> 4;
       offsets[i] = total;
       total += nb * BLOCK;
       if (nb > maxBlocks) maxBlocks = nb;

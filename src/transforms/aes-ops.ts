@@ -6,7 +6,7 @@
  * bad ciphertext rejects its record).
  */
 import { isUtf8 } from 'node:buffer';
-import { AesCbcBatch } from './aes-cbc.js';
+import { AesCbcBatch, cbcCiphertextLength } from './aes-cbc.js';
 import { Bytes, IntColumns } from './byte-buffers.js';
 import { base64EncodedLength, base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodedLength, hexEncodeInto } from './encoding.js';
 import { KIND_DECRYPTED, KIND_EMPTY, KIND_ENCRYPTED, R_CIPHER } from '../protocol/codes.js';
@@ -88,7 +88,7 @@ class EncryptColumn extends AesColumn {
     if (this.kinds[r] !== KIND_ENCRYPTED) return;
     const i = this.item[r];
     const [starts, ends, slots] = this.items.cols;
-    const ct = (Math.floor((ends[i] - starts[i]) / 16) + 1) * 16;
+    const ct = cbcCiphertextLength(ends[i] - starts[i]);
     slots[i] = w.reserve(this.hex ? hexEncodedLength(ct) : base64EncodedLength(ct));
   }
 
