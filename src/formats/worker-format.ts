@@ -54,7 +54,7 @@ export interface ValueWriter {
   /** Reserves `n` bytes of format-neutral text (hex, base64: nothing to quote); returns their offset in the output. */
   reserve(n: number): number;
   /** Writes a value, encoded as the format needs (quoted when it holds a delimiter, say). */
-  value(bytes: Uint8Array, start: number, end: number): void;
+  value(bytes: Buffer, start: number, end: number): void;
   /** The output buffer, valid until the next `reserve` or `value`. */
   readonly out: Bytes;
 }

@@ -7,7 +7,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { AesCbcBatch, cbcCiphertextLength } from './aes-cbc.js';
-import { Bytes, IntColumns } from './byte-buffers.js';
+import { Bytes, IntColumns, copyInto } from './byte-buffers.js';
 import { base64EncodedLength, base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodedLength, hexEncodeInto } from './encoding.js';
 import { KIND_DECRYPTED, KIND_EMPTY, KIND_ENCRYPTED, R_CIPHER } from '../protocol/codes.js';
 import { FIELD_ASCII, type ValueWriter } from '../formats/worker-format.js';
@@ -46,14 +46,10 @@ abstract class AesColumn implements ColumnRunner {
   protected abstract readColumn(col: ChunkColumn): void;
 
   /** Queues src[s, e) as record r's value; returns its number. */
-  protected queue(r: number, src: Uint8Array, s: number, e: number, third: number): number {
+  protected queue(r: number, src: Buffer, s: number, e: number, third: number): number {
     const input = this.input;
-    input.ensure(e - s);
     const at = input.used;
-    // By hand: values are short, and a subarray per value costs more than the copy.
-    const dst = input.bytes;
-    for (let i = s; i < e; i++) dst[at + i - s] = src[i];
-    input.used = at + (e - s);
+    copyInto(input, src, s, e);
     this.items.push(at, input.used, third);
     this.item[r] = this.items.count - 1;
     return this.item[r];

@@ -49,16 +49,11 @@ export class CsvReplacingWriter implements RecordWriter {
     return at;
   }
 
-  value(bytes: Uint8Array, start: number, end: number): void {
+  value(bytes: Buffer, start: number, end: number): void {
     const out = this.out;
     out.ensure(2 * (end - start) + 2);
     if (needsQuoting(bytes, start, end, this.dialect)) out.used = writeQuoted(bytes, start, end, this.dialect, out.bytes, out.used);
-    else {
-      const dst = out.bytes;
-      let o = out.used;
-      for (let i = start; i < end; i++) dst[o++] = bytes[i];
-      out.used = o;
-    }
+    else copyInto(out, bytes, start, end);
   }
 
   end(recordEnd: number): number {
