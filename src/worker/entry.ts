@@ -1,6 +1,6 @@
 /**
- * Piscina worker entry. Imports only the pure transform core and the message types: no
- * main-thread code runs in a worker. Input chunks arrive transferred; output bytes and reject
+ * Piscina worker entry. Imports only the record engine, the message types and the errors' wire
+ * form: no main-thread code runs in a worker. Input chunks arrive transferred; output bytes and reject
  * text go back transferred, not copied.
  */
 import { workerData } from 'node:worker_threads';
