@@ -4,9 +4,13 @@
  */
 import type { RecordFormat } from './format.js';
 import { csvFormat } from './csv/main.js';
+import { notBuiltFormat } from './placeholder.js';
 
 const FORMATS = {
   csv: csvFormat,
+  'aep-csv': notBuiltFormat('aep-csv'),
+  'aam-outbound': notBuiltFormat('aam-outbound'),
+  'aam-inbound': notBuiltFormat('aam-inbound'),
 } as const satisfies Record<string, RecordFormat>;
 
 /** Format names: the configuration's `--from` and `--to` (issue 11) take one of these. */
@@ -15,3 +19,6 @@ export type FormatName = keyof typeof FORMATS;
 export function formatNamed(name: FormatName): RecordFormat {
   return FORMATS[name];
 }
+
+/** Every format name, for the configuration's checks. */
+export const FORMAT_NAMES = Object.keys(FORMATS) as FormatName[];

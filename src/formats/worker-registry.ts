@@ -7,7 +7,11 @@
 import type { FormatName } from './registry.js';
 import type { WorkerFormat } from './worker-format.js';
 import { csvWorker } from './csv/worker.js';
+import { notBuiltWorker } from './placeholder-worker.js';
 
 export const WORKER_FORMATS: Readonly<Record<FormatName, WorkerFormat>> = {
   csv: csvWorker,
+  'aep-csv': notBuiltWorker,
+  'aam-outbound': notBuiltWorker,
+  'aam-inbound': notBuiltWorker,
 };

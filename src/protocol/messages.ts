@@ -8,7 +8,7 @@
  * The ops a column can be given, by the names the configuration uses. Each is one entry of the
  * worker's op registry (src/transforms/registry.ts), which is typed against this list.
  */
-export const OP_NAMES = ['email_lc_sha256', 'phone_sha256', 'phone_sha256_e164', 'sha256', 'sha256_lc', 'encrypt', 'decrypt'] as const;
+export const OP_NAMES = ['email_lc_sha256', 'phone_sha256', 'phone_sha256_e164', 'sha256', 'sha256_lc', 'encrypt', 'decrypt', 'ecid', 'gaid', 'idfa', 'external_id'] as const;
 export type OpName = (typeof OP_NAMES)[number];
 
 /** Short names for the ops, for code that names one (tests, the bench). */
@@ -20,6 +20,10 @@ export const Op = {
   Sha256Lc: 'sha256_lc',
   Encrypt: 'encrypt',
   Decrypt: 'decrypt',
+  Ecid: 'ecid',
+  Gaid: 'gaid',
+  Idfa: 'idfa',
+  ExternalId: 'external_id',
 } as const satisfies Record<string, OpName>;
 
 /** Reject reasons, as codes across the boundary and as text in the reject file. */
