@@ -39,12 +39,47 @@ export function addTransformOptions(cmd: Command): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace, silent (default: info)');
 }
 
+/** The options of issue 11: the vendors' formats, the output files and the Campaign guardrails. */
+export function addFormatOptions(cmd: Command): Command {
+  return cmd
+    .option('--from <format>', 'input format: csv, aep-csv, aam-outbound, aam-inbound (default: csv)')
+    .option('--to <format>', 'output format: csv, aep-csv, aam-inbound (default: the input\'s; csv for aam-outbound)')
+    .option('--field-separator <char>', 'AAM outbound: the character between fields, or whitespace (default: runs of spaces and tabs)')
+    .option('--list-separator <char>', 'AAM outbound: the character between segments (default: ,)')
+    .option('--select <columns>', 'output columns in order, <column>[:<new name>], comma-separated (repeatable)', collect)
+    .option('--id-type <column=type>', 'validate and normalise a raw identity: ecid, gaid, idfa, external_id (repeatable)', collect)
+    .option('--id-column <column>', 'AAM inbound: the column of the user IDs')
+    .option('--trait <token>', 'AAM inbound: a constant trait token of every row, such as d_sid=123 (repeatable)', collect)
+    .option('--traits-column <column>', 'AAM inbound: comma-separated trait IDs, each written d_sid=<id>')
+    .option('--removed-traits-column <column>', 'AAM inbound: comma-separated trait IDs, each written d_unsid=<id>')
+    .option('--signal <column>', 'AAM inbound: written "<column>"="<value>" (repeatable)', collect)
+    .option('--dpid <n>', 'AAM inbound: the data provider ID (20914 GAID, 20915 IDFA need --target-dpid)')
+    .option('--target-dpid <n>', 'AAM inbound: the customer\'s data source of a device-ID file')
+    .option('--mode <mode>', 'AAM inbound: sync or overwrite (default: sync)')
+    .option('--split-rows <n>', 'at most this many records per output file (AEP: 5000000)')
+    .option('--split-bytes <n>', 'at most this many uncompressed bytes per output file, such as 1GB (AAM)')
+    .option('--partition-by <column>', 'one output file (or split series) per distinct value of the column')
+    .option('--max-audiences <n>', 'distinct --partition-by values allowed (default: 25)')
+    .option('--timestamp <unix seconds>', 'the time in output names (default: now)')
+    .option('--destination <name>', 'AEP-style names: <destination>_segment<id>_<yyyymmddhhmmss>.csv')
+    .option('--segment <id>', 'AEP-style names: the segment ID')
+    .option('--write-info', 'also write the AAM transfer-control .info file of the output files')
+    .option('--gzip', 'gzip the output files even when their names do not end in .gz')
+    .option('--mandatory <column>', 'a record with this column empty is rejected missing_mandatory (repeatable)', collect)
+    .option('--dedup-key <columns>', 'one record per value of this column (or two, comma-separated), compared as output', collect)
+    .option('--dedup-order <column>', 'among duplicates the greatest value of this column wins (default: the first in input order)')
+    .option('--duplicates <path>', 'write the deduplicated records here (CSV: line,column,reason,record)')
+    .option('--membership-status <status>', 'add a segmentMembershipStatus column: realized or exited')
+    .option('--max-fields <n>', 'output fields allowed, not counting segmentMembershipStatus (default: 20)')
+    .option('--info <path|url>', 'the batch\'s transfer-control .info file (default: a .info beside the input files)');
+}
+
 export function processCommand(): Command {
   const cmd = new Command('process')
     .description('hash, encrypt or decrypt identity columns of a CSV audience, in input order, with rejects and a report')
     .option('--in <path|->', 'input: a file, - for stdin, sftp://user@host/path, account:NAME, https://... (default: -)')
     .option('--out <path|->', 'output: a file (.gz to gzip), - for stdout, sftp://..., account:NAME, an Azure Blob SAS URL (default: -)');
-  addTransformOptions(cmd)
+  addFormatOptions(addTransformOptions(cmd))
     .option('--rejects <path>', 'write rejected records here (CSV: line,column,reason,record)')
     .option('--max-rejects <n|p%>', 'fail the run (exit 1, nothing published) past this many rejected records, or this share of the records read; none accepts any (default: 50%)')
     .option('--report <path>', 'write the run report (JSON) here')

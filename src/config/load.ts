@@ -96,6 +96,8 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
   const o = checked.data;
 
   const ops = buildOps(o);
+  const from = o.from;
+  const to = o.to ?? (from === 'aam-outbound' ? 'csv' : from);
   const named = readNamedKeys(o.keys);
   const aesKey = readDefaultKey(o.aesKeyFile, secrets.aesKey, env);
   const needsDefault = ops.find((op) => op.params.key === DEFAULT_KEY);
@@ -138,6 +140,41 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
       tmpDir: o.tmpDir,
       accounts: o.accounts,
     },
+    from,
+    to,
+    aamOutbound: { fieldSeparator: o.fieldSeparator, listSeparator: o.listSeparator },
+    select: o.select,
+    aamInbound: {
+      idColumn: o.idColumn,
+      traits: o.trait,
+      traitsColumn: o.traitsColumn,
+      removedTraitsColumn: o.removedTraitsColumn,
+      signals: o.signal,
+      dpid: o.dpid,
+      targetDpid: o.targetDpid,
+      mode: o.mode,
+    },
+    files: {
+      splitRows: o.splitRows,
+      splitBytes: o.splitBytes,
+      partitionBy: o.partitionBy,
+      maxAudiences: o.maxAudiences,
+      timestamp: o.timestamp,
+      destination: o.destination,
+      segment: o.segment,
+      writeInfo: o.writeInfo,
+      gzip: o.gzip,
+    },
+    guardrails: {
+      // A deduplication key cannot be empty: its columns are mandatory too.
+      mandatory: [...new Set([...o.mandatory, ...(o.dedupKey ?? [])])],
+      dedupKey: o.dedupKey,
+      dedupOrder: o.dedupOrder,
+      duplicates: o.duplicates,
+      membershipStatus: o.membershipStatus,
+      maxFields: o.maxFields,
+    },
+    info: o.info,
     secrets: hideSecrets(
       {
         aesKey,
@@ -147,8 +184,38 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
       hideKeys(keys),
     ),
   };
+  checkFormatOptions(config);
   checkPassthrough(config);
   const frozen = deepFreeze(config);
   checkEndpoints(frozen);
   return frozen;
+}
+
+/** DPIDs of device-ID files (GAID, IDFA), which also need the customer's data source. */
+const DEVICE_DPIDS = new Set([20914, 20915]);
+
+/** The checks across the format, file and guardrail options. */
+function checkFormatOptions(config: ProcessConfig): void {
+  const { aamInbound: aam, files, guardrails, from, to } = config;
+  const given = (option: string, value: unknown): boolean => value !== undefined && !(Array.isArray(value) && value.length === 0);
+  if (to === 'aam-inbound') {
+    if (aam.dpid === undefined) throw new ConfigError('--to aam-inbound needs --dpid <n>: the data provider ID the file is for (it names the file)', 'dpid');
+    if (DEVICE_DPIDS.has(aam.dpid) && aam.targetDpid === undefined) {
+      throw new ConfigError(`--dpid ${aam.dpid} is a device-ID file (${aam.dpid === 20914 ? 'GAID' : 'IDFA'}): it needs --target-dpid <n>, the customer's data source`, 'target-dpid');
+    }
+    if (aam.idColumn === undefined) throw new ConfigError('--to aam-inbound needs --id-column <column>: the column of the user IDs', 'id-column');
+  } else {
+    const aamOnly: [string, unknown][] = [['id-column', aam.idColumn], ['trait', aam.traits], ['traits-column', aam.traitsColumn], ['removed-traits-column', aam.removedTraitsColumn], ['signal', aam.signals], ['target-dpid', aam.targetDpid], ['write-info', files.writeInfo || undefined]];
+    const stray = aamOnly.find(([option, value]) => given(option, value));
+    if (stray) throw new ConfigError(`--${stray[0]} is an AAM inbound option: it needs --to aam-inbound (the output is ${to})`, stray[0]);
+  }
+  if (from !== 'aam-outbound') {
+    if (config.aamOutbound.fieldSeparator !== undefined) throw new ConfigError('--field-separator is an AAM outbound option: it needs --from aam-outbound', 'field-separator');
+  }
+  if (files.splitRows !== undefined && files.splitBytes !== undefined) throw new ConfigError('--split-rows and --split-bytes exclude each other: give one', 'split-bytes');
+  if (guardrails.dedupOrder !== undefined && guardrails.dedupKey === undefined) throw new ConfigError('--dedup-order needs --dedup-key <column>', 'dedup-order');
+  if (guardrails.duplicates !== undefined && guardrails.dedupKey === undefined) throw new ConfigError('--duplicates needs --dedup-key <column>', 'duplicates');
+  if (config.out === '-' && (files.splitRows !== undefined || files.splitBytes !== undefined || files.partitionBy !== undefined)) {
+    throw new ConfigError(`--${files.partitionBy !== undefined ? 'partition-by' : files.splitRows !== undefined ? 'split-rows' : 'split-bytes'} writes several files: give --out <directory>/`, 'out');
+  }
 }

@@ -9,9 +9,20 @@ import { availableParallelism } from 'node:os';
 import type { z as Z } from 'zod';
 import { kebab, type ProcessOptionKey } from './options.js';
 import type { ProcessOptions, SftpAccount } from './types.js';
-import { aesIv, BadValue, byteSize, hashSpec, maxRejects, singleByte, wholeNumber } from './values.js';
+import { aesIv, BadValue, byteSize, fieldSeparator, hashSpec, idTypeSpec, maxRejects, selectSpec, singleByte, wholeNumber } from './values.js';
+import { FORMAT_NAMES } from '../formats/registry.js';
 
 const lazyRequire = createRequire(import.meta.url);
+
+/** The formats `--to` can write (AAM outbound is what AAM writes: read only). */
+const WRITABLE = FORMAT_NAMES.filter((n) => n !== 'aam-outbound');
+
+/** `--dedup-key`: one or two columns. */
+function dedupKey(items: readonly string[]): string[] {
+  const columns = items.flatMap((i) => i.split(',')).map((c) => c.trim()).filter(Boolean);
+  if (columns.length === 0 || columns.length > 2) throw new BadValue(`must name one or two columns, got ${columns.length}`);
+  return columns;
+}
 
 function build(z: typeof Z) {
   /** Runs a value parser; its BadValue becomes the issue's message. */
@@ -89,6 +100,36 @@ function build(z: typeof Z) {
     logFormat: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).describe('log format: json (NDJSON) or pretty (default: pretty on a terminal; CLI only)').optional(),
     dryRun: toggle('check the configuration, targets and a sample of the input, write nothing (CLI only)'),
     passthrough: toggle('allow a run that changes nothing: the output is a copy of the input'),
+    from: z.enum(FORMAT_NAMES, { error: `must be one of ${FORMAT_NAMES.join(', ')}` }).describe('input format').optional().transform((v) => v ?? 'csv'),
+    to: z.enum(WRITABLE, { error: `must be one of ${WRITABLE.join(', ')}` }).describe('output format (default: the input\'s; csv for aam-outbound)').optional(),
+    fieldSeparator: text('AAM outbound: one character between fields, or whitespace (default: runs of spaces and tabs)').optional().transform(parsed((v) => (v === undefined ? undefined : fieldSeparator(v)))),
+    listSeparator: byte('AAM outbound: the character between the segments of a list', ','),
+    select: texts('output columns in order: <column>[:<new name>], comma-separated').transform(parsed((v) => (v.length === 0 ? undefined : selectSpec(v)))),
+    idType: texts('<column>=ecid|gaid|idfa|external_id: validate and normalise a raw identity column').transform(parsed((v) => v.map(idTypeSpec))),
+    idColumn: text('AAM inbound: the column of the user IDs').optional(),
+    trait: texts('AAM inbound: a constant trait token every row carries, such as d_sid=123'),
+    traitsColumn: text('AAM inbound: a column of comma-separated trait IDs, each written d_sid=<id>').optional(),
+    removedTraitsColumn: text('AAM inbound: a column of comma-separated trait IDs, each written d_unsid=<id>').optional(),
+    signal: texts('AAM inbound: a column written as "<column>"="<value>"'),
+    dpid: numberLike('AAM inbound: the data provider ID of the file').optional().transform(parsed((v) => (v === undefined ? undefined : wholeNumber(v, 1)))),
+    targetDpid: numberLike('AAM inbound: the customer\'s data source of a device-ID file (DPID 20914 or 20915)').optional().transform(parsed((v) => (v === undefined ? undefined : wholeNumber(v, 1)))),
+    mode: z.enum(['sync', 'overwrite'], { error: 'must be sync or overwrite' }).describe('AAM inbound: sync or overwrite').optional().transform((v) => v ?? 'sync'),
+    splitRows: numberLike('records per output file at most').optional().transform(parsed((v) => (v === undefined ? undefined : wholeNumber(v, 1)))),
+    splitBytes: numberLike('uncompressed bytes per output file at most (1GB, 512MiB)').optional().transform(parsed((v) => (v === undefined ? undefined : byteSize(v)))),
+    partitionBy: text('one output file (or split series) per distinct value of this column').optional(),
+    maxAudiences: whole('distinct --partition-by values a run may write', 1, () => 25),
+    timestamp: numberLike('unix seconds used in output names (default: now)').optional().transform(parsed((v) => (v === undefined ? undefined : wholeNumber(v, 0)))),
+    destination: text('AEP-style names: the destination').optional(),
+    segment: text('AEP-style names: the segment ID').optional(),
+    writeInfo: toggle('also write the AAM transfer-control .info file of the output files'),
+    gzip: toggle('gzip the output files even when their names do not end in .gz'),
+    mandatory: texts('a column that must not be empty (repeatable)'),
+    dedupKey: texts('one record per value of this column (or two, comma-separated)').transform(parsed((v) => (v.length === 0 ? undefined : dedupKey(v)))),
+    dedupOrder: text('among duplicates the greatest value of this column wins (default: the first in input order)').optional(),
+    duplicates: text('file of the deduplicated records (CSV: line,column,reason,record)').optional(),
+    membershipStatus: z.enum(['realized', 'exited'], { error: 'must be realized or exited' }).describe('adds a segmentMembershipStatus column with this value').optional(),
+    maxFields: whole('output fields allowed, not counting segmentMembershipStatus', 1, () => 20),
+    info: text('the batch\'s transfer-control .info file (a path or URL)').optional(),
     accounts: z.record(z.string(), account).describe('named SFTP accounts, used as account:NAME').optional().transform((v) => v ?? {}),
     keys: z.record(z.string(), keyEntry).describe('named AES keys (key file and IV each), used as --encrypt/--decrypt <column>=<name>').optional().transform((v) => v ?? {}),
   } satisfies Record<ProcessOptionKey, Z.ZodType>;

@@ -1,4 +1,5 @@
 import type { OpName } from '../protocol/messages.js';
+import type { FormatName } from '../formats/registry.js';
 
 /** The validated, frozen configuration of one run. Built by src/config/load.ts. */
 
@@ -95,6 +96,75 @@ export interface TransportConfig {
  */
 export type MaxRejects = { readonly count: number } | { readonly percent: number } | undefined;
 
+/** `--id-type <column>=<type>`: the raw identity types of the Campaign destination's seed identities. */
+export type IdType = 'ecid' | 'gaid' | 'idfa' | 'external_id';
+export const ID_TYPES: readonly IdType[] = ['ecid', 'gaid', 'idfa', 'external_id'];
+
+/** One output column of `--select`: an input column, under its output name. */
+export interface SelectedColumn {
+  readonly column: string;
+  /** The output name: `--select col:name`'s name, else the column with dots as underscores (AEP field paths). */
+  readonly as: string;
+}
+
+/** How AAM outbound rows are read (`--field-separator`, `--list-separator`). */
+export interface AamOutboundConfig {
+  /** One byte between the fields; undefined: any run of spaces and tabs. */
+  readonly fieldSeparator?: number;
+  /** Between the segments of a list; default `,`. */
+  readonly listSeparator: number;
+}
+
+/** What an AAM inbound output is made of (`--to aam-inbound`). */
+export interface AamInboundConfig {
+  readonly idColumn?: string;
+  /** `--trait <token>`: constant tokens every row carries, in flag order. */
+  readonly traits: readonly string[];
+  /** A column of comma-separated trait IDs, each written `d_sid=<id>`. */
+  readonly traitsColumn?: string;
+  /** A column of comma-separated trait IDs, each written `d_unsid=<id>`. */
+  readonly removedTraitsColumn?: string;
+  /** `--signal <column>`: each written `"<column>"="<value>"`. */
+  readonly signals: readonly string[];
+  readonly dpid?: number;
+  /** The customer's data source of a device-ID file (needed with DPID 20914 or 20915). */
+  readonly targetDpid?: number;
+  readonly mode: 'sync' | 'overwrite';
+}
+
+/** The output files: names, splits, partitions (`--name` stays `transport.name`). */
+export interface FilesConfig {
+  readonly splitRows?: number;
+  /** Uncompressed bytes per part, also when the parts are gzipped (AAM's rule). */
+  readonly splitBytes?: number;
+  readonly partitionBy?: string;
+  /** Distinct `--partition-by` values a run may write (the Campaign destination's audience limit). */
+  readonly maxAudiences: number;
+  /** Unix seconds for the names' time (default: the run's start). */
+  readonly timestamp?: number;
+  readonly destination?: string;
+  readonly segment?: string;
+  /** Also write the AAM transfer-control `.info` of the files written. */
+  readonly writeInfo: boolean;
+  /** Gzip the output files even when their names do not end in `.gz`. */
+  readonly gzip: boolean;
+}
+
+/** The Campaign destination's guardrails. */
+export interface GuardrailsConfig {
+  /** Columns that must not be empty (a record without one is rejected `missing_mandatory`). */
+  readonly mandatory: readonly string[];
+  /** One or two columns: one record per key value, compared as output. */
+  readonly dedupKey?: readonly string[];
+  /** The column whose greatest value wins among duplicates (default: the first in input order). */
+  readonly dedupOrder?: string;
+  /** Where deduplicated records are written (the reject file's columns). */
+  readonly duplicates?: string;
+  readonly membershipStatus?: 'realized' | 'exited';
+  /** Output fields allowed, not counting segmentMembershipStatus. */
+  readonly maxFields: number;
+}
+
 export interface ProcessConfig {
   readonly in: string;
   readonly out: string;
@@ -116,6 +186,18 @@ export interface ProcessConfig {
   readonly passthrough: boolean;
   readonly transport: TransportConfig;
   readonly secrets: Secrets;
+  /** `--from`: the input's format. */
+  readonly from: FormatName;
+  /** `--to`: the output's format (default: the input's; `csv` for `aam-outbound`). */
+  readonly to: FormatName;
+  readonly aamOutbound: AamOutboundConfig;
+  /** `--select`: the output columns in order; undefined keeps every column in input order. */
+  readonly select?: readonly SelectedColumn[];
+  readonly aamInbound: AamInboundConfig;
+  readonly files: FilesConfig;
+  readonly guardrails: GuardrailsConfig;
+  /** `--info`: the batch's transfer-control file (a path or URL). */
+  readonly info?: string;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -171,6 +253,43 @@ export interface ProcessOptions {
   accounts?: Readonly<Record<string, SftpAccount>>;
   /** Named AES keys (config file only), used as `--encrypt <column>=<name>` / `--decrypt <column>=<name>`. */
   keys?: Readonly<Record<string, KeyEntry>>;
+  /** `csv` (default), `aep-csv`, `aam-outbound`, `aam-inbound`. */
+  from?: string;
+  /** `csv`, `aep-csv`, `aam-inbound` (default: the input's format; `csv` for `aam-outbound`). */
+  to?: string;
+  /** AAM outbound: one character between fields (default: runs of whitespace). */
+  fieldSeparator?: string;
+  /** AAM outbound: between the segments of a list (default `,`). */
+  listSeparator?: string;
+  /** `<column>[:<new name>]`, comma-separated or a list. */
+  select?: string | readonly string[];
+  /** `<column>=ecid|gaid|idfa|external_id`. */
+  idType?: string | readonly string[];
+  idColumn?: string;
+  trait?: string | readonly string[];
+  traitsColumn?: string;
+  removedTraitsColumn?: string;
+  signal?: string | readonly string[];
+  dpid?: number | string;
+  targetDpid?: number | string;
+  mode?: 'sync' | 'overwrite';
+  splitRows?: number | string;
+  splitBytes?: number | string;
+  partitionBy?: string;
+  maxAudiences?: number | string;
+  timestamp?: number | string;
+  destination?: string;
+  segment?: string;
+  writeInfo?: boolean | 'true' | 'false' | '1' | '0';
+  gzip?: boolean | 'true' | 'false' | '1' | '0';
+  mandatory?: string | readonly string[];
+  /** One or two columns, `a` or `a,b`. */
+  dedupKey?: string | readonly string[];
+  dedupOrder?: string;
+  duplicates?: string;
+  membershipStatus?: 'realized' | 'exited';
+  maxFields?: number | string;
+  info?: string;
   /** Where a config file's JSON Schema is (`audience-pipe config-schema`); ignored. */
   $schema?: string;
 }

@@ -3,7 +3,7 @@
  * functions the library exports. A bad value throws BadValue with a message that shows the value
  * (never a key's), and the caller adds the option's name.
  */
-import { HASH_METHODS, type HashMethod, type HashSpec, type MaxRejects } from './types.js';
+import { HASH_METHODS, ID_TYPES, type HashMethod, type HashSpec, type IdType, type MaxRejects, type SelectedColumn } from './types.js';
 import { ConfigError } from '../errors/errors.js';
 
 export class BadValue extends ConfigError {}
@@ -73,4 +73,34 @@ export function aesKey(key: string | Uint8Array): Buffer {
     throw new BadValue(`the AES key must be 16, 24 or 32 bytes written as 32, 48 or 64 hex digits (got ${hex.length} characters${/^[0-9a-fA-F]*$/.test(hex) ? '' : ', not all hex'})`);
   }
   return Buffer.from(hex, 'hex');
+}
+
+/** `--select`'s items, each `<column>` or `<column>:<new name>`; a list item may hold several, comma-separated. */
+export function selectSpec(items: readonly string[]): SelectedColumn[] {
+  const out: SelectedColumn[] = [];
+  for (const item of items.flatMap((i) => i.split(','))) {
+    const spec = item.trim();
+    if (spec === '') continue;
+    const colon = spec.lastIndexOf(':');
+    const column = colon > 0 ? spec.slice(0, colon) : spec;
+    const as = colon > 0 ? spec.slice(colon + 1) : spec.replaceAll('.', '_');
+    if (as === '') throw new BadValue(`'${spec}' has an empty new name after ':'`);
+    out.push({ column, as });
+  }
+  if (out.length === 0) throw new BadValue('names no column');
+  return out;
+}
+
+/** `<column>=ecid|gaid|idfa|external_id`. */
+export function idTypeSpec(spec: string): { column: string; type: IdType } {
+  const eq = spec.lastIndexOf('=');
+  if (eq <= 0 || eq === spec.length - 1) throw new BadValue(`expected <column>=<type>, got '${spec}'`);
+  const type = spec.slice(eq + 1);
+  if (!ID_TYPES.includes(type as IdType)) throw new BadValue(`unknown ID type '${type}' (types: ${ID_TYPES.join(', ')})`);
+  return { column: spec.slice(0, eq), type: type as IdType };
+}
+
+/** A field separator: one ASCII character (`\t`/`tab` for TAB), or `whitespace` (undefined: runs of spaces and tabs). */
+export function fieldSeparator(text: string): number | undefined {
+  return text === 'whitespace' ? undefined : singleByte(text);
 }

@@ -8,6 +8,7 @@
  */
 import { ConfigError } from '../errors/errors.js';
 import type { ProcessConfig } from '../config/types.js';
+import { optionOf } from '../config/ops.js';
 import type { AesKeyInit, ColumnOp, OpName, OpParams, WorkerInit } from '../protocol/messages.js';
 import type { Logger } from '../util/logger.js';
 
@@ -58,7 +59,7 @@ function wantedOps(config: ProcessConfig): Wanted[] {
   const keyNames = Object.keys(config.secrets.keys);
   return config.ops.map(({ column, op, params }) => {
     const { key, ...rest } = params;
-    const option = op === 'encrypt' || op === 'decrypt' ? op : 'hash';
+    const option = optionOf(op);
     return { name: column, op, option, params: key === undefined ? rest : { key: keyNames.indexOf(key), ...rest } };
   });
 }

@@ -56,7 +56,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
   const ended = (status: 'ok' | 'failed' | 'cut-short', error?: unknown): ProcessOutcome => outcome({ config, log, source, accounting, started, sink }, status, error);
 
   try {
-    const format = formatNamed('csv').forRun(config);
+    const format = formatNamed(config.from).forRun(config);
     // Started first: the workers load their modules while the input is listed and its header read.
     pool = new ChunkPool(workerInit(config, format.settings), config.workers);
     const parts = await source.parts(signal);
