@@ -5,6 +5,7 @@
 #   python3         node-gyp runs on it; the quotes differential tests use its csv module as oracle
 #   build-essential make, a C and a C++ compiler and the libc headers: node-gyp builds
 #                   native/sha256_batch.c and ssh2's binding.cc (C++) with them
+#   pigz            the format benchmark (bench/formats.bench.mjs) compares our gzip parts with it
 # A machine without apt-get gets one line naming what is missing; the install and the tests then
 # say which native piece or suite could not be had.
 set -euo pipefail
@@ -23,6 +24,7 @@ int main(void) { return 0; }' \
 int main() { return 0; }'; then
   need+=(build-essential)
 fi
+command -v pigz >/dev/null 2>&1 || need+=(pigz)
 
 if [ "${#need[@]}" -gt 0 ]; then
   SUDO=""

@@ -39,7 +39,7 @@ function run(tools: Record<string, string | null>) {
 const installed = (calls: string[]): string[] =>
   calls.filter((c) => c.startsWith('apt-get install')).flatMap((c) => c.split(' ').filter((w) => !w.startsWith('-')).slice(2));
 
-const HEALTHY = { python3: 'exit 0', make: 'exit 0', cc: DRAIN, 'c++': DRAIN };
+const HEALTHY = { python3: 'exit 0', pigz: 'exit 0', make: 'exit 0', cc: DRAIN, 'c++': DRAIN };
 
 describe('install-system-deps.sh', () => {
   it('on a machine with nothing, installs python3 and build-essential (make, gcc, g++, libc headers) through sudo', () => {
@@ -69,6 +69,11 @@ describe('install-system-deps.sh', () => {
     const { python3: _, ...noPython } = HEALTHY;
     const pkgs = installed(run(noPython).calls).filter((p) => p !== 'openssh-server' && p !== 'openssh-client');
     expect(pkgs).toEqual(['python3']);
+  });
+
+  it('pigz missing (the format benchmark compares with it) installs pigz', () => {
+    const { pigz: _, ...noPigz } = HEALTHY;
+    expect(installed(run(noPigz).calls).filter((p) => p !== 'openssh-server' && p !== 'openssh-client')).toEqual(['pigz']);
   });
 
   it('without apt-get it names what is missing and lets the install go on', () => {
