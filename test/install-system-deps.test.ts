@@ -79,7 +79,7 @@ describe('install-system-deps.sh', () => {
   it('without apt-get it names what is missing and lets the install go on', () => {
     const r = run({ 'apt-get': null });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/cannot install .*python3 build-essential \(needs apt-get, as root or with sudo\)/);
+    expect(r.stderr).toMatch(/cannot install .*python3 build-essential pigz \(needs apt-get, as root or with sudo\)/);
     expect(r.calls).toEqual([]);
   });
 });
