@@ -102,6 +102,11 @@ export const CATALOGUE = {
     meaning: 'another run (its host and pid are in the message) is writing the same --out',
     action: 'another run is writing the same --out; wait for it, or give this run another path',
   },
+  ERR_NAME_COLLISION: {
+    exit: 1,
+    meaning: 'two output files of one run would get the same name: two --partition-by values that differ only in characters a file name cannot hold (they become _); nothing was published',
+    action: 'give --name a template with {partition} and {part} placeholders, or clean the partition column so that its values stay apart',
+  },
   ERR_SINK_INCOMPLETE: {
     exit: 1,
     meaning: 'a remote output was asked to publish before all of it was uploaded; nothing was published',
