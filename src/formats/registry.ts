@@ -4,12 +4,13 @@
  */
 import type { RecordFormat } from './format.js';
 import { csvFormat } from './csv/main.js';
+import { aamOutboundFormat } from './aam-outbound/main.js';
 import { notBuiltFormat } from './placeholder.js';
 
 const FORMATS = {
   csv: csvFormat,
   'aep-csv': notBuiltFormat('aep-csv'),
-  'aam-outbound': notBuiltFormat('aam-outbound'),
+  'aam-outbound': aamOutboundFormat,
   'aam-inbound': notBuiltFormat('aam-inbound'),
 } as const satisfies Record<string, RecordFormat>;
 

@@ -7,11 +7,12 @@
 import type { FormatName } from './registry.js';
 import type { WorkerFormat } from './worker-format.js';
 import { csvWorker } from './csv/worker.js';
+import { aamOutboundWorker } from './aam-outbound/worker.js';
 import { notBuiltWorker } from './placeholder-worker.js';
 
 export const WORKER_FORMATS: Readonly<Record<FormatName, WorkerFormat>> = {
   csv: csvWorker,
   'aep-csv': notBuiltWorker,
-  'aam-outbound': notBuiltWorker,
+  'aam-outbound': aamOutboundWorker,
   'aam-inbound': notBuiltWorker,
 };

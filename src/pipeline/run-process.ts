@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import type { ProcessConfig } from '../config/types.js';
 import { abortedBy, classify, isClosedPipe } from '../errors/classify.js';
 import { ConfigError, RunError } from '../errors/errors.js';
+import { csvField } from '../formats/csv/text-field.js';
 import { formatNamed } from '../formats/registry.js';
 import { OutputSet, sinkPart } from '../outputs/output-set.js';
 import type { Sink } from '../outputs/sink.js';
@@ -105,7 +106,8 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       onRecordsOut: (n) => (direct.records += n),
       log,
     });
-    const headerLine = header && format.header.kind === 'record' ? format.header.write(header.bytes) : undefined;
+    // A headerless input (AAM outbound) is written as CSV under its format's column names.
+    const headerLine = format.header.kind === 'none' ? Buffer.from(`${format.header.columns.map(csvField).join(',')}\n`) : header && format.header.write(header.bytes);
     async function* output(): AsyncGenerator<Buffer> {
       if (headerLine) yield gzipOutput ? gzipSync(headerLine, { level: 6 }) : headerLine;
       yield* records;

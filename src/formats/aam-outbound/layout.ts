@@ -1,0 +1,70 @@
+/**
+ * The layout of an AAM outbound row, `<ID><sep><segments><sep><removed segments>`, shared by the
+ * worker's reader and its CSV writer (both split a record the same way) and the main side (the
+ * column names). Imports nothing but the line-end bytes.
+ */
+import { CR, LF } from '../line-ends.js';
+
+/** The columns a row's fields appear as (the header of a CSV written from them). */
+export const AAM_OUTBOUND_COLUMNS = ['id', 'segments', 'removed_segments'] as const;
+
+/** `fieldSeparator` in FormatInit when fields are separated by runs of whitespace (the default layout). */
+export const WHITESPACE_RUNS = -1;
+
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/** The whitespace of the default layout and of blank lines: space and TAB. */
+export const isBlank = (c: number): boolean => c === SPACE || c === TAB;
+
+/**
+ * The end of the record at `pos` in buf[0, length): `end` before its line end (LF, or CRLF), and
+ * `next` after it. A CR at the very end of the input (a CRLF cut by the end of the file's last
+ * line) belongs to the line end too.
+ */
+export function lineAt(buf: Buffer, pos: number, length: number): { end: number; next: number } {
+  let eol = buf.indexOf(LF, pos);
+  if (eol === -1 || eol >= length) eol = length;
+  const end = eol > pos && buf[eol - 1] === CR ? eol - 1 : eol;
+  return { end, next: eol < length ? eol + 1 : length };
+}
+
+/**
+ * Splits the record buf[pos, end) into fields: with WHITESPACE_RUNS, the maximal runs of
+ * non-whitespace bytes (leading and trailing whitespace separate nothing, as awk reads a line);
+ * with a separator byte, the bytes between each one (empty fields count). Field i is
+ * [starts[i], ends[i]) for i below the arrays' length; fields past it are counted, not kept.
+ * Returns the number of fields.
+ */
+export function splitFields(buf: Buffer, pos: number, end: number, separator: number, starts: Int32Array, ends: Int32Array): number {
+  const cap = starts.length;
+  let nf = 0;
+  if (separator !== WHITESPACE_RUNS) {
+    let fieldStart = pos;
+    for (let i = buf.indexOf(separator, pos); i !== -1 && i < end; i = buf.indexOf(separator, i + 1)) {
+      if (nf < cap) {
+        starts[nf] = fieldStart;
+        ends[nf] = i;
+      }
+      nf++;
+      fieldStart = i + 1;
+    }
+    if (nf < cap) {
+      starts[nf] = fieldStart;
+      ends[nf] = end;
+    }
+    return nf + 1;
+  }
+  let i = pos;
+  for (;;) {
+    while (i < end && isBlank(buf[i])) i++;
+    if (i >= end) return nf;
+    const s = i;
+    while (i < end && !isBlank(buf[i])) i++;
+    if (nf < cap) {
+      starts[nf] = s;
+      ends[nf] = i;
+    }
+    nf++;
+  }
+}
