@@ -20,6 +20,15 @@ export interface FieldReader {
   readonly asciiEnd: number;
   /** The trimmed value as text, or a reject reason. */
   decodeText(buf: Buffer, fs: number, fe: number): string | number;
+  /**
+   * For the converting writer (issue 11): the value untrimmed, unquoted and unescaped, left at
+   * `rawSrc[rawStart, rawEnd)` (in place or in scratch space); false when it cannot be decoded
+   * (malformed quoting). A format without quoting leaves it out: its value is the field's bytes.
+   */
+  decodeRaw?(buf: Buffer, fs: number, fe: number): boolean;
+  readonly rawSrc?: Buffer;
+  readonly rawStart?: number;
+  readonly rawEnd?: number;
 }
 
 export const FIELD_ASCII = -1;

@@ -27,7 +27,23 @@ export const Op = {
 } as const satisfies Record<string, OpName>;
 
 /** Reject reasons, as codes across the boundary and as text in the reject file. */
-export const REJECT_REASONS = ['field_count', 'record_too_large', 'invalid_utf8', 'invalid_email', 'invalid_phone', 'bad_ciphertext', 'bad_quote', 'bad_line_end'] as const;
+export const REJECT_REASONS = [
+  'field_count',
+  'record_too_large',
+  'invalid_utf8',
+  'invalid_email',
+  'invalid_phone',
+  'bad_ciphertext',
+  'bad_quote',
+  'bad_line_end',
+  // Issue 11: appended, never reordered (the codes cross the thread boundary by index).
+  'invalid_id',
+  'missing_id',
+  'line_too_long',
+  'no_traits',
+  'missing_mandatory',
+  'invalid_trait',
+] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** The reject file keeps at most this many bytes of a record (README: Rules for values); the report counts the cut ones. */
@@ -115,6 +131,61 @@ export interface ChunkPlan {
    * does not pay for them (4 bytes a record in transfers, ~7 MB of peak RSS on the 5M-row hash job).
    */
   readonly recordEnds?: boolean;
+  /**
+   * When set, records are written by the converting path (src/worker/record-engine.ts): row by
+   * row from the fields the plan lists, in the output format's encoding. Absent, the engine copies
+   * each input record with its transformed fields replaced (the CsvReplacingWriter path), byte for
+   * byte as before issue 11.
+   */
+  readonly output?: OutputPlan;
+  /**
+   * With `recordEnds` and `output`: input field indexes whose values each result carries per
+   * written record (`ChunkResult.probes`), as output (after the field's op), for the stages that
+   * route records by value (dedup keys, partitions, the AAM ID).
+   */
+  readonly probes?: readonly number[];
+}
+
+/**
+ * One field of an output row: an input field (its op's value when the field has one, else its
+ * value decoded per the input format and encoded per the output's), or the same text on every row.
+ */
+export type OutputField = { readonly kind: 'input'; readonly index: number } | { readonly kind: 'constant'; readonly value: string };
+
+/** How an `aam-inbound` row is made: `<ID><TAB><token>,<token>,...` (README: Formats, Writing). */
+export interface AamInboundPlan {
+  /** Input field index of the user ID. */
+  readonly id: number;
+  /** Constant tokens (`--trait`), checked on the main side, first on every row in this order. */
+  readonly traits: readonly string[];
+  /** Input field index of a comma-separated list of trait IDs, each written `d_sid=<id>`. */
+  readonly traitsColumn?: number;
+  /** Input field index of a comma-separated list of trait IDs, each written `d_unsid=<id>`. */
+  readonly removedTraitsColumn?: number;
+  /** `--signal`: each written `"<name>"="<value>"` (omitted on a row where the value is empty). */
+  readonly signals: readonly { readonly index: number; readonly name: string }[];
+}
+
+/**
+ * The converting path's plan (`ChunkPlan.output`), built on the main side by
+ * src/pipeline/plan-output.ts from --to, --select, --mandatory and --membership-status.
+ */
+export interface OutputPlan {
+  /**
+   * The output format by name ('csv', 'aep-csv', 'aam-inbound'), with its options: for CSV
+   * dialects the bytes `delimiter`, `quote`, `escape`.
+   */
+  readonly format: FormatInit;
+  /** CSV and AEP outputs: the row's fields in order (aam-inbound rows are made from `aam`). */
+  readonly fields: readonly OutputField[];
+  /**
+   * True when the input and the output are one dialect: a field without an op is copied as its
+   * input bytes, never decoded (so AEP in, AEP out is byte for byte).
+   */
+  readonly copyFields: boolean;
+  /** Input field indexes that must not be empty (trimmed): else `missing_mandatory`, naming the field. */
+  readonly mandatory: readonly number[];
+  readonly aam?: AamInboundPlan;
 }
 
 /** One record-aligned chunk of input bytes. */
@@ -166,6 +237,19 @@ export interface ChunkResult {
    * drop records by these, never by scanning the output again.
    */
   readonly recordEnds?: Int32Array;
+  /**
+   * Transferred, present with `recordEnds`: entry i is the line feeds before written record i,
+   * from the chunk's start (as `RejectBatch.lineOffsets`), so that a later stage's rejects
+   * (duplicates, too many lines for an ID) get their line numbers.
+   */
+  readonly recordLines?: Int32Array;
+  /**
+   * Transferred, present when the plan has `probes`: written record i's probe j is
+   * bytes[offsets[i * P + j], offsets[i * P + j + 1]) with P = plan.probes.length (offsets has
+   * recordsOut * P + 1 entries): the value as output (after its op: a hash for a hashed
+   * column), unquoted and unescaped, UTF-8.
+   */
+  readonly probes?: { readonly bytes: ArrayBuffer; readonly offsets: Int32Array };
   /** Line feeds in the chunk: the merger turns chunk-relative line numbers into absolute ones. */
   readonly lineFeeds: number;
   readonly records: number;

@@ -46,8 +46,12 @@ function processChunk(task: ChunkTask): ChunkResult {
     const member = gzipSync(Buffer.from(result.out, 0, result.outLength), { level: plan.gzipLevel });
     result = { ...result, out: ownArrayBuffer(member), outLength: member.length };
   }
+  const moved: ArrayBuffer[] = [result.out, result.rejects.raw, task.buffer];
+  if (result.recordEnds) moved.push(result.recordEnds.buffer as ArrayBuffer);
+  if (result.recordLines) moved.push(result.recordLines.buffer as ArrayBuffer);
+  if (result.probes) moved.push(result.probes.bytes, result.probes.offsets.buffer as ArrayBuffer);
   const transferable = {
-    [transferableSymbol]: result.recordEnds ? [result.out, result.rejects.raw, result.recordEnds.buffer, task.buffer] : [result.out, result.rejects.raw, task.buffer],
+    [transferableSymbol]: moved,
     [valueSymbol]: result,
   };
   return move(transferable) as unknown as ChunkResult;

@@ -69,6 +69,19 @@ export class FieldDecoder implements FieldReader {
     return src.toString('utf8', s, e).trim();
   }
 
+  /** The untrimmed value, for the converting writer (FieldReader.decodeRaw). */
+  decodeRaw(buf: Buffer, fs: number, fe: number): boolean {
+    if (!this.locate(buf, fs, fe)) return false;
+    this.rawSrc = this.src;
+    this.rawStart = this.start;
+    this.rawEnd = this.end;
+    return true;
+  }
+
+  rawSrc: Buffer = Buffer.alloc(0);
+  rawStart = 0;
+  rawEnd = 0;
+
   /**
    * Points `src[start, end)` at the field's value: in place when it needs no decoding, else
    * unquoted or unescaped into scratch space. False for malformed quoting.
