@@ -8,6 +8,7 @@ export const KIND_EMPTY = COLUMN_COUNTERS.indexOf('empty');
 export const KIND_INVALID = COLUMN_COUNTERS.indexOf('invalid');
 export const KIND_ENCRYPTED = COLUMN_COUNTERS.indexOf('encrypted');
 export const KIND_DECRYPTED = COLUMN_COUNTERS.indexOf('decrypted');
+export const KIND_VALIDATED = COLUMN_COUNTERS.indexOf('validated');
 
 const reasonCode = (r: RejectReason): number => REJECT_REASONS.indexOf(r);
 export const R_FIELD_COUNT = reasonCode('field_count');

@@ -222,7 +222,8 @@ export interface SharedCheckResult {
 export type WorkerTask = ChunkTask | SharedCheckTask;
 
 /** Counters per transformed column, in the order of `ChunkPlan.columns`. */
-export const COLUMN_COUNTERS = ['hashed', 'alreadyHashed', 'empty', 'invalid', 'encrypted', 'decrypted'] as const;
+/** `validated`: a raw identity that passed its `--id-type` check (reported for those columns only). */
+export const COLUMN_COUNTERS = ['hashed', 'alreadyHashed', 'empty', 'invalid', 'encrypted', 'decrypted', 'validated'] as const;
 export type ColumnCounter = (typeof COLUMN_COUNTERS)[number];
 
 export interface ChunkResult {

@@ -7,7 +7,10 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { COLUMN_COUNTERS, REJECT_REASONS, type ChunkResult, type ColumnOp } from '../protocol/messages.js';
 
 export type RunStatus = 'ok' | 'failed' | 'cut-short';
-export type ColumnReport = Record<(typeof COLUMN_COUNTERS)[number], number>;
+/** The --id-type ops, whose columns report `validated`. */
+const ID_TYPE_OPS: ReadonlySet<string> = new Set(['ecid', 'gaid', 'idfa', 'external_id']);
+
+export type ColumnReport = Record<Exclude<(typeof COLUMN_COUNTERS)[number], 'validated'>, number> & { validated?: number };
 
 export interface RunReport {
   status: RunStatus;
@@ -73,7 +76,9 @@ export class RunAccounting {
     this.columns.forEach((col, k) => {
       const entry = {} as ColumnReport;
       COLUMN_COUNTERS.forEach((name, j) => {
-        entry[name] = this.columnCounts[k * COLUMN_COUNTERS.length + j];
+        const n = this.columnCounts[k * COLUMN_COUNTERS.length + j];
+        // Only --id-type columns validate: the other columns' reports stay as they were.
+        if (name !== 'validated' || ID_TYPE_OPS.has(col.op)) entry[name] = n;
       });
       columns[col.name] = entry;
     });

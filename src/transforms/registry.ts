@@ -7,7 +7,7 @@ import type { OpDefinition } from './op.js';
 import { emailSha256, sha256, sha256Lc } from './hash-ops.js';
 import { phoneSha256, phoneSha256E164 } from './phone-ops.js';
 import { decrypt, encrypt } from './aes-ops.js';
-import { idTypeNotBuilt } from './id-type-placeholder.js';
+import { ecid, externalId, gaid, idfa } from './id-type-ops.js';
 
 export const OPS: Readonly<Record<OpName, OpDefinition>> = {
   email_lc_sha256: emailSha256,
@@ -17,8 +17,8 @@ export const OPS: Readonly<Record<OpName, OpDefinition>> = {
   sha256_lc: sha256Lc,
   encrypt,
   decrypt,
-  ecid: idTypeNotBuilt,
-  gaid: idTypeNotBuilt,
-  idfa: idTypeNotBuilt,
-  external_id: idTypeNotBuilt,
+  ecid,
+  gaid,
+  idfa,
+  external_id: externalId,
 };
