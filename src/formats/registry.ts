@@ -5,11 +5,12 @@
 import type { RecordFormat } from './format.js';
 import { csvFormat } from './csv/main.js';
 import { aamOutboundFormat } from './aam-outbound/main.js';
+import { aepCsvFormat } from './aep-csv/main.js';
 import { notBuiltFormat } from './placeholder.js';
 
 const FORMATS = {
   csv: csvFormat,
-  'aep-csv': notBuiltFormat('aep-csv'),
+  'aep-csv': aepCsvFormat,
   'aam-outbound': aamOutboundFormat,
   'aam-inbound': notBuiltFormat('aam-inbound'),
 } as const satisfies Record<string, RecordFormat>;

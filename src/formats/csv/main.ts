@@ -13,16 +13,18 @@ const NEWLINE = Buffer.from([LF]);
 
 export const csvFormat: RecordFormat = {
   name: 'csv',
-  forRun(config): FormatRun {
-    const dialect: Dialect = { delimiter: config.delimiter, quote: QUOTE, escape: config.escape };
-    return {
-      settings: { name: 'csv', delimiter: dialect.delimiter, quote: dialect.quote, escape: dialect.escape },
-      header: {
-        kind: 'record',
-        parse: (bytes, lineEnd) => parseHeader(bytes, { ...dialect, lineEnd }),
-        write: (bytes) => Buffer.concat([bytes, NEWLINE]),
-      },
-      framing: () => new CsvFraming(dialect),
-    };
-  },
+  forRun: (config) => csvDialectRun('csv', { delimiter: config.delimiter, quote: QUOTE, escape: config.escape }),
 };
+
+/** A CSV dialect as a format of its own name (aep-csv is CSV with AEP's fixed dialect). */
+export function csvDialectRun(name: string, dialect: Dialect): FormatRun {
+  return {
+    settings: { name, delimiter: dialect.delimiter, quote: dialect.quote, escape: dialect.escape },
+    header: {
+      kind: 'record',
+      parse: (bytes, lineEnd) => parseHeader(bytes, { ...dialect, lineEnd }),
+      write: (bytes) => Buffer.concat([bytes, NEWLINE]),
+    },
+    framing: () => new CsvFraming(dialect),
+  };
+}
