@@ -67,6 +67,26 @@ export const CATALOGUE = {
     meaning: 'the input starts like gzip but does not inflate (damaged or cut short)',
     action: 'the input starts like gzip but does not inflate: is the file complete?',
   },
+  ERR_INFO: {
+    exit: 1,
+    meaning: "a batch's transfer-control .info file cannot be used: unreadable, not JSON (JSON5: unquoted keys allowed), without its Files and Totals, or several .info files could check the batch",
+    action: "give --info <path|url> naming the batch's .info file; audience-pipe verify <file.info> checks it alone",
+  },
+  ERR_INFO_MISMATCH: {
+    exit: 1,
+    meaning: "a part of a batch, or the batch's totals, differ from its .info file: byte size, MD5 (both of the file as stored) or line count (of the decoded content); the message names the part, the figure, the expected and the actual value; nothing was published",
+    action: 'the batch is incomplete or damaged: fetch it again; audience-pipe verify <file.info> lists every part',
+  },
+  ERR_INFO_PART_MISSING: {
+    exit: 1,
+    meaning: "a part the batch's .info file lists is not among the input files (not arrived yet, or deleted); nothing was published",
+    action: 'wait for the batch to be complete, or fetch the missing part; audience-pipe verify <file.info> lists every part',
+  },
+  ERR_INFO_PART_UNLISTED: {
+    exit: 1,
+    meaning: "an input file is not listed in the batch's .info file; nothing was published",
+    action: "read only the batch's files (a glob such as --in 'dir/<batch root>*'), or give the .info that lists them",
+  },
   ERR_TOO_MANY_REJECTS: {
     exit: 1,
     meaning: 'more records were rejected than --max-rejects allows; the message gives the count and the top reason',

@@ -9,6 +9,7 @@ import { createFileSink, createStdoutSink } from '../outputs/local-sink.js';
 import type { Sink } from '../outputs/sink.js';
 import { createFileSource, createStdinSource } from '../sources/local-source.js';
 import type { Source } from '../sources/source.js';
+import { withBatchCheck } from '../batch/batch-source.js';
 import type { Logger } from '../util/logger.js';
 import { isHttpSpec } from '../transport/http/url.js';
 import { isSftpSpec } from '../transport/sftp/address.js';
@@ -22,8 +23,14 @@ export class RunEndpoints {
     private readonly log: Logger,
   ) {}
 
+  /** `--in`, its batch checked against its .info (`--info`, or one beside the files) as it is listed. */
   async source(): Promise<Source> {
-    const spec = this.config.in;
+    const { info } = this.config;
+    return withBatchCheck(await this.sourceFor(this.config.in), { info: info === undefined ? undefined : () => this.sourceFor(info), log: this.log });
+  }
+
+  /** A local path, stdin, an SFTP or an HTTP(S) address as a source. */
+  async sourceFor(spec: string): Promise<Source> {
     if (spec === '-') return createStdinSource();
     if (isSftpSpec(spec)) {
       const { createSftpSource } = await import('../sources/sftp-source.js');

@@ -20,6 +20,7 @@ import { RejectsWriter } from '../report/rejects-writer.js';
 import { RunAccounting } from '../report/run-report.js';
 import type { Source, SourcePart } from '../sources/source.js';
 import type { Logger } from '../util/logger.js';
+import { inputFileEntry } from '../batch/file-name.js';
 import { accounted } from './account.js';
 import { deliver, DirectFigures } from './deliver.js';
 import { ChunkDispatch, dispatched } from './dispatch.js';
@@ -62,6 +63,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     pool = new ChunkPool(workerInit(config, format.settings), config.workers);
     const parts = await source.parts(signal);
     inputParts = parts;
+    accounting.inputs = parts.map((p) => inputFileEntry(p.name));
     if (parts.length === 0) throw new RunError('ERR_INPUT', `--in: no input files match ${source.description}`);
     // Enough chunks in flight to keep every worker busy while the merge waits for the oldest.
     const maxInFlight = config.workers * 2 + 1;

@@ -3,6 +3,7 @@
  * (`recordsIn = recordsOut + recordsRejected` when the run completes). Written as JSON at the
  * end of every run that got past configuration, failed runs too.
  */
+import type { InputFileEntry } from '../batch/file-name.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { COLUMN_COUNTERS, REJECT_REASONS, type ChunkResult, type ColumnOp } from '../protocol/messages.js';
 
@@ -16,6 +17,8 @@ export interface RunReport {
   status: RunStatus;
   error?: { code: ErrorCode; message: string };
   input: string;
+  /** Every input file, with what its name says (vendor templates: src/batch/file-name.ts). */
+  inputs?: InputFileEntry[];
   output: string;
   recordsIn: number;
   recordsOut: number;
@@ -43,6 +46,8 @@ export class RunAccounting {
   bytesIn = 0;
   bytesOut = 0;
   readonly rejectReasons: Record<string, number> = {};
+  /** Set once the input's files are listed. */
+  inputs: InputFileEntry[] | undefined;
   private columns: readonly ColumnOp[] = [];
   private columnCounts = new Float64Array(0);
 
@@ -86,6 +91,7 @@ export class RunAccounting {
       status: base.status,
       ...(base.error ? { error: base.error } : {}),
       input: base.input,
+      ...(this.inputs ? { inputs: this.inputs } : {}),
       output: base.output,
       recordsIn: this.recordsIn,
       recordsOut: this.recordsOut,

@@ -3,7 +3,10 @@ import type { FileEntryWithStats, Stats } from 'ssh2';
 import { ConfigError, TransportError } from '../errors/errors.js';
 import type { Secrets, TransportConfig } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
-import type { Source, SourcePart } from './source.js';
+import { isControlFile, type Source, type SourcePart } from './source.js';
+import { selectControlFile } from '../batch/control-file.js';
+
+const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 import { displayPath, naturalCompare, parseSftpAddress, remoteJoin, remoteUrl, type SftpAddress } from '../transport/sftp/address.js';
 import { connectSftp, type SftpSession } from '../transport/sftp/connect.js';
 import { SFTP_BACKOFF_MS, SftpCode, toSftpError } from '../transport/sftp/errors.js';
@@ -35,6 +38,9 @@ class SftpSource implements Source {
   private session: SftpSession | undefined;
   private connecting: Promise<SftpSession> | undefined;
   private listed: string[] = [];
+  /** The `.info` files beside the listed ones; after controlFiles(), the one chosen. */
+  private control: string[] = [];
+  private controlChosen = false;
   /** Sizes from the listing's attributes, for progress. */
   private readonly sizes = new Map<string, number>();
   private closed = false;
@@ -54,12 +60,22 @@ class SftpSource implements Source {
     return paths.map((path) => this.part(path));
   }
 
+  /** The batch's .info beside the listed files, if one applies (src/batch/control-file.ts). */
+  async controlFiles(): Promise<SourcePart[]> {
+    const { dir, pattern, name } = this.addr;
+    const chosen = name !== undefined && pattern === undefined ? undefined : selectControlFile(this.listed.map(baseName), this.control.map(baseName), pattern ? 'glob' : 'directory', this.description);
+    this.control = chosen === undefined ? [] : [remoteJoin(dir, chosen)];
+    this.controlChosen = true;
+    return this.control.map((path) => this.part(path));
+  }
+
   async afterSuccess(): Promise<void> {
     const { deleteAfter, moveAfter } = this.cfg;
     if (!deleteAfter && moveAfter === undefined) return;
     const moveDir = moveAfter === undefined ? undefined : this.resolveMoveDir(moveAfter);
     await this.withRetries('after-success', undefined, async (s) => {
-      for (const path of this.listed) {
+      // The batch's .info (once chosen) goes with its data: left behind, it would list parts that are gone.
+      for (const path of [...this.listed, ...this.chosenControl()]) {
         const name = path.slice(path.lastIndexOf('/') + 1);
         if (moveDir !== undefined) {
           const to = remoteJoin(moveDir, name);
@@ -71,6 +87,10 @@ class SftpSource implements Source {
         }
       }
     });
+  }
+
+  private chosenControl(): string[] {
+    return this.controlChosen ? this.control : [];
   }
 
   async close(): Promise<void> {
@@ -121,10 +141,10 @@ class SftpSource implements Source {
     const entries = await s.call<FileEntryWithStats[]>('list', displayPath(dir), (cb) => s.sftp.readdir(dir, cb));
     // A bare directory skips hidden files and uploads in progress (`.part`, see the SFTP sink).
     const accept = pattern ?? { test: (n: string) => !n.startsWith('.') && !n.endsWith('.part') };
-    const files = entries.filter((e) => {
-      const type = (e.attrs.mode ?? 0) & S_IFMT;
-      return (type === S_IFREG || type === S_IFLNK) && accept.test(e.filename);
-    });
+    const isFile = (e: FileEntryWithStats): boolean => [S_IFREG, S_IFLNK].includes((e.attrs.mode ?? 0) & S_IFMT);
+    // A .info file is the batch's control file, never data; a glob's directory's count too (parts() picks one).
+    this.control = entries.filter((e) => isFile(e) && isControlFile(e.filename) && !e.filename.startsWith('.')).map((e) => e.filename).sort(naturalCompare).map((n) => remoteJoin(dir, n));
+    const files = entries.filter((e) => isFile(e) && !isControlFile(e.filename) && accept.test(e.filename));
     // A link's attributes are the link's own, not its target's size.
     for (const e of files) if (((e.attrs.mode ?? 0) & S_IFMT) === S_IFREG) this.sizes.set(remoteJoin(dir, e.filename), e.attrs.size);
     const names = files.map((e) => e.filename).sort(naturalCompare);

@@ -31,8 +31,19 @@ export interface Source {
   readonly description: string;
   /** Lists the parts in reading order (natural name order for directory patterns). */
   parts(signal: AbortSignal): Promise<SourcePart[]>;
+  /**
+   * The batch's transfer-control `.info` files found beside the parts (a directory's, a glob's
+   * directory's), never data; known once `parts()` has listed them. src/batch/ checks the parts
+   * against them.
+   */
+  controlFiles?(): Promise<SourcePart[]>;
   /** Called once after the whole run succeeded (e.g. `--delete-after`, `--move-after`). */
   afterSuccess?(): Promise<void>;
   /** Releases connections; called at the end of every run. Never throws. */
   close?(): Promise<void>;
+}
+
+/** A transfer-control file (AAM's `.info`): beside a batch's data files, never one of them. */
+export function isControlFile(name: string): boolean {
+  return /\.info$/i.test(name);
 }

@@ -1,0 +1,76 @@
+/**
+ * A source whose batch is checked against its `.info` file before any of it is read for the
+ * run: `--info <path|url>`, or the `.info` found beside the input files (a local directory or
+ * glob, an SFTP directory or glob). Listing the parts is the run's first step, before any sink
+ * is opened, so a batch that fails the check stops the run (exit 1) with nothing written.
+ */
+import { RunError } from '../errors/errors.js';
+import { decodedBytes } from '../sources/decode.js';
+import { closeByteStream, type Source, type SourcePart } from '../sources/source.js';
+import type { Logger } from '../util/logger.js';
+import type { BatchInfo } from './info.js';
+
+/** A .info body is a few hundred bytes per part; anything past this is not one. */
+const MAX_INFO_BYTES = 16 << 20;
+
+export interface BatchCheckOptions {
+  /** `--info`: opens the named .info file as a source of one part. */
+  readonly info?: () => Promise<Source>;
+  readonly log: Logger;
+}
+
+/** `source`, whose parts() also checks the batch when it has a .info. */
+export function withBatchCheck(source: Source, options: BatchCheckOptions): Source {
+  const wrapped: Source = {
+    description: source.description,
+    async parts(signal) {
+      const parts = await source.parts(signal);
+      const info = await findInfo(source, options, signal);
+      if (info === undefined) return parts;
+      // Loaded only for a batch: json5 and the check are no cost to a run without one.
+      const { batchError, checkBatch } = await import('./verify.js');
+      const err = batchError(await checkBatch(info.body, info.shown, parts, signal));
+      if (err) throw err;
+      options.log.info({ event: 'batch_verified', info: info.shown, files: parts.length }, `batch verified against ${info.shown}`);
+      return parts;
+    },
+  };
+  if (source.controlFiles) wrapped.controlFiles = () => source.controlFiles!();
+  if (source.afterSuccess) wrapped.afterSuccess = () => source.afterSuccess!();
+  if (source.close) wrapped.close = () => source.close!();
+  return wrapped;
+}
+
+/** The batch's .info, parsed: --info's, else the one beside the files. */
+async function findInfo(source: Source, options: BatchCheckOptions, signal: AbortSignal): Promise<{ body: BatchInfo; shown: string } | undefined> {
+  if (options.info !== undefined) {
+    const infoSource = await options.info();
+    try {
+      const [part] = await infoSource.parts(signal);
+      return await readInfo(part, signal);
+    } finally {
+      await infoSource.close?.();
+    }
+  }
+  const [beside] = (await source.controlFiles?.()) ?? [];
+  return beside === undefined ? undefined : readInfo(beside, signal);
+}
+
+/** Reads and parses one .info part. */
+export async function readInfo(part: SourcePart, signal: AbortSignal): Promise<{ body: BatchInfo; shown: string }> {
+  const raw = await part.open(signal);
+  const pieces: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const piece of decodedBytes(raw, () => {})) {
+      size += piece.length;
+      if (size > MAX_INFO_BYTES) throw new RunError('ERR_INFO', `${part.name}: over ${MAX_INFO_BYTES} bytes: not a .info file`);
+      pieces.push(Buffer.from(piece));
+    }
+  } catch (err) {
+    await closeByteStream(raw);
+    throw err;
+  }
+  const { parseInfo } = await import('./info.js');
+  return { body: parseInfo(Buffer.concat(pieces).toString('utf8'), part.name), shown: part.name };
+}
