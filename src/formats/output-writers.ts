@@ -8,8 +8,10 @@ import type { FormatName } from './registry.js';
 import type { RowWriter } from './row-writer.js';
 import { csvRowWriter } from './csv/writer-rows.js';
 import { aepCsvRowWriter } from './aep-csv/writer.js';
+import { aamInboundRowWriter } from './aam-inbound/writer.js';
 
 export const OUTPUT_WRITERS: Readonly<Partial<Record<FormatName, (plan: OutputPlan) => RowWriter>>> = {
   csv: csvRowWriter,
   'aep-csv': aepCsvRowWriter,
+  'aam-inbound': aamInboundRowWriter,
 };

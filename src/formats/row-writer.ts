@@ -44,6 +44,8 @@ export interface RowWriter extends ValueWriter {
   readonly rejectField: number;
   /** Set by the engine around an op's write when the value is also a probe. */
   capture: ValueCapture | undefined;
+  /** True when the writer trims the values it decodes (AAM): probes of them are trimmed too. */
+  readonly trims?: boolean;
 }
 
 /** What every converting writer shares: the output, slots for ops, the capture of values. */

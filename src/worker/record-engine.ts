@@ -320,7 +320,14 @@ export class RecordEngine {
         w.capture = undefined;
         if (out.used > mark) conv.dead.push(mark, out.used, 0);
       } else if (f.decode(index)) {
-        probes.value(f.src, f.start, f.end);
+        let s = f.start;
+        let e = f.end;
+        if (w.trims) {
+          const src = f.src;
+          while (s < e && isAsciiSpace(src[s])) s++;
+          while (e > s && isAsciiSpace(src[e - 1])) e--;
+        }
+        probes.value(f.src, s, e);
       }
     }
     probes.endRecord();
@@ -385,6 +392,9 @@ export class RecordEngine {
     return { recordsOut, recordEnds: keepEnds ? recordEnds.take() : undefined, counts, rejects };
   }
 }
+
+/** JavaScript's `trim()` whitespace, within ASCII. */
+const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
 interface Written {
   recordsOut: number;
