@@ -6,13 +6,13 @@ import type { RecordFormat } from './format.js';
 import { csvFormat } from './csv/main.js';
 import { aamOutboundFormat } from './aam-outbound/main.js';
 import { aepCsvFormat } from './aep-csv/main.js';
-import { notBuiltFormat } from './placeholder.js';
+import { aamInboundFormat } from './aam-inbound/main.js';
 
 const FORMATS = {
   csv: csvFormat,
   'aep-csv': aepCsvFormat,
   'aam-outbound': aamOutboundFormat,
-  'aam-inbound': notBuiltFormat('aam-inbound'),
+  'aam-inbound': aamInboundFormat,
 } as const satisfies Record<string, RecordFormat>;
 
 /** Format names: the configuration's `--from` and `--to` (issue 11) take one of these. */

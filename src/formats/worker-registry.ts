@@ -9,11 +9,11 @@ import type { WorkerFormat } from './worker-format.js';
 import { csvWorker } from './csv/worker.js';
 import { aamOutboundWorker } from './aam-outbound/worker.js';
 import { aepCsvWorker } from './aep-csv/worker.js';
-import { notBuiltWorker } from './placeholder-worker.js';
+import { aamInboundWorker } from './aam-inbound/worker.js';
 
 export const WORKER_FORMATS: Readonly<Record<FormatName, WorkerFormat>> = {
   csv: csvWorker,
   'aep-csv': aepCsvWorker,
   'aam-outbound': aamOutboundWorker,
-  'aam-inbound': notBuiltWorker,
+  'aam-inbound': aamInboundWorker,
 };

@@ -27,6 +27,7 @@ import { ChunkDispatch, dispatched } from './dispatch.js';
 import { openInputs } from './inputs.js';
 import { outcome, type ProcessOutcome } from './outcome.js';
 import { planColumns, planKeys, sha256Implementation } from './plan-columns.js';
+import { planOutput } from './plan-output.js';
 import { ProgressMeter, type ProgressDisplay } from './progress.js';
 import { RejectLimit } from './reject-limit.js';
 
@@ -79,13 +80,15 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     // The columns decide the plan; a bad plan stops the run before any output exists.
     const { columns: names, lineEnd, header } = inputs.start;
     const columns = planColumns(config, names, log);
+    // The converting path's plan when an option asks for it (--to, --select, guardrails), else none.
+    const design = planOutput(config, { columns: names, headerBytes: header?.bytes, settings: format.settings }, columns, { log });
     accounting.setColumns(columns);
     await inputs.checkSameHeaders();
 
     sink = await deps.openSink(parts.length === 1 ? parts[0].name : undefined);
     outputs.add(sinkPart(sink));
     const gzipOutput = sink.gzip === true;
-    const plan: ChunkPlan = { id: 1, fieldCount: names.length, columns, lineEnd, ...(gzipOutput ? { gzipLevel: 6 } : {}) };
+    const plan: ChunkPlan = { id: 1, fieldCount: names.length, columns, lineEnd, ...(gzipOutput ? { gzipLevel: 6 } : {}), ...(design ? { output: design.plan } : {}) };
     let rejects: RejectsWriter | undefined;
     if (config.rejects) {
       rejects = new RejectsWriter(config.rejects);
@@ -109,7 +112,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       log,
     });
     // A headerless input (AAM outbound) is written as CSV under its format's column names.
-    const headerLine = format.header.kind === 'none' ? Buffer.from(`${format.header.columns.map(csvField).join(',')}\n`) : header && format.header.write(header.bytes);
+    const headerLine = design ? design.header : format.header.kind === 'none' ? Buffer.from(`${format.header.columns.map(csvField).join(',')}\n`) : header && format.header.write(header.bytes);
     async function* output(): AsyncGenerator<Buffer> {
       if (headerLine) yield gzipOutput ? gzipSync(headerLine, { level: 6 }) : headerLine;
       yield* records;

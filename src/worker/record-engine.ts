@@ -54,7 +54,8 @@ export class RecordEngine {
    */
   private readonly indexes: Int32Array;
   private readonly reader: RecordReader;
-  private readonly writer: RecordWriter;
+  /** The replacing path's writer: none on the converting path. */
+  private readonly writer: RecordWriter | undefined;
   private readonly hashes: Sha256Batch;
   private readonly runners: ColumnRunner[];
   /** The runners whose slots are filled after the write: their batch of their own runs then. */
@@ -84,7 +85,7 @@ export class RecordEngine {
     }
     this.indexes = Int32Array.from(kept);
     this.reader = format.reader(settings, { fieldCount: plan.fieldCount, maxRecordBytes: init.maxRecordBytes });
-    this.writer = format.writer(settings);
+    this.writer = plan.output ? undefined : format.writer(settings);
     this.hashes = new Sha256Batch({ native: init.sha256 === 'native' });
     const ctx = { keys: init.keys, hashes: this.hashes };
     const defs = this.columns.map((c) => {
@@ -358,7 +359,7 @@ export class RecordEngine {
   /** Writes the standing records in order and collects the rejects. */
   private write(buf: Buffer, length: number, out: Bytes): Written {
     const t = this.table;
-    const w = this.writer;
+    const w = this.writer!;
     const runners = this.runners;
     const ncols = runners.length;
     const counts = new Float64Array(ncols * NCOUNTERS);
