@@ -15,11 +15,12 @@ import { RunError } from '../src/errors/errors.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 
 const FIXTURE = join(ROOT, 'fixtures', 'aam-outbound');
-const ROOT_NAME = 'ftp_1234_20915_full_1486140843000';
+const ROOT_NAME = 'ftp_1234_20915_iter_1486140843000';
 const INFO = `${ROOT_NAME}.info`;
-const P1 = `${ROOT_NAME}-1.sync.gz`;
-const P2 = `${ROOT_NAME}-2.sync.gz`;
-const P3 = `${ROOT_NAME}-3.sync`;
+// The readers' batch: two plain parts (the second with CRLF and a blank line), the third gzip.
+const P1 = `${ROOT_NAME}001.sync`;
+const P2 = `${ROOT_NAME}002.sync`;
+const P3 = `${ROOT_NAME}003.sync.gz`;
 const { dir, cleanup } = tempDir('ap-verify-');
 afterAll(cleanup);
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
@@ -54,8 +55,8 @@ function thrown(fn: () => unknown): RunError {
 describe('parseInfo', () => {
   it('reads the fixture: unquoted keys, comments, trailing commas (JSON5)', () => {
     const info = parseInfo(readFileSync(join(FIXTURE, INFO), 'utf8'), INFO);
-    expect(info.files.map((f) => [f.name, f.sequence, f.lines])).toEqual([[P1, 1, 3], [P2, 2, 3], [P3, 3, 2]]);
-    expect(info.totals).toEqual({ name: `${ROOT_NAME}.sync.gz`, bytes: 218, files: 3, lines: 8 });
+    expect(info.files.map((f) => [f.name, f.sequence, f.bytes, f.lines])).toEqual([[P1, 1, 252, 4], [P2, 2, 172, 4], [P3, 3, 113, 3]]);
+    expect(info.totals).toEqual({ name: `${ROOT_NAME}.sync`, bytes: 537, files: 3, lines: 11 });
   });
 
   it('reads plain JSON as AAM writes it, with a BOM, keys in another case and counts as text', () => {
@@ -159,49 +160,48 @@ describe('audience-pipe verify', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout.toString().split('\n').filter(Boolean)).toEqual([
-      `ok        ${P1}  65 bytes, 3 lines, md5 9cb7fb7427e62d76bf5b16aaf6195032`,
-      `ok        ${P2}  55 bytes, 3 lines, md5 445a5fa3d1ad3ce5c3acc63e860ebf59`,
-      `ok        ${P3}  98 bytes, 2 lines, md5 0e1e5ccd7a016dfde185594bd20584c2`,
+      `ok        ${P1}  252 bytes, 4 lines, md5 8ada5c03658407df87bd12a20460bf91`,
+      `ok        ${P2}  172 bytes, 4 lines, md5 15d448081e1548167cadb6ddb4bea11f`,
+      `ok        ${P3}  113 bytes, 3 lines, md5 55128fe4680050889883ef391118624d`,
       'ok        totals',
     ]);
   });
 
-  it('one byte changed in the plain part: its md5, exit 1 ERR_INFO_MISMATCH', async () => {
+  it('one byte changed in a plain part: its md5, exit 1 ERR_INFO_MISMATCH', async () => {
     const b = batchCopy();
-    const bytes = readFileSync(join(b, P3));
-    const actualMd5 = md5(Buffer.from(bytes).fill(0x38, 5, 6));
-    bytes[5] = 0x38;
-    writeFileSync(join(b, P3), bytes);
+    const bytes = readFileSync(join(b, P1));
+    bytes[5] = bytes[5] === 0x38 ? 0x39 : 0x38;
+    writeFileSync(join(b, P1), bytes);
     const res = await runCli(['verify', join(b, INFO)]);
     expect(res.code).toBe(1);
     const lines = res.stdout.toString().split('\n').filter(Boolean);
-    expect(lines[2]).toBe(`MISMATCH  ${P3}  md5 expected 0e1e5ccd7a016dfde185594bd20584c2, actual ${actualMd5}`);
-    expect(lines[3]).toBe('ok        totals');
-    expect(res.stderr).toBe(`audience-pipe: the batch does not match ${INFO}: ${P3}: md5 expected 0e1e5ccd7a016dfde185594bd20584c2, actual ${actualMd5}\n`);
+    expect(lines[0]).toBe(`MISMATCH  ${P1}  md5 expected 8ada5c03658407df87bd12a20460bf91, actual ${md5(bytes)}`);
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^ok {8}/), expect.stringMatching(/^ok {8}/), 'ok        totals']);
+    expect(res.stderr).toBe(`audience-pipe: the batch does not match ${INFO}: ${P1}: md5 expected 8ada5c03658407df87bd12a20460bf91, actual ${md5(bytes)}\n`);
   });
 
   it('one byte changed in a gzip part: its md5, and its lines cannot be counted', async () => {
     const b = batchCopy();
-    const bytes = readFileSync(join(b, P2));
+    const bytes = readFileSync(join(b, P3));
     bytes[20] ^= 0xff;
-    writeFileSync(join(b, P2), bytes);
+    writeFileSync(join(b, P3), bytes);
     const res = await runCli(['verify', join(b, INFO)]);
     expect(res.code).toBe(1);
-    const line = res.stdout.toString().split('\n')[1];
-    expect(line).toMatch(new RegExp(`^MISMATCH  ${P2}  md5 expected 445a5fa3d1ad3ce5c3acc63e860ebf59, actual ${md5(bytes)}; FileLineCount expected 3, actual unknown: the content does not decode \\(.+\\)$`));
+    const line = res.stdout.toString().split('\n')[2];
+    expect(line).toMatch(new RegExp(`^MISMATCH  ${P3}  md5 expected 55128fe4680050889883ef391118624d, actual ${md5(bytes)}; FileLineCount expected 3, actual unknown: the content does not decode \\(.+\\)$`));
   });
 
-  it('one line removed from a gzip part: size, md5, lines and the totals', async () => {
+  it('one line removed from the gzip part: size, md5, lines and the totals', async () => {
     const b = batchCopy();
-    const text = gunzipSync(readFileSync(join(b, P1))).toString();
+    const text = gunzipSync(readFileSync(join(b, P3))).toString();
     const shorter = gzipSync(text.slice(text.indexOf('\n') + 1));
-    writeFileSync(join(b, P1), shorter);
+    writeFileSync(join(b, P3), shorter);
     const res = await runCli(['verify', join(b, INFO)]);
     expect(res.code).toBe(1);
     const lines = res.stdout.toString().split('\n').filter(Boolean);
-    expect(lines[0]).toBe(`MISMATCH  ${P1}  FileByteSize expected 65, actual ${shorter.length}; md5 expected 9cb7fb7427e62d76bf5b16aaf6195032, actual ${md5(shorter)}; FileLineCount expected 3, actual 2`);
-    expect(lines[3]).toBe(`MISMATCH  totals  TotalByteSize expected 218, actual ${218 - 65 + shorter.length}; TotalNumberLines expected 8, actual 7`);
-    expect(res.stderr).toMatch(/^audience-pipe: the batch does not match .*: .*-1\.sync\.gz: FileByteSize expected 65/);
+    expect(lines[2]).toBe(`MISMATCH  ${P3}  FileByteSize expected 113, actual ${shorter.length}; md5 expected 55128fe4680050889883ef391118624d, actual ${md5(shorter)}; FileLineCount expected 3, actual 2`);
+    expect(lines[3]).toBe(`MISMATCH  totals  TotalByteSize expected 537, actual ${537 - 113 + shorter.length}; TotalNumberLines expected 11, actual 10`);
+    expect(res.stderr).toMatch(/^audience-pipe: the batch does not match .*: .*003\.sync\.gz: FileByteSize expected 113/);
   });
 
   it('a part missing: MISSING, exit 1', async () => {
@@ -215,13 +215,13 @@ describe('audience-pipe verify', () => {
 
   it('a part of the batch that is not listed: UNLISTED, exit 1; another batch beside it is not counted', async () => {
     const b = batchCopy();
-    writeFileSync(join(b, `${ROOT_NAME}-4.sync`), 'x 1\n');
-    writeFileSync(join(b, 'ftp_1234_20915_full_1486140999000-1.sync'), 'y 2\n');
+    writeFileSync(join(b, `${ROOT_NAME}004.sync`), 'x 1\n');
+    writeFileSync(join(b, 'ftp_1234_20915_iter_1486140999000001.sync'), 'y 2\n');
     const res = await runCli(['verify', join(b, INFO)]);
     expect(res.code).toBe(1);
     const lines = res.stdout.toString().split('\n').filter(Boolean);
     expect(lines).toHaveLength(5);
-    expect(lines[3]).toBe(`UNLISTED  ${ROOT_NAME}-4.sync  not listed in ${INFO}`);
+    expect(lines[3]).toBe(`UNLISTED  ${ROOT_NAME}004.sync  not listed in ${INFO}`);
     expect(lines[4]).toBe('MISMATCH  totals  TotalNumberFiles expected 3, actual 4');
   });
 
