@@ -97,7 +97,7 @@ export async function listLocal(spec: string, options: { allowEmpty?: boolean } 
     dir = spec;
     accept = (n) => !n.startsWith('.') && !n.endsWith('.part');
     pattern = '';
-  } else if (st === undefined && GLOB_RE.test(basename(spec))) {
+  } else if (st === undefined && GLOB_RE.test(spec)) {
     dir = dirname(spec);
     if (GLOB_RE.test(dir)) throw new ConfigError(`--in: wildcards are only allowed in the last path segment (${spec})`, '--in');
     const re = globToRegExp(basename(spec));
