@@ -132,6 +132,31 @@ export const CATALOGUE = {
     meaning: 'a remote output was asked to publish before all of it was uploaded; nothing was published',
     action: OUTPUT_ACTION,
   },
+  ERR_TOO_MANY_AUDIENCES: {
+    exit: 1,
+    meaning: '--partition-by found more distinct values than --max-audiences (default 25, the Campaign destination\'s limit); the message has the limit and the line of the first value over it; nothing was published',
+    action: 'raise --max-audiences if the destination takes more, or split the input by audience first',
+  },
+  ERR_EMPTY_OUTPUT: {
+    exit: 1,
+    meaning: 'an aam-inbound output would hold no record (every record was rejected or deduplicated, or the input has none); AAM rejects empty files, so none was written',
+    action: 'the reject file (--rejects) and the report say where the records went',
+  },
+  ERR_OUTPUT_NAME_CLASH: {
+    exit: 1,
+    meaning: 'two output files of one run would get the same name (two --partition-by values that read the same once their characters outside [A-Za-z0-9._-] are replaced); nothing was published',
+    action: 'partition by a column whose values differ in letters, digits, dot, dash or underscore, or change --name',
+  },
+  ERR_SPOOL: {
+    exit: 1,
+    meaning: 'the spool of --dedup-order (pass 1 of two, in --tmp-dir or the OS temporary directory) cannot be created, written or read back; the message has the system error',
+    action: 'give --tmp-dir a directory with room for the output (about its size plus 12 bytes a record)',
+  },
+  ERR_DUPLICATES: {
+    exit: 1,
+    meaning: 'writing the duplicates file (--duplicates) failed; the message names the file and the system error',
+    action: OUTPUT_ACTION,
+  },
   ERR_INTERRUPTED: {
     exit: 1,
     meaning: "the run was stopped by SIGHUP, SIGINT or SIGTERM (the CLI exits 128 + the signal's number) or by the library caller's AbortSignal; nothing was published",

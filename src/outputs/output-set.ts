@@ -31,17 +31,32 @@ export class PartialPublishError extends RunError {
 }
 
 export class OutputSet {
-  private readonly parts: OutputPart[] = [];
+  private readonly entries: Array<OutputPart | OutputPart[]> = [];
   private readonly published = new Set<OutputPart>();
 
   /** Parts are prepared and published in the order they are added. */
   add(part: OutputPart): void {
-    this.parts.push(part);
+    this.entries.push(part);
+  }
+
+  /**
+   * A place for parts made while the run lasts (a routed run's files): they are prepared and
+   * published where the group was added, in the order they are added to it.
+   */
+  group(): { add(part: OutputPart): void } {
+    const parts: OutputPart[] = [];
+    this.entries.push(parts);
+    return { add: (part) => void parts.push(part) };
+  }
+
+  private get parts(): OutputPart[] {
+    return this.entries.flat();
   }
 
   async commit(): Promise<void> {
-    for (const part of this.parts) await part.prepare?.();
-    for (const part of this.parts) {
+    const parts = this.parts;
+    for (const part of parts) await part.prepare?.();
+    for (const part of parts) {
       try {
         await part.publish();
       } catch (err) {

@@ -29,7 +29,24 @@ export interface AccountOptions {
   readonly log: Logger;
 }
 
+/** A chunk once counted, for the routing stage (src/pipeline/route.ts): its result, its output bytes, and where its lines start. */
+export interface AccountedChunk {
+  readonly result: ChunkResult;
+  /** Output bytes [0, outLength) of the result. */
+  readonly out: Buffer;
+  /** Line feeds before the chunk in its input file: record i's line is lineBase + recordLines[i] + 1. */
+  readonly lineBase: number;
+}
+
 export async function* accounted(done: AsyncIterable<Done>, options: AccountOptions): AsyncGenerator<Buffer> {
+  for await (const chunk of accountedChunks(done, options)) {
+    if (chunk.out.length > 0) yield chunk.out;
+    options.onRecordsOut(chunk.result.recordsOut);
+  }
+}
+
+/** Each chunk counted and its rejects written, with its line base; `accounted` is its output bytes. */
+export async function* accountedChunks(done: AsyncIterable<Done>, options: AccountOptions): AsyncGenerator<AccountedChunk> {
   const { accounting, rejects, rejectLimit, delivered } = options;
   let warnedCountry = false;
   // Line feeds before the next item, in its file.
@@ -61,10 +78,10 @@ export async function* accounted(done: AsyncIterable<Done>, options: AccountOpti
       options.log.warn({ event: 'phone_needs_country' }, 'phone numbers without a country code (no leading + or 00) are rejected as invalid_phone: pass --default-country to read them as national numbers');
     }
     if (rejects && r.rejects.count > 0) accounting.rejectsTruncated += await writeRejects(rejects, r, lineFeedsBefore, options.columns);
+    const lineBase = lineFeedsBefore;
     lineFeedsBefore += r.lineFeeds;
     await rejectLimit.afterRecords(accounting, delivered);
-    if (r.outLength > 0) yield Buffer.from(r.out, 0, r.outLength);
-    options.onRecordsOut(r.recordsOut);
+    yield { result: r, out: Buffer.from(r.out, 0, r.outLength), lineBase };
   }
   await rejectLimit.atEnd(accounting, delivered);
 }

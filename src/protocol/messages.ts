@@ -43,6 +43,7 @@ export const REJECT_REASONS = [
   'no_traits',
   'missing_mandatory',
   'invalid_trait',
+  'too_many_lines_for_id',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

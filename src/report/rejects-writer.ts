@@ -10,6 +10,7 @@ import { endAndWait, openTarget, type TargetWriter } from '../outputs/target-wri
 import type { OutputPart } from '../outputs/output-set.js';
 import { csvField, needsQuotes } from '../formats/csv/text-field.js';
 import { REJECT_RECORD_MAX_BYTES } from '../protocol/messages.js';
+import type { RunErrorCode } from '../errors/errors.js';
 
 /** At most REJECT_RECORD_MAX_BYTES, not ending inside a UTF-8 sequence. */
 function keptBytes(record: Buffer): number {
@@ -30,13 +31,18 @@ export class RejectsWriter implements OutputPart {
   /** A write error arrives as an event at any time; the next write throws it. */
   private failure: Error | undefined;
 
-  constructor(path: string) {
+  /** `option` and `code` name the file in errors: the reject file, or --duplicates (same columns). */
+  constructor(
+    path: string,
+    private readonly option = 'rejects',
+    private readonly code: RunErrorCode = 'ERR_REJECTS',
+  ) {
     this.path = path;
     this.name = path;
   }
 
   async open(): Promise<void> {
-    this.writer = await openTarget(await resolveTarget(this.path, 'rejects'), 'rejects', { code: 'ERR_REJECTS' });
+    this.writer = await openTarget(await resolveTarget(this.path, this.option), this.option, { code: this.code });
     this.stream = this.writer.writable;
     this.stream.on('error', (err) => (this.failure ??= err));
     await this.write('line,column,reason,record\n');

@@ -1,7 +1,8 @@
 /**
- * The run's accounting: every input record ends up written or rejected, and the counts add up
- * (`recordsIn = recordsOut + recordsRejected` when the run completes). Written as JSON at the
- * end of every run that got past configuration, failed runs too.
+ * The run's accounting: every input record ends up written, rejected or deduplicated, and the
+ * counts add up (`recordsIn = recordsOut + recordsRejected + recordsDeduplicated`, checked at the
+ * end of every run). Written as JSON at the end of every run that got past configuration,
+ * failed runs too.
  */
 import type { InputFileEntry } from '../batch/file-name.js';
 import type { ErrorCode } from '../errors/catalogue.js';
@@ -23,6 +24,8 @@ export interface RunReport {
   recordsIn: number;
   recordsOut: number;
   recordsRejected: number;
+  /** Records dropped by --dedup-key as duplicates of a winning record. */
+  recordsDeduplicated: number;
   blankLines: number;
   rejectReasons: Record<string, number>;
   /** Reject texts the reject file holds cut to REJECT_RECORD_MAX_BYTES. */
@@ -35,12 +38,27 @@ export interface RunReport {
   /** Peak resident memory of the process (all threads), from the OS. */
   maxRssBytes: number;
   transport?: Record<string, unknown>;
+  /** A routed run's files (splits, partitions, dedup, AAM inbound): their records add up to recordsOut. */
+  files?: ReportFile[];
+  /** Records per --partition-by value. */
+  partitions?: Record<string, number>;
+}
+
+export interface ReportFile {
+  name: string;
+  /** The --partition-by value of the file. */
+  partition?: string;
+  records: number;
+  /** Size and MD5 of the file as stored (compressed when gzip). */
+  bytes: number;
+  md5: string;
 }
 
 export class RunAccounting {
   recordsIn = 0;
   recordsOut = 0;
   recordsRejected = 0;
+  recordsDeduplicated = 0;
   blankLines = 0;
   rejectsTruncated = 0;
   bytesIn = 0;
@@ -48,6 +66,8 @@ export class RunAccounting {
   readonly rejectReasons: Record<string, number> = {};
   /** Set once the input's files are listed. */
   inputs: InputFileEntry[] | undefined;
+  /** Set by a routed run once its files are named. */
+  files: ReportFile[] | undefined;
   private columns: readonly ColumnOp[] = [];
   private columnCounts = new Float64Array(0);
 
@@ -70,6 +90,26 @@ export class RunAccounting {
     this.recordsIn++;
     this.recordsRejected++;
     this.countReject(reason);
+  }
+
+  /** A written record the routing stage rejected (too_many_lines_for_id, an empty dedup key). */
+  moveToRejected(reason: string): void {
+    this.recordsOut--;
+    this.recordsRejected++;
+    this.countReject(reason);
+  }
+
+  /** A written record dropped as a duplicate. */
+  moveToDeduplicated(): void {
+    this.recordsOut--;
+    this.recordsDeduplicated++;
+  }
+
+  /** Every record read is written, rejected or deduplicated: null when that holds, else what does not add up. */
+  imbalance(): string | null {
+    const accounted = this.recordsOut + this.recordsRejected + this.recordsDeduplicated;
+    if (accounted === this.recordsIn) return null;
+    return `recordsIn ${this.recordsIn} != recordsOut ${this.recordsOut} + recordsRejected ${this.recordsRejected} + recordsDeduplicated ${this.recordsDeduplicated} (${accounted})`;
   }
 
   private countReject(reason: string): void {
@@ -96,6 +136,7 @@ export class RunAccounting {
       recordsIn: this.recordsIn,
       recordsOut: this.recordsOut,
       recordsRejected: this.recordsRejected,
+      recordsDeduplicated: this.recordsDeduplicated,
       blankLines: this.blankLines,
       rejectReasons: { ...this.rejectReasons },
       rejectsTruncated: this.rejectsTruncated,
@@ -106,6 +147,14 @@ export class RunAccounting {
       workers: base.workers,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       ...(base.transport ? { transport: base.transport } : {}),
+      ...(this.files ? { files: this.files.map((f) => ({ ...f })), ...partitionCounts(this.files) } : {}),
     };
   }
+}
+
+function partitionCounts(files: readonly ReportFile[]): { partitions?: Record<string, number> } {
+  if (!files.some((f) => f.partition !== undefined)) return {};
+  const partitions: Record<string, number> = {};
+  for (const f of files) if (f.partition !== undefined) partitions[f.partition] = (partitions[f.partition] ?? 0) + f.records;
+  return { partitions };
 }
