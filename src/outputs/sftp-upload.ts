@@ -27,7 +27,7 @@ import { SpoolFile } from '../transport/spool-file.js';
 type State = 'new' | 'open' | 'committing' | 'prepared' | 'committed' | 'failed' | 'aborted';
 
 export class SftpSink implements Sink {
-  readonly description: string;
+  description: string;
   readonly gzip: boolean;
   /**
    * The write callback fires once the spool has written the chunk and the upload has copied
@@ -39,7 +39,7 @@ export class SftpSink implements Sink {
   private readonly cfg: TransportConfig;
   private readonly secrets: Secrets;
   private readonly log: Logger;
-  private readonly finalPath: string;
+  private finalPath: string;
   private readonly partPath: string;
   private state: State = 'new';
   private session: SftpSession | undefined;
@@ -65,6 +65,17 @@ export class SftpSink implements Sink {
     this.log = log;
     this.description = remoteUrl(addr, finalPath);
     this.gzip = gzipByName(finalPath);
+  }
+
+  /**
+   * A routed run's file (src/outputs/output-files.ts) streams to `<temporary name>.part` and
+   * learns its final name only once the run's parts are counted: commit renames the `.part`
+   * to this path instead. Before prepare()/commit() only.
+   */
+  setFinalPath(path: string): void {
+    if (this.state !== 'new' && this.state !== 'open') throw new RunError('ERR_INTERNAL', `SftpSink.setFinalPath() in state ${this.state}`);
+    this.finalPath = path;
+    this.description = remoteUrl(this.addr, path);
   }
 
   async open(signal: AbortSignal): Promise<Writable> {
