@@ -1,0 +1,166 @@
+/**
+ * `--dedup-key <col>[,<col>]`: one record per key, keys compared as output (the probe values,
+ * after transforms: `A@x.org` and `a@x.org` hashed are one key). By default the first record in
+ * input order wins, in one pass (FirstWins). With `--dedup-order <col>` the record with the
+ * greatest value of that column wins (text comparison of the UTF-8 bytes, so ISO timestamps
+ * compare by time), ties by input order: that needs the whole input first, so pass 1 spools
+ * the output (dedup-spool.ts) while OrderWinners keeps, per key, the best value and the
+ * sequence number of its record; pass 2 emits the winners in input order.
+ *
+ * Memory: the keys are 128-bit fingerprints in typed arrays (dedup-fingerprint.ts), never JS
+ * strings; --dedup-order adds per key 4 bytes and the longest order value's width.
+ */
+import { fingerprint, FingerprintTable, runSeed } from './dedup-fingerprint.js';
+import type { Deduper, RoutedChunk } from './route.js';
+
+/** The key of record i: its key probes' bytes (two columns joined by 0xFF, a byte UTF-8 never has). */
+export class KeyPrint {
+  private readonly seed = runSeed();
+  readonly fp = new Int32Array(4);
+  private scratch = new Uint8Array(256);
+
+  constructor(
+    private readonly key: readonly number[],
+    private readonly probeCount: number,
+  ) {}
+
+  /** Fills `fp`; false when a key column is empty. */
+  of(c: RoutedChunk, i: number): boolean {
+    const { bytes, offsets } = c.probes!;
+    const base = i * this.probeCount;
+    if (this.key.length === 1) {
+      const s = offsets[base + this.key[0]];
+      const e = offsets[base + this.key[0] + 1];
+      if (e === s) return false;
+      fingerprint(bytes, s, e, this.seed, this.fp);
+      return true;
+    }
+    let n = 0;
+    for (let k = 0; k < this.key.length; k++) {
+      const s = offsets[base + this.key[k]];
+      const e = offsets[base + this.key[k] + 1];
+      if (e === s) return false;
+      if (n + (e - s) + 1 > this.scratch.length) {
+        const grown = new Uint8Array(Math.max(this.scratch.length * 2, n + (e - s) + 1));
+        grown.set(this.scratch.subarray(0, n));
+        this.scratch = grown;
+      }
+      if (k > 0) this.scratch[n++] = 0xff;
+      this.scratch.set(bytes.subarray(s, e), n);
+      n += e - s;
+    }
+    fingerprint(this.scratch, 0, n, this.seed, this.fp);
+    return true;
+  }
+}
+
+/** The first record of each key wins: one pass, a set of fingerprints. */
+export class FirstWins implements Deduper {
+  private readonly seen = new FingerprintTable(1 << 16);
+  private readonly print: KeyPrint;
+
+  constructor(key: readonly number[], probeCount: number) {
+    this.print = new KeyPrint(key, probeCount);
+  }
+
+  verdict(c: RoutedChunk, i: number): boolean | 'empty' {
+    if (!this.print.of(c, i)) return 'empty';
+    this.seen.add(this.print.fp);
+    return !this.seen.added;
+  }
+
+  get keys(): number {
+    return this.seen.size;
+  }
+}
+
+/**
+ * Pass 1 of --dedup-order: per key, the greatest order value so far and the sequence number of
+ * its record (the earliest among equals). Values are kept inline at the width of the longest
+ * one seen (rounded up to 8 bytes).
+ */
+export class OrderWinners {
+  private readonly table = new FingerprintTable(1 << 16, true);
+  private readonly print: KeyPrint;
+  private winners = new Uint32Array(1 << 16);
+  private lengths = new Uint32Array(1 << 16);
+  private width = 32;
+  private values = new Uint8Array((1 << 16) * 32);
+
+  constructor(
+    key: readonly number[],
+    private readonly order: number,
+    private readonly probeCount: number,
+  ) {
+    this.print = new KeyPrint(key, probeCount);
+  }
+
+  /** Offers record i (sequence `seq`); returns its key index, or -1 for an empty key. */
+  offer(c: RoutedChunk, i: number, seq: number): number {
+    if (!this.print.of(c, i)) return -1;
+    const index = this.table.add(this.print.fp);
+    const at = i * this.probeCount + this.order;
+    const { bytes, offsets } = c.probes!;
+    const s = offsets[at];
+    const len = offsets[at + 1] - s;
+    if (index >= this.winners.length) this.growKeys();
+    if (len > this.width) this.widen(len);
+    if (this.table.added || this.greater(index, bytes, s, len)) {
+      this.winners[index] = seq;
+      this.lengths[index] = len;
+      this.values.set(bytes.subarray(s, s + len), index * this.width);
+    }
+    return index;
+  }
+
+  /** Pass 2's deduper: a record wins when it is its key's winner. */
+  deduper(): Deduper {
+    return {
+      verdict: (c, i, seq) => {
+        const index = c.keys![i];
+        if (index < 0) return 'empty';
+        return this.winners[index] !== seq;
+      },
+    };
+  }
+
+  get keys(): number {
+    return this.table.size;
+  }
+
+  /** Strictly greater, as bytes (UTF-8 byte order is code point order): ties keep the earlier record. */
+  private greater(index: number, bytes: Uint8Array, s: number, len: number): boolean {
+    const base = index * this.width;
+    const old = this.lengths[index];
+    const n = Math.min(old, len);
+    for (let k = 0; k < n; k++) {
+      const a = bytes[s + k];
+      const b = this.values[base + k];
+      if (a !== b) return a > b;
+    }
+    return len > old;
+  }
+
+  private growKeys(): void {
+    const n = Math.ceil(this.winners.length * 1.5);
+    const winners = new Uint32Array(n);
+    winners.set(this.winners);
+    this.winners = winners;
+    const lengths = new Uint32Array(n);
+    lengths.set(this.lengths);
+    this.lengths = lengths;
+    const values = new Uint8Array(n * this.width);
+    values.set(this.values);
+    this.values = values;
+  }
+
+  private widen(len: number): void {
+    const width = Math.ceil(len / 8) * 8;
+    const keys = this.winners.length;
+    const values = new Uint8Array(keys * width);
+    const used = this.table.size;
+    for (let k = 0; k < used; k++) values.set(this.values.subarray(k * this.width, k * this.width + this.lengths[k]), k * width);
+    this.values = values;
+    this.width = width;
+  }
+}

@@ -1,0 +1,311 @@
+/**
+ * The routing stage, between accounting (account.ts) and the output files: each written record
+ * goes to the file of its partition (`--partition-by`), a new part of which starts when the
+ * current one is full (`--split-rows`, `--split-bytes`, never inside a record: chunks are cut at
+ * the workers' per-record output offsets), unless it is a duplicate (dedup.ts) or the 201st line
+ * of its ID in its file (AAM inbound). Runs of consecutive records bound for one file are
+ * written as one slice of the chunk's output. Every record stays counted: one moved out of
+ * `recordsOut` is counted as rejected or deduplicated, and the files' records add up to
+ * `recordsOut` (checked at the end).
+ */
+import { RunError } from '../errors/errors.js';
+import { OutputFile, type FileTarget, type OutputFileInfo } from '../outputs/output-files.js';
+import type { OutputPart } from '../outputs/output-set.js';
+import type { RejectsWriter } from '../report/rejects-writer.js';
+import type { RunAccounting } from '../report/run-report.js';
+import type { AccountedChunk } from './account.js';
+import { fingerprint, FingerprintTable, runSeed } from './dedup-fingerprint.js';
+import { AAM_MAX_LINES_PER_ID } from './route-settings.js';
+
+/** The final names of a run's files (the batches' src/outputs/naming.ts implements it). */
+export interface OutputNaming {
+  name(file: { partition?: string; part: number; parts: number }): string;
+}
+
+/** Per written record: input field values as output (ChunkPlan.probes), packed. */
+export interface Probes {
+  readonly bytes: Uint8Array;
+  /** Record i, probe j: bytes[offsets[i*P + j], offsets[i*P + j + 1]). */
+  readonly offsets: Int32Array;
+}
+
+/** One chunk's written records as routing sees them. */
+export interface RoutedChunk {
+  readonly out: Buffer;
+  /** Records written in the chunk. */
+  readonly records: number;
+  /** Output offset just after each record. */
+  readonly ends: Int32Array;
+  /** Line feeds before each record, chunk-relative. */
+  readonly lines?: Int32Array;
+  readonly probes?: Probes;
+  readonly lineBase: number;
+  /** Pass 2 of --dedup-order: each record's key index (-1: an empty key). */
+  readonly keys?: Int32Array;
+}
+
+/** The worker contract's extra result fields (ChunkResult.probes, ChunkResult.recordLines). */
+interface ProbedResult {
+  readonly recordLines?: Int32Array;
+  readonly probes?: { readonly bytes: ArrayBuffer; readonly offsets: Int32Array };
+}
+
+export function routedChunk(c: AccountedChunk): RoutedChunk {
+  const r = c.result as AccountedChunk['result'] & ProbedResult;
+  if (r.recordsOut > 0 && r.recordEnds === undefined) throw new RunError('ERR_INTERNAL', 'a chunk came back without its records\' output offsets (ChunkPlan.recordEnds)');
+  return {
+    out: c.out,
+    records: r.recordsOut,
+    ends: r.recordEnds ?? new Int32Array(0),
+    ...(r.recordLines ? { lines: r.recordLines } : {}),
+    ...(r.probes ? { probes: { bytes: new Uint8Array(r.probes.bytes), offsets: r.probes.offsets } } : {}),
+    lineBase: c.lineBase,
+  };
+}
+
+/** Decides whether record i of a chunk is a duplicate; `seq` counts written records over the run. */
+export interface Deduper {
+  /** 'empty': the key is empty (missing_mandatory); true: a duplicate of an earlier record. */
+  verdict(chunk: RoutedChunk, i: number, seq: number): boolean | 'empty';
+}
+
+export interface RouterOptions {
+  readonly target: FileTarget;
+  /** Where each new file is registered, in creation order, to be published with the run. */
+  readonly register: (part: OutputPart) => void;
+  /** Written first in every file (CSV formats). */
+  readonly header?: Buffer;
+  readonly gzip: boolean;
+  readonly splitRows?: number;
+  readonly splitBytes?: number;
+  /** Probe position and option text of the partition column. */
+  readonly partition?: { readonly probe: number; readonly column: string; readonly max: number };
+  readonly dedup?: { readonly deduper: Deduper; readonly column: string; readonly duplicates?: RejectsWriter };
+  /** AAM inbound: the ID's probe position. */
+  readonly idLimit?: { readonly probe: number; readonly column: string };
+  /** Probes per record (ChunkPlan.probes.length). */
+  readonly probeCount: number;
+  readonly accounting: RunAccounting;
+  readonly rejects?: RejectsWriter;
+  readonly signal: AbortSignal;
+}
+
+interface FileState {
+  readonly file: OutputFile;
+  records: number;
+  bytes: number;
+  /** AAM inbound: lines per ID in this file. */
+  ids?: { table: FingerprintTable; counts: Uint8Array };
+}
+
+interface Partition {
+  readonly value: string | undefined;
+  readonly files: OutputFile[];
+  current: FileState | undefined;
+}
+
+const decoder = new TextDecoder();
+
+export class Router {
+  private readonly partitions = new Map<string | undefined, Partition>();
+  private readonly files: OutputFile[] = [];
+  private readonly seed = runSeed();
+  private readonly fp = new Int32Array(4);
+  private seq = 0;
+  private readonly headerBytes: number;
+
+  constructor(private readonly options: RouterOptions) {
+    this.headerBytes = options.header?.length ?? 0;
+  }
+
+  /** Routes every record of `c`; resolves once its bytes are handed to their files. */
+  async chunk(c: RoutedChunk): Promise<void> {
+    const o = this.options;
+    const P = o.probeCount;
+    if (c.records > 0 && P > 0 && c.probes === undefined) throw new RunError('ERR_INTERNAL', 'a chunk came back without the probe values routing asked for (ChunkPlan.probes)');
+    let runFile: FileState | undefined;
+    let runStart = 0;
+    let runEnd = 0;
+    for (let i = 0; i < c.records; i++) {
+      const start = i === 0 ? 0 : c.ends[i - 1];
+      const end = c.ends[i];
+      const seq = this.seq++;
+      if (o.dedup) {
+        const verdict = o.dedup.deduper.verdict(c, i, seq);
+        if (verdict !== false) {
+          if (runFile) await this.write(runFile, c.out, runStart, runEnd);
+          runFile = undefined;
+          await this.drop(c, i, start, end, verdict === 'empty' ? 'missing_mandatory' : 'duplicate');
+          continue;
+        }
+      }
+      const partition = o.partition ? this.partitionOf(c, i) : this.single();
+      let state = partition.current;
+      const size = end - start;
+      if (state === undefined || this.full(state, size)) {
+        if (runFile) await this.write(runFile, c.out, runStart, runEnd);
+        runFile = undefined;
+        state = await this.newPart(partition);
+      }
+      if (o.idLimit && !this.countId(state, c, i)) {
+        if (runFile) await this.write(runFile, c.out, runStart, runEnd);
+        runFile = undefined;
+        await this.drop(c, i, start, end, 'too_many_lines_for_id');
+        continue;
+      }
+      state.records++;
+      state.bytes += size;
+      state.file.records++;
+      if (runFile !== state) {
+        if (runFile) await this.write(runFile, c.out, runStart, runEnd);
+        runFile = state;
+        runStart = start;
+      }
+      runEnd = end;
+    }
+    if (runFile) await this.write(runFile, c.out, runStart, runEnd);
+  }
+
+  /** True when the record of `size` bytes starts a new part (a part holds at least one record). */
+  private full(state: FileState, size: number): boolean {
+    if (state.records === 0) return false;
+    const o = this.options;
+    if (o.splitRows !== undefined && state.records >= o.splitRows) return true;
+    return o.splitBytes !== undefined && state.bytes + size > o.splitBytes;
+  }
+
+  private single(): Partition {
+    let p = this.partitions.get(undefined);
+    if (p === undefined) {
+      p = { value: undefined, files: [], current: undefined };
+      this.partitions.set(undefined, p);
+    }
+    return p;
+  }
+
+  private partitionOf(c: RoutedChunk, i: number): Partition {
+    const { probe, column, max } = this.options.partition!;
+    const value = this.probeText(c, i, probe);
+    let p = this.partitions.get(value);
+    if (p === undefined) {
+      if (this.partitions.size >= max) {
+        const shown = value.length > 64 ? `${value.slice(0, 64)}...` : value;
+        throw new RunError(
+          'ERR_TOO_MANY_AUDIENCES',
+          `--partition-by ${column}: more than ${max} distinct values (--max-audiences ${max}): "${shown}" at line ${this.lineOf(c, i)} is one too many; nothing was published`,
+        );
+      }
+      p = { value, files: [], current: undefined };
+      this.partitions.set(value, p);
+    }
+    return p;
+  }
+
+  private async newPart(p: Partition): Promise<FileState> {
+    const previous = p.current;
+    const o = this.options;
+    const file = new OutputFile(await o.target.create(), o.gzip, p.value, p.files.length + 1);
+    o.register(file);
+    this.files.push(file);
+    p.files.push(file);
+    await file.open(o.signal);
+    if (o.header) await file.write(o.header);
+    const state: FileState = { file, records: 0, bytes: this.headerBytes };
+    if (o.idLimit) state.ids = { table: new FingerprintTable(1 << 10, true), counts: new Uint8Array(1 << 10) };
+    p.current = state;
+    // The finished part is completed now (its zlib state and buffers go); it is published at the end.
+    if (previous) await previous.file.end();
+    return state;
+  }
+
+  /** Counts the record's ID in its file; false for the 201st and later lines of one ID. */
+  private countId(state: FileState, c: RoutedChunk, i: number): boolean {
+    const ids = state.ids!;
+    const P = this.options.probeCount;
+    const at = i * P + this.options.idLimit!.probe;
+    fingerprint(c.probes!.bytes, c.probes!.offsets[at], c.probes!.offsets[at + 1], this.seed, this.fp);
+    const index = ids.table.add(this.fp);
+    if (index >= ids.counts.length) {
+      const grown = new Uint8Array(ids.counts.length * 2);
+      grown.set(ids.counts);
+      ids.counts = grown;
+    }
+    if (ids.counts[index] >= AAM_MAX_LINES_PER_ID) return false;
+    ids.counts[index]++;
+    return true;
+  }
+
+  private async drop(c: RoutedChunk, i: number, start: number, end: number, reason: 'duplicate' | 'missing_mandatory' | 'too_many_lines_for_id'): Promise<void> {
+    const o = this.options;
+    const record = withoutLineEnd(c.out.subarray(start, end));
+    const line = this.lineOf(c, i);
+    if (reason === 'duplicate') {
+      o.accounting.moveToDeduplicated();
+      const w = o.dedup!.duplicates;
+      if (w && (await w.add(line, o.dedup!.column, reason, record))) o.accounting.rejectsTruncated++;
+      return;
+    }
+    o.accounting.moveToRejected(reason);
+    const column = reason === 'missing_mandatory' ? o.dedup!.column : o.idLimit!.column;
+    if (o.rejects && (await o.rejects.add(line, column, reason, record))) o.accounting.rejectsTruncated++;
+  }
+
+  private lineOf(c: RoutedChunk, i: number): number {
+    return c.lines === undefined ? 0 : c.lineBase + c.lines[i] + 1;
+  }
+
+  private probeText(c: RoutedChunk, i: number, probe: number): string {
+    const at = i * this.options.probeCount + probe;
+    const { bytes, offsets } = c.probes!;
+    return decoder.decode(bytes.subarray(offsets[at], offsets[at + 1]));
+  }
+
+  private async write(state: FileState, out: Buffer, start: number, end: number): Promise<void> {
+    if (end > start) await state.file.write(out.subarray(start, end));
+  }
+
+  /**
+   * Ends every file and names them now that each partition's part count is known. With no
+   * record at all, a CSV output is one file holding its header; `allowEmpty` false (AAM
+   * inbound) fails instead, as AAM rejects empty files.
+   */
+  async finish(naming: OutputNaming, allowEmpty: boolean): Promise<OutputFileInfo[]> {
+    if (this.files.length === 0) {
+      if (!allowEmpty) {
+        const a = this.options.accounting;
+        throw new RunError(
+          'ERR_EMPTY_OUTPUT',
+          `the output has no records (${a.recordsIn} read, ${a.recordsRejected} rejected, ${a.recordsDeduplicated} deduplicated): AAM rejects empty files, so none was written`,
+        );
+      }
+      await this.newPart(this.single());
+    }
+    for (const file of this.files) await file.end();
+    const names = new Map<string, OutputFile>();
+    for (const p of this.partitions.values()) {
+      p.files.forEach((file, k) => {
+        const name = naming.name({ ...(p.value === undefined ? {} : { partition: p.value }), part: k + 1, parts: p.files.length });
+        const other = names.get(name);
+        if (other !== undefined) {
+          throw new RunError('ERR_OUTPUT_NAME_CLASH', `two output files would both be named ${name} (partitions "${other.partition ?? ''}" and "${p.value ?? ''}"): nothing was published`);
+        }
+        names.set(name, file);
+        file.setName(name);
+      });
+    }
+    const infos = this.files.map((f) => f.info());
+    const written = infos.reduce((n, f) => n + f.records, 0);
+    if (written !== this.options.accounting.recordsOut) {
+      throw new RunError('ERR_INTERNAL', `the output files hold ${written} records but ${this.options.accounting.recordsOut} were counted as written`);
+    }
+    return infos;
+  }
+}
+
+/** A record's bytes without its LF (or CRLF), as the reject file shows records. */
+function withoutLineEnd(record: Buffer): Buffer {
+  let n = record.length;
+  if (n > 0 && record[n - 1] === 0x0a) n--;
+  if (n > 0 && record[n - 1] === 0x0d) n--;
+  return record.subarray(0, n);
+}
