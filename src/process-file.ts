@@ -51,7 +51,7 @@ export async function processFile(options: ProcessOptions, extras: ProcessFileEx
   let outcome;
   try {
     const source = await endpoints.source();
-    outcome = await runProcess(config, { source, openSink: (inputName) => endpoints.sink(inputName), log, signal: extras.signal });
+    outcome = await runProcess(config, { source, openSink: (inputName) => endpoints.sink(inputName), openFiles: (inputName) => endpoints.files(inputName), log, signal: extras.signal });
   } finally {
     await endpoints.close();
   }

@@ -17,6 +17,7 @@ import { isHttpSpec } from '../transport/http/url.js';
 import { isSftpSpec } from '../transport/sftp/address.js';
 import type { Logger } from '../util/logger.js';
 import type { LogFormat } from './log-format.js';
+import { discardFileTarget } from '../outputs/output-files.js';
 import { humanSummary } from './summary.js';
 import type { Terminal } from './terminal.js';
 
@@ -167,7 +168,13 @@ export async function dryRun(d: DryRunDeps): Promise<number> {
   const source = sampled(d.source);
   const outcome: ProcessOutcome = await runProcess(
     { ...config, rejects: undefined, report: undefined },
-    { source, openSink: () => discardSink(config.out === '-' ? 'stdout' : config.out), log: d.log, signal: d.signal },
+    {
+      source,
+      openSink: () => discardSink(config.out === '-' ? 'stdout' : config.out),
+      openFiles: async () => ({ target: discardFileTarget(config.out === '-' ? 'stdout' : config.out), name: 'dry-run' }),
+      log: d.log,
+      signal: d.signal,
+    },
   );
   if (outcome.report.status === 'failed') {
     if (d.logFormat === 'pretty') d.terminal.print(humanSummary({ ...outcome.report, output: 'nothing (dry run)' }, {}));

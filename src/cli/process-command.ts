@@ -159,6 +159,7 @@ async function runProcessCommand(command: Command): Promise<number> {
   const outcome = await runProcess(config, {
     source,
     openSink: (inputName) => endpoints.sink(inputName),
+    openFiles: (inputName) => endpoints.files(inputName),
     log,
     signal: signals.signal,
     progress: progress && terminal.isTTY ? terminal : undefined,

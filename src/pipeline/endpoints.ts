@@ -6,6 +6,7 @@
 import type { Agent } from 'undici';
 import type { ProcessConfig } from '../config/types.js';
 import { createFileSink, createStdoutSink } from '../outputs/local-sink.js';
+import type { RoutedOutput } from '../outputs/output-files.js';
 import type { Sink } from '../outputs/sink.js';
 import { createFileSource, createStdinSource } from '../sources/local-source.js';
 import type { Source } from '../sources/source.js';
@@ -56,6 +57,22 @@ export class RunEndpoints {
       return createAzureBlobSink(spec, this.config.transport, this.log, await this.httpAgent());
     }
     return createFileSink(spec, { name: this.config.transport.name, inputName: this.config.in === '-' ? undefined : inputName });
+  }
+
+  /** Where a routed run's files go (splits, partitions, dedup, AAM inbound: src/pipeline/route-run.ts). */
+  async files(inputName: string | undefined): Promise<RoutedOutput> {
+    const spec = this.config.out;
+    const { localRoutedOutput, singleFileTarget } = await import('../outputs/output-files.js');
+    if (spec === '-') return { target: singleFileTarget(createStdoutSink()) };
+    if (isSftpSpec(spec)) {
+      const { sftpRoutedOutput } = await import('../outputs/sftp-sink.js');
+      return sftpRoutedOutput(spec, this.config.transport, this.config.secrets, this.log);
+    }
+    if (isHttpSpec(spec)) {
+      const { azureRoutedOutput } = await import('../outputs/azure-blob-files.js');
+      return azureRoutedOutput(spec, this.config.transport, this.log, await this.httpAgent());
+    }
+    return localRoutedOutput(spec, () => this.sink(inputName));
   }
 
   async close(): Promise<void> {

@@ -30,6 +30,8 @@ import { planColumns, planKeys, sha256Implementation } from './plan-columns.js';
 import { planOutput } from './plan-output.js';
 import { ProgressMeter, type ProgressDisplay } from './progress.js';
 import { RejectLimit } from './reject-limit.js';
+import { routeSettings } from './route-settings.js';
+import type { RoutedOutput } from '../outputs/output-files.js';
 
 // Kept exported from here: the library entry and the bench command import them from this module.
 export { planColumns, type ProcessOutcome };
@@ -42,6 +44,8 @@ export interface ProcessDeps {
   readonly signal?: AbortSignal;
   /** A terminal's status line: progress is drawn there while the run lasts. */
   readonly progress?: ProgressDisplay;
+  /** Where a routed run's files go (splits, partitions, dedup, AAM inbound); such a run fails without it. */
+  readonly openFiles?: (inputName: string | undefined) => Promise<RoutedOutput>;
 }
 
 export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Promise<ProcessOutcome> {
@@ -84,7 +88,25 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     const design = planOutput(config, { columns: names, headerBytes: header?.bytes, settings: format.settings }, columns, { log });
     accounting.setColumns(columns);
     await inputs.checkSameHeaders();
+    // Every part complete and the counts checked, then everything is published.
+    const publish = async (): Promise<ProcessOutcome> => {
+      // A signal that came as the last bytes went out still publishes nothing.
+      signal.throwIfAborted();
+      const imbalance = accounting.imbalance();
+      if (imbalance !== null) throw new RunError('ERR_INTERNAL', `the run's counts do not add up: ${imbalance}`);
+      await outputs.commit();
+      await source.afterSuccess?.();
+      return ended('ok');
+    };
 
+    const routing = routeSettings(config);
+    if (routing !== undefined) {
+      // Loaded only by a run that routes (splits, partitions, dedup, AAM inbound): a plain run compiles none of it.
+      const { routed } = await import('./route-stage.js');
+      const headerLine = header && format.header.kind === 'record' ? format.header.write(header.bytes) : undefined;
+      await routed(config, routing, { deps, columns, inputName: parts.length === 1 ? parts[0].name : undefined, inputs, headerLine, pool, buffers, maxInFlight, outputs, accounting, signal, log, progress });
+      return await publish();
+    }
     sink = await deps.openSink(parts.length === 1 ? parts[0].name : undefined);
     outputs.add(sinkPart(sink));
     const gzipOutput = sink.gzip === true;
@@ -124,11 +146,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       onBytesOut: (n) => (accounting.bytesOut += n),
       signal,
     });
-    // A signal that came as the last bytes went out still publishes nothing.
-    signal.throwIfAborted();
-    await outputs.commit();
-    await source.afterSuccess?.();
-    return ended('ok');
+    return await publish();
   } catch (err) {
     controller.abort();
     await outputs.abort(err);

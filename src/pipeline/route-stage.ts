@@ -1,0 +1,91 @@
+/**
+ * The run's routed path (src/pipeline/run-process.ts calls it when an option asks for splits,
+ * partitions, dedup or AAM inbound output): the workers report each written record's output
+ * offsets, line and probe values (ChunkPlan.recordEnds, ChunkPlan.probes), and the routing
+ * stage (route-run.ts) writes the run's files in place of the one sink.
+ */
+import type { ProcessConfig } from '../config/types.js';
+import { ConfigError, RunError } from '../errors/errors.js';
+import type { RoutedOutput } from '../outputs/output-files.js';
+import type { OutputSet } from '../outputs/output-set.js';
+import type { BufferPool } from '../pool/buffer-pool.js';
+import type { ChunkPool } from '../pool/chunk-pool.js';
+import type { ChunkPlan, ColumnOp } from '../protocol/messages.js';
+import { RejectsWriter } from '../report/rejects-writer.js';
+import type { RunAccounting } from '../report/run-report.js';
+import type { Logger } from '../util/logger.js';
+import { accountedChunks, type AccountOptions } from './account.js';
+import { ChunkDispatch, dispatched } from './dispatch.js';
+import type { OpenedInputs } from './inputs.js';
+import type { ProgressMeter } from './progress.js';
+import { RejectLimit } from './reject-limit.js';
+import { plainNaming, routeOutput } from './route-run.js';
+import { probePlan, type RouteSettings } from './route-settings.js';
+import type { OutputNaming } from './route.js';
+import type { ProcessDeps } from './run-process.js';
+
+export interface RoutedStage {
+  readonly deps: ProcessDeps;
+  readonly columns: readonly ColumnOp[];
+  readonly inputName: string | undefined;
+  readonly inputs: OpenedInputs;
+  readonly headerLine: Buffer | undefined;
+  readonly pool: ChunkPool;
+  readonly buffers: BufferPool;
+  readonly maxInFlight: number;
+  readonly outputs: OutputSet;
+  readonly accounting: RunAccounting;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly progress: ProgressMeter | undefined;
+}
+
+/**
+ * A routed run (src/pipeline/route-run.ts): the workers report each written record's output
+ * offsets, line and probe values, and the routing stage writes the run's files in place of the
+ * one sink. Options that make several files need a directory or file --out (exit 2 otherwise).
+ */
+export async function routed(config: ProcessConfig, settings: RouteSettings, s: RoutedStage): Promise<void> {
+  const { columns: names, lineEnd } = s.inputs.start;
+  const probes = probePlan(settings, names);
+  if (s.deps.openFiles === undefined) throw new RunError('ERR_INTERNAL', 'this caller of runProcess gives no openFiles: the run needs several output files');
+  const out = await s.deps.openFiles(s.inputName);
+  const several = [settings.splitRows && '--split-rows', settings.splitBytes && '--split-bytes', settings.partitionBy && '--partition-by', settings.writeInfo && '--write-info'].filter(Boolean);
+  if (out.target.single && several.length > 0) {
+    throw new ConfigError(`${several.join(', ')} write several files: --out must be a directory or a file path, not ${out.target.description}`, 'out');
+  }
+  const naming = out.target.single ? { name: () => out.target.description } : runNaming(config, out, s.inputName);
+  const gzip = settings.gzip || (!out.target.single && /\.gz$/i.test(naming.name({ part: 1, parts: 1 })));
+  const files = s.outputs.group();
+  const plan = { id: 1, fieldCount: names.length, columns: s.columns, lineEnd, recordEnds: true, probes: probes.fields } as ChunkPlan;
+  const rejects = config.rejects ? new RejectsWriter(config.rejects) : undefined;
+  const duplicates = settings.duplicates ? new RejectsWriter(settings.duplicates, 'duplicates', 'ERR_DUPLICATES') : undefined;
+  for (const w of [rejects, duplicates]) {
+    if (w === undefined) continue;
+    s.outputs.add(w);
+    await w.open();
+  }
+  s.progress?.start();
+  const dispatch = new ChunkDispatch(s.pool, plan, s.buffers);
+  const options: AccountOptions = {
+    accounting: s.accounting,
+    columns: names,
+    rejects,
+    rejectLimit: new RejectLimit(config.maxRejects),
+    delivered: async () => undefined,
+    buffers: s.buffers,
+    poolError: () => s.pool.poolError,
+    onRecordsOut: () => {},
+    log: s.log,
+  };
+  const chunks = accountedChunks(dispatched(s.inputs.files(), dispatch, s.maxInFlight), options);
+  await routeOutput(chunks, { settings, probes, target: out.target, naming, files, header: s.headerLine, gzip, accounting: s.accounting, rejects, duplicates, signal: s.signal });
+}
+
+/** The names of a routed run's files: --name, or the name --out gives, or the input's. */
+function runNaming(config: ProcessConfig, out: RoutedOutput, inputName: string | undefined): OutputNaming {
+  const base = config.transport.name ?? out.name ?? (inputName === undefined ? undefined : inputName.replace(/[?#].*$/, '').split('/').pop());
+  if (base === undefined || base === '' || base === '-') throw new ConfigError('--out names a directory and the input has no file name: give --name <file name>', 'name');
+  return plainNaming(base);
+}
+
