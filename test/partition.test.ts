@@ -64,10 +64,10 @@ describe('--partition-by', () => {
     expect(filesIn(dir)).toEqual(['seg_a.csv', 'seg_b.csv']);
   });
 
-  it('two values naming one file (a b, a_b): ERR_OUTPUT_NAME_CLASH, nothing published', async () => {
+  it("two values naming one file (a b, a_b): the naming's ERR_NAME_COLLISION, nothing published", async () => {
     const { error } = await route({ dir, settings: { partitionBy: 'segment' }, columns, chunks: [chunkOf([rec(1, 'a b'), rec(2, 'a_b')])] });
-    expect(error).toMatchObject({ code: 'ERR_OUTPUT_NAME_CLASH' });
-    expect((error as Error).message).toBe('two output files would both be named seg_a_b.csv (partitions "a b" and "a_b"): nothing was published');
+    expect(error).toMatchObject({ code: 'ERR_NAME_COLLISION', exitCode: 1 });
+    expect((error as Error).message).toBe("output file name seg_a_b.csv is given to two files: partition values 'a b' and 'a_b' (characters outside [A-Za-z0-9._-] become _)");
     expect(filesIn(dir)).toEqual([]);
   });
 

@@ -142,11 +142,6 @@ export const CATALOGUE = {
     meaning: 'an aam-inbound output would hold no record (every record was rejected or deduplicated, or the input has none); AAM rejects empty files, so none was written',
     action: 'the reject file (--rejects) and the report say where the records went',
   },
-  ERR_OUTPUT_NAME_CLASH: {
-    exit: 1,
-    meaning: 'two output files of one run would get the same name (two --partition-by values that read the same once their characters outside [A-Za-z0-9._-] are replaced); nothing was published',
-    action: 'partition by a column whose values differ in letters, digits, dot, dash or underscore, or change --name',
-  },
   ERR_SPOOL: {
     exit: 1,
     meaning: 'the spool of --dedup-order (pass 1 of two, in --tmp-dir or the OS temporary directory) cannot be created, written or read back; the message has the system error',

@@ -11,14 +11,14 @@ import type { RunAccounting } from '../report/run-report.js';
 import type { AccountedChunk } from './account.js';
 import { DedupSpool } from './dedup-spool.js';
 import { FirstWins, OrderWinners } from './dedup.js';
-import { routedChunk, Router, type OutputNaming } from './route.js';
+import { routedChunk, Router, type FileNaming } from './route.js';
 import type { ProbePlan, RouteSettings } from './route-settings.js';
 
 export interface RouteRunOptions {
   readonly settings: RouteSettings;
   readonly probes: ProbePlan;
   readonly target: FileTarget;
-  readonly naming: OutputNaming;
+  readonly naming: FileNaming;
   /** The run's OutputSet's place for the files (OutputSet.group()). */
   readonly files: { add(part: OutputPart): void };
   /** Written first in every file. */
@@ -73,6 +73,7 @@ export async function routeOutput(chunks: AsyncIterable<AccountedChunk>, o: Rout
     for await (const item of chunks) await router.chunk(routedChunk(item));
   }
   const files = await router.finish(o.naming, !settings.aamInbound);
+  o.accounting.bytesOut = files.reduce((n, f) => n + f.bytes, 0);
   o.accounting.files = files.map((f) => ({ name: f.name, ...(f.partition === undefined ? {} : { partition: f.partition }), records: f.records, bytes: f.bytes, md5: f.md5 }));
   if (o.info) await writeInfoFile(o, files, group);
   return files;
@@ -87,20 +88,4 @@ async function writeInfoFile(o: RouteRunOptions, files: readonly OutputFileInfo[
   await file.write(Buffer.from(body));
   await file.end();
   file.setName(name);
-}
-
-/**
- * Names until the batches' naming (src/outputs/naming.ts) is wired: `base` as it is for part 1,
- * `_<n>` before the extension for part n, `_<partition>` (characters outside [A-Za-z0-9._-]
- * replaced by `_`) before the extension for a partition.
- */
-export function plainNaming(base: string): OutputNaming {
-  const m = /^(.*?)((?:\.[A-Za-z0-9]{1,10})?(?:\.gz)?)$/.exec(base)!;
-  const [stem, ext] = [m[1] === '' ? base : m[1], m[1] === '' ? '' : m[2]];
-  return {
-    name({ partition, part }) {
-      const p = partition === undefined ? '' : `_${partition.replace(/[^A-Za-z0-9._-]/g, '_')}`;
-      return `${stem}${p}${part > 1 ? `_${part}` : ''}${ext}`;
-    },
-  };
 }

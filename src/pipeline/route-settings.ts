@@ -27,26 +27,9 @@ export interface RouteSettings {
 /** AAM's limit of lines per user ID in one file (DOMAIN.md). */
 export const AAM_MAX_LINES_PER_ID = 200;
 
-/** The fields of the issue-11 configuration contract this stage reads; absent ones are defaults. */
-interface RoutingConfig {
-  readonly to?: string;
-  readonly files?: {
-    readonly splitRows?: number;
-    readonly splitBytes?: number;
-    readonly partitionBy?: string;
-    readonly maxAudiences?: number;
-    readonly writeInfo?: boolean;
-    readonly gzip?: boolean;
-  };
-  readonly guardrails?: { readonly dedupKey?: readonly string[]; readonly dedupOrder?: string; readonly duplicates?: string };
-  readonly aamInbound?: { readonly idColumn?: string };
-}
-
 export function routeSettings(config: ProcessConfig): RouteSettings | undefined {
-  const c = config as ProcessConfig & RoutingConfig;
-  const files = c.files ?? {};
-  const guard = c.guardrails ?? {};
-  const aamInbound = c.to === 'aam-inbound';
+  const { files, guardrails: guard } = config;
+  const aamInbound = config.to === 'aam-inbound';
   const dedupKey = guard.dedupKey !== undefined && guard.dedupKey.length > 0 ? guard.dedupKey : undefined;
   const active = files.splitRows !== undefined || files.splitBytes !== undefined || files.partitionBy !== undefined || dedupKey !== undefined || aamInbound;
   if (!active) return undefined;
@@ -54,14 +37,14 @@ export function routeSettings(config: ProcessConfig): RouteSettings | undefined 
     ...(files.splitRows === undefined ? {} : { splitRows: files.splitRows }),
     ...(files.splitBytes === undefined ? {} : { splitBytes: files.splitBytes }),
     ...(files.partitionBy === undefined ? {} : { partitionBy: files.partitionBy }),
-    maxAudiences: files.maxAudiences ?? 25,
+    maxAudiences: files.maxAudiences,
     ...(dedupKey === undefined ? {} : { dedupKey }),
     ...(dedupKey !== undefined && guard.dedupOrder !== undefined ? { dedupOrder: guard.dedupOrder } : {}),
     ...(guard.duplicates === undefined ? {} : { duplicates: guard.duplicates }),
     aamInbound,
-    ...(aamInbound && c.aamInbound?.idColumn !== undefined ? { idColumn: c.aamInbound.idColumn } : {}),
-    writeInfo: files.writeInfo === true,
-    gzip: files.gzip === true,
+    ...(aamInbound && config.aamInbound.idColumn !== undefined ? { idColumn: config.aamInbound.idColumn } : {}),
+    writeInfo: files.writeInfo,
+    gzip: files.gzip,
     ...(config.transport.tmpDir === undefined ? {} : { tmpDir: config.transport.tmpDir }),
   };
 }

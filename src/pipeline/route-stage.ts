@@ -19,9 +19,9 @@ import { ChunkDispatch, dispatched } from './dispatch.js';
 import type { OpenedInputs } from './inputs.js';
 import type { ProgressMeter } from './progress.js';
 import { RejectLimit } from './reject-limit.js';
-import { plainNaming, routeOutput } from './route-run.js';
+import { routeOutput } from './route-run.js';
+import { outputNaming, type OutputNaming } from '../outputs/naming.js';
 import { probePlan, type RouteSettings } from './route-settings.js';
-import type { OutputNaming } from './route.js';
 import type { ProcessDeps } from './run-process.js';
 
 export interface RoutedStage {
@@ -54,8 +54,8 @@ export async function routed(config: ProcessConfig, settings: RouteSettings, s: 
   if (out.target.single && several.length > 0) {
     throw new ConfigError(`${several.join(', ')} write several files: --out must be a directory or a file path, not ${out.target.description}`, 'out');
   }
-  const naming = out.target.single ? { name: () => out.target.description } : runNaming(config, out, s.inputName);
-  const gzip = settings.gzip || (!out.target.single && /\.gz$/i.test(naming.name({ part: 1, parts: 1 })));
+  // Names first: a bad name option stops the run before any output (exit 2).
+  const naming: Pick<OutputNaming, 'name' | 'gzip'> = out.target.single ? { name: () => out.target.description, gzip: settings.gzip } : runNaming(config, out, s.inputName);
   const files = s.outputs.group();
   const plan = { id: 1, fieldCount: names.length, columns: s.columns, lineEnd, recordEnds: true, probes: probes.fields } as ChunkPlan;
   const rejects = config.rejects ? new RejectsWriter(config.rejects) : undefined;
@@ -79,13 +79,14 @@ export async function routed(config: ProcessConfig, settings: RouteSettings, s: 
     log: s.log,
   };
   const chunks = accountedChunks(dispatched(s.inputs.files(), dispatch, s.maxInFlight), options);
-  await routeOutput(chunks, { settings, probes, target: out.target, naming, files, header: s.headerLine, gzip, accounting: s.accounting, rejects, duplicates, signal: s.signal });
+  await routeOutput(chunks, { settings, probes, target: out.target, naming, files, header: s.headerLine, gzip: naming.gzip, accounting: s.accounting, rejects, duplicates, signal: s.signal });
 }
 
-/** The names of a routed run's files: --name, or the name --out gives, or the input's. */
+/**
+ * The names of a routed run's files (src/outputs/naming.ts): an `--out` that names a file gives
+ * the first part's name, as `--name` would.
+ */
 function runNaming(config: ProcessConfig, out: RoutedOutput, inputName: string | undefined): OutputNaming {
-  const base = config.transport.name ?? out.name ?? (inputName === undefined ? undefined : inputName.replace(/[?#].*$/, '').split('/').pop());
-  if (base === undefined || base === '' || base === '-') throw new ConfigError('--out names a directory and the input has no file name: give --name <file name>', 'name');
-  return plainNaming(base);
+  const name = config.transport.name ?? out.name;
+  return outputNaming({ ...config, transport: { ...config.transport, ...(name === undefined ? {} : { name }) } }, inputName, new Date());
 }
-

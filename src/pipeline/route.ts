@@ -9,6 +9,7 @@
  * `recordsOut` (checked at the end).
  */
 import { RunError } from '../errors/errors.js';
+import type { OutputNaming } from '../outputs/naming.js';
 import { OutputFile, type FileTarget, type OutputFileInfo } from '../outputs/output-files.js';
 import type { OutputPart } from '../outputs/output-set.js';
 import type { RejectsWriter } from '../report/rejects-writer.js';
@@ -17,10 +18,8 @@ import type { AccountedChunk } from './account.js';
 import { fingerprint, FingerprintTable, runSeed } from './dedup-fingerprint.js';
 import { AAM_MAX_LINES_PER_ID } from './route-settings.js';
 
-/** The final names of a run's files (the batches' src/outputs/naming.ts implements it). */
-export interface OutputNaming {
-  name(file: { partition?: string; part: number; parts: number }): string;
-}
+/** What routing asks of the run's naming (src/outputs/naming.ts). */
+export type FileNaming = Pick<OutputNaming, 'name'>;
 
 /** Per written record: input field values as output (ChunkPlan.probes), packed. */
 export interface Probes {
@@ -269,7 +268,7 @@ export class Router {
    * record at all, a CSV output is one file holding its header; `allowEmpty` false (AAM
    * inbound) fails instead, as AAM rejects empty files.
    */
-  async finish(naming: OutputNaming, allowEmpty: boolean): Promise<OutputFileInfo[]> {
+  async finish(naming: FileNaming, allowEmpty: boolean): Promise<OutputFileInfo[]> {
     if (this.files.length === 0) {
       if (!allowEmpty) {
         const a = this.options.accounting;
@@ -281,17 +280,9 @@ export class Router {
       await this.newPart(this.single());
     }
     for (const file of this.files) await file.end();
-    const names = new Map<string, OutputFile>();
+    // The naming refuses two partitions whose values give one name (ERR_NAME_COLLISION).
     for (const p of this.partitions.values()) {
-      p.files.forEach((file, k) => {
-        const name = naming.name({ ...(p.value === undefined ? {} : { partition: p.value }), part: k + 1, parts: p.files.length });
-        const other = names.get(name);
-        if (other !== undefined) {
-          throw new RunError('ERR_OUTPUT_NAME_CLASH', `two output files would both be named ${name} (partitions "${other.partition ?? ''}" and "${p.value ?? ''}"): nothing was published`);
-        }
-        names.set(name, file);
-        file.setName(name);
-      });
+      p.files.forEach((file, k) => file.setName(naming.name({ ...(p.value === undefined ? {} : { partition: p.value }), part: k + 1, parts: p.files.length })));
     }
     const infos = this.files.map((f) => f.info());
     const written = infos.reduce((n, f) => n + f.records, 0);

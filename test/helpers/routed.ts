@@ -8,7 +8,8 @@ import { gunzipSync } from 'node:zlib';
 import type { AccountedChunk } from '../../src/pipeline/account.js';
 import { localFileTarget, type FileTarget } from '../../src/outputs/output-files.js';
 import { OutputSet } from '../../src/outputs/output-set.js';
-import { plainNaming, routeOutput, type RouteRunOptions } from '../../src/pipeline/route-run.js';
+import { namingFor } from '../../src/outputs/naming.js';
+import { routeOutput, type RouteRunOptions } from '../../src/pipeline/route-run.js';
 import { probePlan, type RouteSettings } from '../../src/pipeline/route-settings.js';
 import type { ChunkResult } from '../../src/protocol/messages.js';
 import { RejectsWriter } from '../../src/report/rejects-writer.js';
@@ -95,7 +96,7 @@ export async function route(t: RouteTest): Promise<{ accounting: RunAccounting; 
       settings,
       probes,
       target: t.target ?? localFileTarget(t.dir),
-      naming: plainNaming(t.base ?? 'seg.csv'),
+      naming: namingFor({ template: t.base ?? 'seg.csv', timestamp: 0, partitioned: settings.partitionBy !== undefined }),
       files,
       ...(t.header ? { header: Buffer.from(`${t.header}\n`) } : {}),
       gzip: t.gzip ?? false,

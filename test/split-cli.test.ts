@@ -1,0 +1,79 @@
+/**
+ * Splits through the CLI with 1 and 3 workers and small chunks: the records across all files are
+ * the input's, in order, none cut, none twice; each part carries the header; the report's files[]
+ * gives each file's records, size and MD5 as stored; a run that fails publishes no part.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from './helpers/cli.js';
+
+const { dir, cleanup } = tempDir('ap-split-cli-');
+afterAll(cleanup);
+
+// Quoted fields with commas and line breaks: a record must never be cut at a line feed inside quotes.
+const rows = Array.from({ length: 157 }, (_, i) => `${i + 1},"user ${i}, ""q""\nline 2",${'x'.repeat(i % 23)}`);
+const input = `id,note,pad\n${rows.join('\n')}\n`;
+const inPath = join(dir, 'in.csv');
+writeFileSync(inPath, input);
+
+const naturalParts = (names: string[]): string[] => names.sort((a, b) => partNo(a) - partNo(b));
+const partNo = (n: string): number => Number(/_(\d+)\.csv/.exec(n)?.[1] ?? 1);
+
+describe.each([1, 3])('--split-rows through the CLI with %i worker(s)', (workers) => {
+  it('every record once, in order, in parts of at most n records, each with the header', async () => {
+    const out = join(dir, `rows-${workers}`);
+    mkdirSync(out);
+    const report = join(dir, `rows-${workers}.json`);
+    const r = await runCli(['process', '--in', inPath, '--out', `${out}/`, '--name', 'seg.csv', '--split-rows', '20', '--workers', String(workers), '--chunk-size', '256', '--passthrough', '--report', report]);
+    expect(r.stderr).not.toContain('"level":50');
+    expect(r.code).toBe(0);
+    const names = naturalParts(readdirSync(out));
+    expect(names).toEqual(['seg.csv', ...Array.from({ length: 7 }, (_, k) => `seg_${k + 2}.csv`)]);
+    const texts = names.map((n) => readFileSync(join(out, n), 'utf8'));
+    for (const t of texts) expect(t.startsWith('id,note,pad\n')).toBe(true);
+    const records = texts.map((t) => t.slice('id,note,pad\n'.length));
+    expect(records.join('')).toBe(`${rows.join('\n')}\n`);
+    const rep = JSON.parse(readFileSync(report, 'utf8'));
+    expect(rep.files.map((f: { records: number }) => f.records)).toEqual([20, 20, 20, 20, 20, 20, 20, 17]);
+    expect(rep.recordsIn).toBe(157);
+    expect(rep.recordsOut).toBe(157);
+    expect(rep.recordsDeduplicated).toBe(0);
+    for (const f of rep.files) {
+      const stored = readFileSync(join(out, f.name));
+      expect(f).toEqual({ name: f.name, records: f.records, bytes: stored.length, md5: createHash('md5').update(stored).digest('hex') });
+    }
+  });
+
+  it('--split-bytes with a .gz name: gzip parts of at most n uncompressed bytes, each valid, together the records', async () => {
+    const out = join(dir, `bytes-${workers}`);
+    mkdirSync(out);
+    const r = await runCli(['process', '--in', inPath, '--out', `${out}/`, '--name', 'seg.csv.gz', '--split-bytes', '1000', '--workers', String(workers), '--chunk-size', '300', '--passthrough']);
+    expect(r.code).toBe(0);
+    const names = naturalParts(readdirSync(out));
+    expect(names.length).toBeGreaterThan(5);
+    const texts = names.map((n) => gunzipSync(readFileSync(join(out, n))).toString());
+    for (const t of texts) {
+      expect(Buffer.byteLength(t)).toBeLessThanOrEqual(1000);
+      expect(t.startsWith('id,note,pad\n')).toBe(true);
+    }
+    expect(texts.map((t) => t.slice('id,note,pad\n'.length)).join('')).toBe(`${rows.join('\n')}\n`);
+  });
+});
+
+describe('a routed run that fails publishes no part', () => {
+  it('--max-rejects stopping the run after parts were written: exit 1, no part and no temporary file left', async () => {
+    const out = join(dir, 'failing');
+    mkdirSync(out);
+    // 40 good records (8 parts of 5) before the bad ones.
+    const good = Array.from({ length: 40 }, (_, i) => `${i},u${i}@example.com`);
+    const bad = Array.from({ length: 50 }, (_, i) => `${i},not-an-email`);
+    writeFileSync(join(dir, 'bad.csv'), `id,email\n${[...good, ...bad].join('\n')}\n`);
+    const r = await runCli(['process', '--in', join(dir, 'bad.csv'), '--out', `${out}/`, '--name', 'seg.csv', '--split-rows', '5', '--hash', 'email=email_lc_sha256', '--max-rejects', '10', '--chunk-size', '128']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('ERR_TOO_MANY_REJECTS');
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
