@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
-import { generateAudienceStream } from './audience.js';
+import { GENERATE_FORMATS, generateAudienceStream, type GenerateFormat } from './audience.js';
 import { ConfigError } from '../../errors/errors.js';
 import { withExamples } from '../../cli/examples.js';
 
@@ -12,13 +12,15 @@ export function generateCommand(): Command {
     .addOption(new Option('--rows <n>', 'number of records').makeOptionMandatory())
     .option('--seed <s>', 'PRNG seed (default: 1)')
     .option('--out <path>', 'write to a file instead of stdout')
-    .action(async (opts: { rows: string; seed?: string; out?: string }) => {
+    .addOption(new Option('--format <name>', 'csv: the audience; aam-outbound: AAM outbound rows <AAM UUID> <segments> <removed segments>, no header').choices(GENERATE_FORMATS).default('csv'))
+    .option('--segments', 'csv: add a last column segments (comma-separated segment IDs); the other columns stay the same bytes')
+    .action(async (opts: { rows: string; seed?: string; out?: string; format: GenerateFormat; segments?: boolean }) => {
       const rows = Number(opts.rows);
       if (!Number.isInteger(rows) || rows < 0) throw new ConfigError(`--rows: '${opts.rows}' is not a whole number >= 0`, 'rows');
       const seed = opts.seed === undefined ? 1 : Number(opts.seed);
       if (!Number.isInteger(seed)) throw new ConfigError(`--seed: '${opts.seed}' is not a whole number`, 'seed');
       const target = opts.out ? createWriteStream(opts.out) : process.stdout;
-      await pipeline(generateAudienceStream({ rows, seed }), target);
+      await pipeline(generateAudienceStream({ rows, seed, format: opts.format, segments: opts.segments }), target);
     });
-  return withExamples(cmd, ['audience-pipe generate --rows 1000000 --seed 1 > aud.csv', 'audience-pipe generate --rows 5000 --seed 7 --out small.csv']);
+  return withExamples(cmd, ['audience-pipe generate --rows 1000000 --seed 1 > aud.csv', 'audience-pipe generate --rows 5000 --seed 7 --out small.csv', 'audience-pipe generate --rows 1000000 --format aam-outbound > segments.sync', 'audience-pipe generate --rows 1000 --segments > with-segments.csv']);
 }
