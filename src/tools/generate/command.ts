@@ -12,9 +12,9 @@ export function generateCommand(): Command {
     .addOption(new Option('--rows <n>', 'number of records').makeOptionMandatory())
     .option('--seed <s>', 'PRNG seed (default: 1)')
     .option('--out <path>', 'write to a file instead of stdout')
-    .addOption(new Option('--format <name>', 'csv: the audience; aam-outbound: AAM outbound rows <AAM UUID> <segments> <removed segments>, no header').choices(GENERATE_FORMATS).default('csv'))
+    .addOption(new Option('--format <name>', 'csv: the audience; aam-outbound: AAM outbound rows <AAM UUID> <segments> <removed segments>, no header (default: csv)').choices(GENERATE_FORMATS))
     .option('--segments', 'csv: add a last column segments (comma-separated segment IDs); the other columns stay the same bytes')
-    .action(async (opts: { rows: string; seed?: string; out?: string; format: GenerateFormat; segments?: boolean }) => {
+    .action(async (opts: { rows: string; seed?: string; out?: string; format?: GenerateFormat; segments?: boolean }) => {
       const rows = Number(opts.rows);
       if (!Number.isInteger(rows) || rows < 0) throw new ConfigError(`--rows: '${opts.rows}' is not a whole number >= 0`, 'rows');
       const seed = opts.seed === undefined ? 1 : Number(opts.seed);
@@ -22,5 +22,5 @@ export function generateCommand(): Command {
       const target = opts.out ? createWriteStream(opts.out) : process.stdout;
       await pipeline(generateAudienceStream({ rows, seed, format: opts.format, segments: opts.segments }), target);
     });
-  return withExamples(cmd, ['audience-pipe generate --rows 1000000 --seed 1 > aud.csv', 'audience-pipe generate --rows 5000 --seed 7 --out small.csv', 'audience-pipe generate --rows 1000000 --format aam-outbound > segments.sync', 'audience-pipe generate --rows 1000 --segments > with-segments.csv']);
+  return withExamples(cmd, ['audience-pipe generate --rows 1000000 --seed 1 > aud.csv', 'audience-pipe generate --rows 5000 --seed 7 --segments --out small.csv', 'audience-pipe generate --rows 1000000 --format aam-outbound > segments.sync']);
 }
