@@ -14,6 +14,7 @@ export const ENV = {
   aesKey: 'AUDIENCE_PIPE_AES_KEY',
   sftpPassword: 'AUDIENCE_PIPE_SFTP_PASSWORD',
   sftpPassphrase: 'AUDIENCE_PIPE_SFTP_PASSPHRASE',
+  pgPassword: 'AUDIENCE_PIPE_PG_PASSWORD',
 } as const;
 
 /** Variables that are neither option nor secret, with what they do (README lists them). */
