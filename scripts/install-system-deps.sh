@@ -6,6 +6,8 @@
 #   build-essential make, a C and a C++ compiler and the libc headers: node-gyp builds
 #                   native/sha256_batch.c and ssh2's binding.cc (C++) with them
 #   pigz            the format benchmark (bench/formats.bench.mjs) compares our gzip parts with it
+#   postgresql      the reconciliation tests read a profile table with COPY from a real server on
+#                   loopback (test/helpers/postgres.ts); the package starts no server here
 # A machine without apt-get gets one line naming what is missing; the install and the tests then
 # say which native piece or suite could not be had.
 set -euo pipefail
@@ -25,6 +27,9 @@ int main() { return 0; }'; then
   need+=(build-essential)
 fi
 command -v pigz >/dev/null 2>&1 || need+=(pigz)
+# Debian puts the server's programs under /usr/lib/postgresql/<major>/bin, not on PATH.
+pg_lib="${POSTGRES_LIB_DIR:-/usr/lib/postgresql}"
+compgen -G "$pg_lib/*/bin/initdb" >/dev/null || need+=(postgresql)
 
 if [ "${#need[@]}" -gt 0 ]; then
   SUDO=""

@@ -15,10 +15,19 @@ afterAll(cleanup);
 const DRAIN = 'while IFS= read -r _; do :; done';
 let n = 0;
 
-/** Runs the script with only `tools` (name -> bash body) on PATH, as a non-root user with sudo. */
-function run(tools: Record<string, string | null>) {
+/**
+ * Runs the script with only `tools` (name -> bash body) on PATH, as a non-root user with sudo;
+ * PostgreSQL's server programs are there (a fake initdb) unless `postgres` is false.
+ */
+function run(tools: Record<string, string | null>, postgres = true) {
   const bin = join(base, `bin${n++}`);
   mkdirSync(bin);
+  const pgLib = join(bin, 'postgresql');
+  if (postgres) {
+    mkdirSync(join(pgLib, '16', 'bin'), { recursive: true });
+    writeFileSync(join(pgLib, '16', 'bin', 'initdb'), '#!/bin/bash\n');
+    chmodSync(join(pgLib, '16', 'bin', 'initdb'), 0o755);
+  }
   const log = join(bin, 'calls.log');
   const all: Record<string, string | null> = {
     id: 'echo 1000',
@@ -31,7 +40,7 @@ function run(tools: Record<string, string | null>) {
     writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
     chmodSync(join(bin, name), 0o755);
   }
-  const r = spawnSync('/bin/bash', [join(ROOT, 'scripts', 'install-system-deps.sh')], { env: { PATH: bin }, encoding: 'utf8' });
+  const r = spawnSync('/bin/bash', [join(ROOT, 'scripts', 'install-system-deps.sh')], { env: { PATH: bin, POSTGRES_LIB_DIR: pgLib }, encoding: 'utf8' });
   const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
   return { code: r.status, stderr: r.stderr, calls };
 }
@@ -74,6 +83,14 @@ describe('install-system-deps.sh', () => {
   it('pigz missing (the format benchmark compares with it) installs pigz', () => {
     const { pigz: _, ...noPigz } = HEALTHY;
     expect(installed(run(noPigz).calls).filter((p) => p !== 'openssh-server' && p !== 'openssh-client')).toEqual(['pigz']);
+  });
+
+  it('PostgreSQL missing (the reconciliation tests start a real server) installs postgresql, also on a machine with nothing', () => {
+    const pkgs = (r: ReturnType<typeof run>) => installed(r.calls).filter((p) => p !== 'openssh-server' && p !== 'openssh-client');
+    expect(pkgs(run(HEALTHY, false))).toEqual(['postgresql']);
+    expect(pkgs(run({}, false))).toEqual(expect.arrayContaining(['python3', 'build-essential', 'pigz', 'postgresql']));
+    // Any major version's server counts as there (the fake is 16, Debian 12 ships 15).
+    expect(pkgs(run(HEALTHY))).toEqual([]);
   });
 
   it('without apt-get it names what is missing and lets the install go on', () => {
