@@ -37,6 +37,11 @@ export const CATALOGUE = {
     meaning: 'the input is UTF-16 or UTF-32 (it starts with that byte order mark); audience-pipe reads UTF-8',
     action: 'convert the file to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8 in.csv > in.utf8.csv',
   },
+  ERR_JOB: {
+    exit: 2,
+    meaning: 'the reconciliation job file (--job) is wrong: not JSON, a key missing or of the wrong kind, a data source that contradicts the profiles, an unreadable AES key; the message names the key path',
+    action: 'fix the key the message names (README, Reconciliation, shows a job file); a column the profile table lacks is named with the columns it has',
+  },
   ERR_INPUT: {
     exit: 1,
     meaning: 'the input cannot be read: missing, a directory, unreadable, or no file matches',
@@ -91,6 +96,11 @@ export const CATALOGUE = {
     exit: 1,
     meaning: 'more records were rejected than --max-rejects allows; the message gives the count and the top reason',
     action: 'the reject file (--rejects) says why each record was rejected; --max-rejects raises the limit, none accepts any number',
+  },
+  ERR_PROFILES: {
+    exit: 1,
+    meaning: 'the profile table of a reconciliation job cannot be read: the CSV file is missing, not CSV or cut short, or PostgreSQL refused the connection or the query; the message names the file or server and the reason',
+    action: 'check profiles.path, or profiles.postgres (url, query, AUDIENCE_PIPE_PG_PASSWORD) with psql',
   },
   ERR_OUTPUT: {
     exit: 1,

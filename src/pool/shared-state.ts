@@ -40,6 +40,25 @@ export class SharedRegion {
     // Last: a worker that sees the new generation sees the bytes and length stored before it.
     return Atomics.add(this.header, SHARED_GENERATION, 1) + 1;
   }
+
+  /**
+   * Grows the buffer so that it holds `bytes` of content, for content written in place through
+   * `buffer` (a profile index too large to be built once more for `publish` to copy); the
+   * bytes already there stay. Then `publishWritten`.
+   */
+  ensureContent(bytes: number): void {
+    if (bytes > this.maxBytes) {
+      throw new RunError('ERR_INTERNAL', `shared state "${this.name}": ${bytes} bytes exceed the ${this.maxBytes} reserved`);
+    }
+    if (this.buffer.byteLength < SHARED_HEADER_BYTES + bytes) this.buffer.grow(SHARED_HEADER_BYTES + bytes);
+  }
+
+  /** `publish` of the first `length` bytes of content written in place (see `ensureContent`), with no copy. */
+  publishWritten(length: number): number {
+    this.ensureContent(length);
+    Atomics.store(this.header, SHARED_LENGTH, length);
+    return Atomics.add(this.header, SHARED_GENERATION, 1) + 1;
+  }
 }
 
 /** The regions of one run, all created before the pool starts (workerData is fixed then). */

@@ -1,0 +1,107 @@
+/**
+ * How a reconciliation profile index is laid out in shared memory, agreed by the main thread
+ * (src/reconcile/index-layout.ts writes it) and the workers (src/worker/lookup.ts reads it in
+ * place). Imports nothing.
+ *
+ * One index is a set of shared regions (src/pool/shared-state.ts), each written once as the
+ * profile table is read and grown in place, never copied:
+ * - `meta`: Uint32 words, the counts and, per data source, how its keys are held (below);
+ * - `fields`, `field-ends`: the kept profile fields (profiles.id first, then profiles.fields),
+ *   back to back; Uint32 `field-ends[p * F + f]` is the end of profile p's field f, its start
+ *   the previous end (0 for the first);
+ * - per data source s, `s<s>-keys`: the matched form of each profile's key. KEYS_DIGEST: 32
+ *   bytes per profile (the raw SHA-256), profile p's at p * 32. KEYS_TEXT: the bytes back to
+ *   back, Uint32 `s<s>-key-ends[p]` the end of profile p's (empty for no key);
+ * - per data source s, `s<s>-slots`: an open-addressing table of Int32 slots (a power of two,
+ *   at most 70% full), linear probing from `keyHash(key) & mask`; a slot holds profile + 1, 0 is
+ *   empty. A lookup confirms the full key bytes, so a false match cannot happen.
+ */
+
+/** Names of an index's regions: the same prefix for all of them. */
+export const PROFILE_INDEX_PREFIX = 'profile-index:';
+export const indexRegion = {
+  meta: `${PROFILE_INDEX_PREFIX}meta`,
+  fields: `${PROFILE_INDEX_PREFIX}fields`,
+  fieldEnds: `${PROFILE_INDEX_PREFIX}field-ends`,
+  keys: (s: number): string => `${PROFILE_INDEX_PREFIX}s${s}-keys`,
+  keyEnds: (s: number): string => `${PROFILE_INDEX_PREFIX}s${s}-key-ends`,
+  slots: (s: number): string => `${PROFILE_INDEX_PREFIX}s${s}-slots`,
+} as const;
+
+/** `meta` word 0. */
+export const INDEX_MAGIC = 0x58495041; // 'APIX'
+export const INDEX_VERSION = 1;
+
+/** `meta` words. */
+export const M_MAGIC = 0;
+export const M_VERSION = 1;
+export const M_PROFILES = 2;
+export const M_SOURCES = 3;
+export const M_FIELDS = 4;
+export const M_HEADER_WORDS = 8;
+/** Per data source, from word M_HEADER_WORDS + s * M_SOURCE_WORDS. */
+export const M_SOURCE_WORDS = 8;
+export const S_KEYS = 0;
+export const S_FORM = 1;
+export const S_MASK = 2;
+/** Distinct keys in the table. */
+export const S_ENTRIES = 3;
+export const S_DUPLICATES = 4;
+export const S_EMPTY = 5;
+export const S_INVALID = 6;
+
+/** How a source's keys are held. */
+export const KEYS_DIGEST = 1;
+export const KEYS_TEXT = 2;
+export const DIGEST_BYTES = 32;
+
+/**
+ * The form a value takes before it is held (hashed, for KEYS_DIGEST): the same rule reads the
+ * profile's column at build time and an incoming plaintext (AES) at match time.
+ */
+export const FORM_PLAIN = 1; // trimmed; a value of hex digits only is lowercased (hex compares case-insensitively)
+export const FORM_EXACT = 2; // trimmed, as it is (sha256 hashes the trimmed key)
+export const FORM_LOWER = 3; // trimmed, lowercased (sha256_lc)
+export const FORM_EMAIL = 4; // a valid address, trimmed, lowercased
+export const FORM_PHONE = 5; // E.164 digits without '+'
+export const FORM_PHONE_PLUS = 6; // E.164 with '+'
+
+/** Load factor limit of a slot table. */
+export const MAX_LOAD = 0.7;
+
+/** Slots for `entries` keys: a power of two, at least 8, at most MAX_LOAD full. */
+export function slotCount(entries: number): number {
+  let n = 8;
+  while (n * MAX_LOAD < entries) n *= 2;
+  return n;
+}
+
+/**
+ * A 32-bit hash of key bytes (murmur3's finaliser over 4-byte words), for KEYS_TEXT; a digest
+ * is already uniform: its first Uint32 word is its hash.
+ */
+export function keyHash(b: Uint8Array, start: number, end: number): number {
+  let h = 0x9747b28c ^ (end - start);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    let k = b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  if (i < end) {
+    let k = 0;
+    for (let shift = 0; i < end; i++, shift += 8) k |= b[i] << shift;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -1,0 +1,121 @@
+/**
+ * The matched form of a value (src/protocol/profile-index.ts FORM_*): one copy of the rule for
+ * the profile's column when the index is built (main side) and for an incoming plaintext when
+ * an AES ID is matched (worker side). Pure; imports only worker-side modules.
+ *
+ * A value is trimmed as JavaScript's `trim()` does. ASCII values (the common case) are read on
+ * their bytes; anything else as UTF-8 text (invalid UTF-8 is an invalid key).
+ */
+import { isUtf8 } from 'node:buffer';
+import { FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN } from '../protocol/profile-index.js';
+import { latin1Slice } from '../transforms/byte-buffers.js';
+import { lowerEmailInto } from '../transforms/identity.js';
+import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from '../transforms/phone.js';
+
+export const KEY_OK = 0;
+export const KEY_EMPTY = 1;
+export const KEY_INVALID = 2;
+export type KeyStatus = typeof KEY_OK | typeof KEY_EMPTY | typeof KEY_INVALID;
+
+/** Where a form is written: the project's Bytes, or an index arena in shared memory. */
+export interface ByteSink {
+  bytes: Buffer;
+  used: number;
+  ensure(extra: number): void;
+}
+
+const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+const isHexDigit = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+
+export class KeyForms {
+  private phone: ((trimmed: string) => PhoneOutcome) | undefined;
+
+  /** `defaultCountry`: the plan of national phone numbers (none: a number needs its country code). */
+  constructor(private readonly defaultCountry: string | undefined) {}
+
+  /**
+   * Appends the `form` of the value src[start, end) to `out` and returns KEY_OK; or KEY_EMPTY
+   * (nothing left once trimmed) or KEY_INVALID (not an address, not a phone number, not UTF-8),
+   * `out` then unchanged.
+   */
+  write(form: number, src: Uint8Array, start: number, end: number, out: ByteSink): KeyStatus {
+    let s = start;
+    let e = end;
+    let ascii = true;
+    for (let i = s; i < e; i++) {
+      if (src[i] >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) return this.writeText(form, src, s, e, out);
+    while (s < e && isAsciiSpace(src[s])) s++;
+    while (e > s && isAsciiSpace(src[e - 1])) e--;
+    if (s === e) return KEY_EMPTY;
+    const n = e - s;
+    out.ensure(n);
+    const dst = out.bytes;
+    const at = out.used;
+    switch (form) {
+      case FORM_EMAIL:
+        if (!lowerEmailInto(src, s, e, dst, at)) return KEY_INVALID;
+        out.used = at + n;
+        return KEY_OK;
+      case FORM_PHONE:
+      case FORM_PHONE_PLUS:
+        return this.writePhone(form, latin1Slice(src as Buffer, s, e), out);
+      case FORM_LOWER:
+        lowerInto(src, s, e, dst, at);
+        break;
+      case FORM_PLAIN: {
+        let hex = true;
+        for (let i = s; i < e && hex; i++) hex = isHexDigit(src[i]);
+        if (hex) lowerInto(src, s, e, dst, at);
+        else dst.set(src.subarray(s, e), at);
+        break;
+      }
+      default:
+        dst.set(src.subarray(s, e), at);
+    }
+    out.used = at + n;
+    return KEY_OK;
+  }
+
+  /** `write` for a value with a byte >= 0x80: read as UTF-8 text. */
+  private writeText(form: number, src: Uint8Array, start: number, end: number, out: ByteSink): KeyStatus {
+    const view = Buffer.from(src.buffer, src.byteOffset + start, end - start);
+    if (!isUtf8(view)) return KEY_INVALID;
+    const text = view.toString('utf8').trim();
+    if (text === '') return KEY_EMPTY;
+    if (form === FORM_PHONE || form === FORM_PHONE_PLUS) return this.writePhone(form, text, out);
+    let value = text;
+    if (form === FORM_EMAIL) {
+      // The rule on the trimmed value's bytes; what is held is the lowercased text.
+      const utf8 = Buffer.from(text, 'utf8');
+      if (!lowerEmailInto(utf8, 0, utf8.length, utf8, 0)) return KEY_INVALID;
+      value = text.toLowerCase();
+    } else if (form === FORM_LOWER) {
+      value = text.toLowerCase();
+    }
+    out.ensure(value.length * 3);
+    out.used += out.bytes.write(value, out.used, 'utf8');
+    return KEY_OK;
+  }
+
+  private writePhone(form: number, text: string, out: ByteSink): KeyStatus {
+    this.phone ??= createPhoneNormalizer(this.defaultCountry);
+    const e164 = this.phone(text);
+    if (e164 === PHONE_INVALID || e164 === PHONE_NEEDS_COUNTRY) return KEY_INVALID;
+    const digits = form === FORM_PHONE ? e164.slice(1) : e164;
+    out.ensure(digits.length);
+    out.used += out.bytes.write(digits, out.used, 'latin1');
+    return KEY_OK;
+  }
+}
+
+function lowerInto(src: Uint8Array, s: number, e: number, dst: Uint8Array, at: number): void {
+  for (let i = s; i < e; i++) {
+    const c = src[i];
+    dst[at + i - s] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+  }
+}

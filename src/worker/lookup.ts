@@ -1,0 +1,139 @@
+/**
+ * Worker side of a profile index (layout: src/protocol/profile-index.ts): reads the regions in
+ * place from `WorkerInit.shared`, no copy per worker, and answers which profile an incoming ID
+ * is. Imports only worker-side modules.
+ *
+ * An incoming ID is matched as received, trimmed: for a hashed source it is 64 hex digits
+ * (either case) compared with the digests; for a source held as text it takes the source's
+ * form first (a value of hex digits only is lowercased, so hex compares case-insensitively; an
+ * AES source's plaintext, once decrypted, is normalised as the profile's e-mail or phone was).
+ */
+import { RunError } from '../errors/errors.js';
+import {
+  DIGEST_BYTES, INDEX_MAGIC, INDEX_VERSION, indexRegion, keyHash, KEYS_DIGEST, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION,
+  S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK,
+} from '../protocol/profile-index.js';
+import { decodeHexStrictInto } from '../transforms/encoding.js';
+import { Bytes } from '../transforms/byte-buffers.js';
+import { KEY_OK, KeyForms } from './lookup-key.js';
+import { readShared } from './shared.js';
+
+type Shared = Readonly<Record<string, SharedArrayBuffer>> | undefined;
+
+interface SourceView {
+  readonly keys: number;
+  readonly form: number;
+  readonly mask: number;
+  readonly slots: Int32Array;
+  readonly keyBytes: Buffer;
+  /** KEYS_DIGEST: the digests as words. */
+  readonly digestWords: Uint32Array;
+  /** KEYS_TEXT: end of each profile's key. */
+  readonly keyEnds: Uint32Array;
+  readonly counts: { readonly indexed: number; readonly duplicates: number; readonly empty: number; readonly invalid: number };
+}
+
+const words = (bytes: Uint8Array): Uint32Array => new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+
+export class ProfileIndexView {
+  readonly profiles: number;
+  readonly fieldCount: number;
+  /** The meta region's generation this view was made for. */
+  readonly generation: number;
+  private readonly sources: SourceView[] = [];
+  private readonly fieldBytes: Buffer;
+  private readonly fieldEnds: Uint32Array;
+  private readonly forms: KeyForms;
+  private readonly scratch = new Bytes(1 << 10);
+  private readonly digest = new Uint8Array(DIGEST_BYTES);
+  private readonly digestWords = new Uint32Array(this.digest.buffer);
+
+  /**
+   * The index the main thread published into `shared`; ERR_INTERNAL when there is none yet.
+   * `defaultCountry`: the plan of national numbers for an AES channel sms source's plaintexts.
+   */
+  constructor(shared: Shared, defaultCountry?: string) {
+    const meta = readShared(shared, indexRegion.meta);
+    const m = words(meta.bytes);
+    if (meta.generation === 0 || m.length < M_HEADER_WORDS || m[M_MAGIC] !== INDEX_MAGIC || m[M_VERSION] !== INDEX_VERSION) {
+      throw new RunError('ERR_INTERNAL', 'no profile index was published before it was read');
+    }
+    this.generation = meta.generation;
+    this.profiles = m[M_PROFILES];
+    this.fieldCount = m[M_FIELDS];
+    this.forms = new KeyForms(defaultCountry);
+    this.fieldBytes = asBuffer(readShared(shared, indexRegion.fields).bytes);
+    this.fieldEnds = words(readShared(shared, indexRegion.fieldEnds).bytes);
+    for (let s = 0; s < m[M_SOURCES]; s++) {
+      const w = M_HEADER_WORDS + s * M_SOURCE_WORDS;
+      const keyBytes = asBuffer(readShared(shared, indexRegion.keys(s)).bytes);
+      const slotBytes = readShared(shared, indexRegion.slots(s)).bytes;
+      this.sources.push({
+        keys: m[w + S_KEYS],
+        form: m[w + S_FORM],
+        mask: m[w + S_MASK],
+        slots: new Int32Array(slotBytes.buffer, slotBytes.byteOffset, slotBytes.length >>> 2),
+        keyBytes,
+        digestWords: words(keyBytes),
+        keyEnds: words(readShared(shared, indexRegion.keyEnds(s)).bytes),
+        counts: { indexed: m[w + S_ENTRIES], duplicates: m[w + S_DUPLICATES], empty: m[w + S_EMPTY], invalid: m[w + S_INVALID] },
+      });
+    }
+  }
+
+  get sourceCount(): number {
+    return this.sources.length;
+  }
+
+  /** What the build counted for source s. */
+  counts(s: number): SourceView['counts'] {
+    return this.sources[s].counts;
+  }
+
+  /** The profile number whose key in source s is the ID id[start, end), or -1. */
+  lookup(s: number, id: Uint8Array, start: number, end: number): number {
+    const src = this.sources[s];
+    if (src.keys === KEYS_DIGEST) return this.lookupDigest(src, id, start, end);
+    const scratch = this.scratch;
+    scratch.used = 0;
+    if (this.forms.write(src.form, id, start, end, scratch) !== KEY_OK) return -1;
+    const b = scratch.bytes;
+    const n = scratch.used;
+    const { slots, mask, keyBytes, keyEnds } = src;
+    let i = keyHash(b, 0, n) & mask;
+    for (;;) {
+      const q = slots[i];
+      if (q === 0) return -1;
+      const qs = q === 1 ? 0 : keyEnds[q - 2];
+      const qe = keyEnds[q - 1];
+      if (qe - qs === n && keyBytes.compare(b, 0, n, qs, qe) === 0) return q - 1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private lookupDigest(src: SourceView, id: Uint8Array, start: number, end: number): number {
+    let s = start;
+    let e = end;
+    while (s < e && (id[s] === 0x20 || (id[s] >= 0x09 && id[s] <= 0x0d))) s++;
+    while (e > s && (id[e - 1] === 0x20 || (id[e - 1] >= 0x09 && id[e - 1] <= 0x0d))) e--;
+    if (e - s !== 2 * DIGEST_BYTES || decodeHexStrictInto(id, s, e, this.digest, 0) < 0) return -1;
+    const d = this.digestWords;
+    const { slots, mask, digestWords: k } = src;
+    let i = d[0] & mask;
+    for (;;) {
+      const q = slots[i];
+      if (q === 0) return -1;
+      const v = (q - 1) * 8;
+      if (k[v] === d[0] && k[v + 1] === d[1] && k[v + 2] === d[2] && k[v + 3] === d[3] && k[v + 4] === d[4] && k[v + 5] === d[5] && k[v + 6] === d[6] && k[v + 7] === d[7]) return q - 1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Kept field f of profile p (0: profiles.id, then profiles.fields in order): a view of the shared bytes, never to be written. */
+  field(p: number, f: number): Buffer {
+    const i = p * this.fieldCount + f;
+    const start = i === 0 ? 0 : this.fieldEnds[i - 1];
+    return this.fieldBytes.subarray(start, this.fieldEnds[i]);
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The profile index (issue #12, "The index"): a generated table with known overlaps, built from
+ * CSV (plain, gzip, CRLF), checked against an independent count (test/helpers/profile-keys.ts)
+ * for every protection kind: counts per data source, every lookup, the kept fields; malformed
+ * tables are counted line by line, never silently dropped.
+ */
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SharedState } from '../src/pool/shared-state.js';
+import { buildProfileIndex } from '../src/reconcile/index-build.js';
+import { defineIndexRegions } from '../src/reconcile/index-layout.js';
+import { parseJob } from '../src/reconcile/job-file.js';
+import type { ReconcileJob } from '../src/reconcile/job-types.js';
+import { csvFileProfiles } from '../src/reconcile/profiles/csv-file.js';
+import type { ProfileSource } from '../src/reconcile/profiles/source.js';
+import { ProfileIndexView } from '../src/worker/lookup.js';
+import { tempDir } from './helpers/cli.js';
+import { expectedKey, expectedSource, isDigestRule, type KeyRule } from './helpers/profile-keys.js';
+import { generateProfiles, PROFILE_COLUMNS, profilesCsv, prng, type ProfileRow } from './helpers/profiles.js';
+
+const { dir, cleanup } = tempDir('ap-index-');
+afterAll(cleanup);
+writeFileSync(join(dir, 'k.hex'), '0123456789abcdef0123456789abcdef');
+const IV = '00112233445566778899aabbccddeeff';
+
+/** One data source per protection kind, with the rule the test computes it by. */
+export const SOURCES: Array<{ rule: KeyRule; column: keyof ProfileRow; source: Record<string, unknown> }> = [
+  { rule: 'sha256', column: 'crm_id', source: { protection: { hash: 'sha256' }, key: 'crm_id' } },
+  { rule: 'sha256_lc', column: 'crm_id', source: { protection: { hash: 'sha256_lc' }, key: 'crm_id' } },
+  { rule: 'email_lc_sha256', column: 'email', source: { protection: { hash: 'email_lc_sha256' }, key: 'email' } },
+  { rule: 'phone_sha256', column: 'phone', source: { protection: { hash: 'phone_sha256' }, key: 'phone' } },
+  { rule: 'phone_sha256_e164', column: 'phone', source: { protection: { hash: 'phone_sha256_e164' }, key: 'phone' } },
+  { rule: 'aes_email', column: 'email', source: { protection: { aes: { keyFile: 'k.hex', iv: IV }, channel: 'email' }, key: 'crm_id' } },
+  { rule: 'aes_sms', column: 'phone', source: { protection: { aes: { keyFile: 'k.hex', iv: IV, cipherEncoding: 'base64' }, channel: 'sms' }, key: 'crm_id' } },
+  { rule: 'aes_other', column: 'crm_id', source: { protection: { aes: { keyFile: 'k.hex', iv: IV }, channel: 'other' }, key: 'crm_id' } },
+  { rule: 'plain', column: 'ecid', source: { type: 'visitor', key: 'ecid' } },
+  { rule: 'plain', column: 'crm_id', source: { key: 'crm_id' } },
+];
+
+export function jobFor(table: Record<string, unknown>): ReconcileJob {
+  return parseJob(
+    {
+      profiles: { ...table, id: 'recipient_id', email: 'email', phone: 'phone', fields: ['first_name', 'crm_id'] },
+      dataSources: SOURCES.map((s, i) => ({ label: `source ${i} (${s.rule})`, alias: `S${i}`, type: 'declared', priority: 100 - i, ...s.source })),
+    },
+    { baseDir: dir, env: {} },
+  );
+}
+
+export async function build(job: ReconcileJob, source: ProfileSource) {
+  const state = new SharedState();
+  const regions = defineIndexRegions(state, job.dataSources.length);
+  const report = await buildProfileIndex(job, source, regions);
+  return { state, report, view: new ProfileIndexView(state.buffers) };
+}
+
+/** Incoming IDs for source `i`: one per profile, shaped as a sender would (case, spaces), and some that match nothing. */
+export function incoming(rows: readonly ProfileRow[], i: number, seed: number): string[] {
+  const { rule, column } = SOURCES[i];
+  const r = prng(seed);
+  const ids: string[] = [];
+  for (const row of rows) {
+    const v = row[column];
+    if (isDigestRule(rule)) {
+      const k = expectedKey(rule, v);
+      ids.push(k === 'EMPTY' || k === 'INVALID' ? createHash('sha256').update(`nobody${r()}`).digest('hex') : r() < 0.5 ? k.toUpperCase() : k);
+    } else if (rule === 'aes_email') {
+      ids.push(` ${v.toUpperCase()} `);
+    } else {
+      ids.push(r() < 0.5 ? ` ${v}\t` : /^[0-9a-f]+$/i.test(v.trim()) ? v.toUpperCase() : v);
+    }
+  }
+  for (let k = 0; k < 50; k++) ids.push(isDigestRule(rule) ? createHash('sha256').update(`stranger${k}`).digest('hex') : `stranger-${k}`);
+  ids.push('', '   ', 'zz'.repeat(32), '0'.repeat(63));
+  return ids;
+}
+
+/** What the index must answer for an incoming ID, computed apart. */
+export function expectedMatch(rule: KeyRule, first: Map<string, number>, id: string): number {
+  if (isDigestRule(rule)) return /^[0-9a-f]{64}$/i.test(id.trim()) ? first.get(id.trim().toLowerCase()) ?? -1 : -1;
+  const k = expectedKey(rule, id);
+  return k === 'EMPTY' || k === 'INVALID' ? -1 : first.get(k) ?? -1;
+}
+
+const ROWS = generateProfiles(3000, 42);
+const CSV = profilesCsv(ROWS);
+/** The reference reader's rows: the generated CSV says what the generator meant. */
+const PARSED = (parseCsv(CSV, { relax_quotes: false }) as string[][]).slice(1);
+
+describe('a generated table with known overlaps', () => {
+  const path = join(dir, 'profiles.csv');
+  writeFileSync(path, CSV);
+
+  it('csv-parse reads back the generated rows (the table is what the test computes from)', () => {
+    expect(PARSED.map((cells) => Object.fromEntries(PROFILE_COLUMNS.map((c, i) => [c, cells[i]])))).toEqual(ROWS);
+  });
+
+  it('counts per data source what the independent computation counts, for every protection kind', async () => {
+    const { report, view } = await build(jobFor({ path }), csvFileProfiles(path));
+    expect(report.profiles).toBe(ROWS.length);
+    expect(report.flawed).toBe(0);
+    SOURCES.forEach(({ rule, column }, i) => {
+      const want = expectedSource(rule, ROWS.map((r) => r[column]));
+      const got = report.sources[i];
+      expect({ rule, indexed: got.indexed, duplicates: got.duplicates, empty: got.empty, invalid: got.invalid }).toEqual({ rule, indexed: want.indexed, duplicates: want.duplicates, empty: want.empty, invalid: want.invalid });
+      expect(got.indexed + got.duplicates + got.empty + got.invalid).toBe(ROWS.length);
+      expect(view.counts(i)).toEqual({ indexed: got.indexed, duplicates: got.duplicates, empty: got.empty, invalid: got.invalid });
+    });
+    // The generator's trouble is there: duplicates, empties and invalid keys where the rules make them.
+    const byRule = (rule: KeyRule, column: keyof ProfileRow) => expectedSource(rule, ROWS.map((r) => r[column]));
+    expect(byRule('sha256', 'crm_id').duplicates).toBeGreaterThan(50);
+    expect(byRule('sha256', 'crm_id').empty).toBeGreaterThan(100);
+    expect(byRule('email_lc_sha256', 'email').invalid).toBeGreaterThan(30);
+    expect(byRule('aes_email', 'email').duplicates).toBeGreaterThan(50);
+    expect(byRule('phone_sha256', 'phone').invalid).toBeGreaterThan(50);
+    // sha256 hashes the key as it is, sha256_lc lowercased: 'crm123' and 'CRM123' are one key only for the latter.
+    expect(byRule('sha256_lc', 'crm_id').duplicates).toBeGreaterThanOrEqual(byRule('sha256', 'crm_id').duplicates);
+  });
+
+  it('answers every incoming ID as the independent table does: the first profile of a key, -1 for the rest', async () => {
+    const { view } = await build(jobFor({ path }), csvFileProfiles(path));
+    SOURCES.forEach(({ rule, column }, i) => {
+      const { first } = expectedSource(rule, ROWS.map((r) => r[column]));
+      const ids = incoming(ROWS, i, 100 + i);
+      let matched = 0;
+      const wrong: string[] = [];
+      for (const id of ids) {
+        const bytes = Buffer.from(id, 'utf8');
+        const got = view.lookup(i, bytes, 0, bytes.length);
+        const want = expectedMatch(rule, first, id);
+        if (got !== want) wrong.push(`${JSON.stringify(id)}: ${got}, expected ${want}`);
+        if (want >= 0) matched++;
+      }
+      expect(wrong, `source ${i} (${rule})`).toEqual([]);
+      // Known overlap: most profiles' keys match, the strangers do not.
+      expect(matched, rule).toBe(ids.filter((id) => expectedMatch(rule, first, id) >= 0).length);
+      expect(matched, rule).toBeGreaterThan(ROWS.length / 2);
+      expect(matched, rule).toBeLessThan(ids.length - 50);
+    });
+  });
+
+  it('keeps profiles.id and the fields of every profile, byte for byte as the table has them', async () => {
+    const { view } = await build(jobFor({ path }), csvFileProfiles(path));
+    expect(view.fieldCount).toBe(3);
+    PARSED.forEach((cells, p) => {
+      expect([view.field(p, 0).toString(), view.field(p, 1).toString(), view.field(p, 2).toString()]).toEqual([cells[0], cells[5], cells[1]]);
+    });
+  });
+
+  it('builds the same index from the gzipped file and from CRLF line ends', async () => {
+    const plain = await build(jobFor({ path }), csvFileProfiles(path));
+    const gz = join(dir, 'profiles.csv.gz');
+    writeFileSync(gz, gzipSync(CSV));
+    const crlf = join(dir, 'crlf.csv');
+    writeFileSync(crlf, profilesCsv(ROWS, { crlf: true }));
+    for (const other of [gz, crlf]) {
+      const b = await build(jobFor({ path: other }), csvFileProfiles(other));
+      expect(b.report.sources).toEqual(plain.report.sources);
+      expect(b.report.profiles).toBe(ROWS.length);
+      for (let p = 0; p < ROWS.length; p += 7) expect(b.view.field(p, 1).toString()).toBe(ROWS[p].first_name);
+    }
+  });
+
+  it('reads a table whose records cross the read buffers (chunks of 1 to 97 bytes)', async () => {
+    const bytes = Buffer.from(CSV.slice(0, 20_000));
+    const lines = CSV.slice(0, 20_000).split('\n');
+    const complete = lines.length - 2; // the header and the last, cut line
+    for (const size of [1, 7, 97]) {
+      const source: ProfileSource = {
+        description: `chunks of ${size}`,
+        async *bytes() {
+          for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+        },
+      };
+      const { report, view } = await build(jobFor({ path }), source);
+      // The cut last line is a record too, short of fields.
+      expect(report.profiles + report.flawed).toBe(complete + 1);
+      for (let p = 0; p < complete; p++) expect(view.field(p, 0).toString()).toBe(ROWS[p].recipient_id);
+    }
+  });
+});
+
+describe('malformed tables: every line is a profile or counted with its line number', () => {
+  const table = (name: string, text: string | Buffer) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const HEADER = PROFILE_COLUMNS.join(',');
+
+  it('a wrong field count, a misplaced quote and an unclosed quote at the end are flawed lines; blank lines are skipped', async () => {
+    const path = table('flawed.csv', `\ufeff${HEADER}\r\nR1,C1,a@b.co,,1,Ann\r\n\r\nR2,C2,only-four,x\nR3,"C3"x,a@b.co,,2,Bob\nR4,"C,4","c@d.co",,3,"Say ""Hi"""\n\nR5,C5,e@f.co,,4,"open\n`);
+    const { report, view } = await build(jobFor({ path }), csvFileProfiles(path));
+    expect(report.profiles).toBe(2);
+    expect(report.flawedByReason).toEqual({ field_count: 1, bad_quote: 2, record_too_large: 0 });
+    expect(report.flawedLines).toEqual([4, 5, 8]);
+    expect(report.blankLines).toBe(2);
+    expect([view.field(1, 0).toString(), view.field(1, 1).toString(), view.field(1, 2).toString()]).toEqual(['R4', 'Say "Hi"', 'C,4']);
+    const aesEmail = SOURCES.findIndex((s) => s.rule === 'aes_email');
+    const id = Buffer.from('C@D.CO');
+    expect(view.lookup(aesEmail, id, 0, id.length)).toBe(1);
+  });
+
+  it('invalid UTF-8 in a key makes it invalid for that source only; the profile stays', async () => {
+    const path = table('utf8.csv', Buffer.concat([Buffer.from(`${HEADER}\nR1,C1,`), Buffer.from([0x61, 0xff, 0x40, 0x62, 0x2e, 0x63]), Buffer.from(',,1,Ann\n')]));
+    const { report } = await build(jobFor({ path }), csvFileProfiles(path));
+    expect(report.profiles).toBe(1);
+    const email = SOURCES.findIndex((s) => s.rule === 'aes_email');
+    expect(report.sources[email]).toMatchObject({ indexed: 0, invalid: 1 });
+    expect(report.sources[0]).toMatchObject({ indexed: 1, invalid: 0 });
+  });
+
+  it('a column the job names that the table lacks is ERR_JOB naming the key path and the columns there are', async () => {
+    const path = table('nocol.csv', 'recipient_id,crm_id,email,phone,first_name\nR1,C1,a@b.co,,Ann\n');
+    await expect(build(jobFor({ path }), csvFileProfiles(path))).rejects.toMatchObject({
+      code: 'ERR_JOB',
+      exitCode: 2,
+      message: `--job: dataSources[8].key: column 'ecid' is not in the profile table ${path} (its columns: recipient_id, crm_id, email, phone, first_name)`,
+    });
+  });
+
+  it('a missing file, a cut gzip, an empty table and an endless quote are ERR_PROFILES naming the table', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [join(dir, 'none.csv'), /^profiles\.path: cannot read .*none\.csv: ENOENT$/],
+      [table('cut.csv.gz', gzipSync(CSV).subarray(0, 2000)), /^profiles\.path: .*cut\.csv\.gz is not valid gzip: unexpected end of file$/],
+      [table('empty.csv', ''), /empty\.csv: line 1: no header \(the table is empty\)$/],
+      [table('blank.csv', '\n\nR1\n'), /blank\.csv: line 1: no header/],
+    ];
+    for (const [path, message] of cases) {
+      await expect(build(jobFor({ path }), csvFileProfiles(path))).rejects.toMatchObject({ code: 'ERR_PROFILES', exitCode: 1, message: expect.stringMatching(message) });
+    }
+    const endless = table('endless.csv', `${HEADER}\nR1,"${'x'.repeat(3 << 20)}\n`);
+    const state = new SharedState();
+    const job = jobFor({ path: endless });
+    await expect(buildProfileIndex(job, csvFileProfiles(endless), defineIndexRegions(state, job.dataSources.length))).rejects.toMatchObject({
+      code: 'ERR_PROFILES',
+      message: expect.stringMatching(/endless\.csv: line 2: a record does not end within 1048576 bytes \(an unclosed quote\?\)$/),
+    });
+  });
+
+  it('an empty table (a header only) gives an index of no profiles that answers -1', async () => {
+    const path = table('header-only.csv', `${HEADER}\n`);
+    const { report, view } = await build(jobFor({ path }), csvFileProfiles(path));
+    expect(report.profiles).toBe(0);
+    for (let s = 0; s < SOURCES.length; s++) {
+      const id = Buffer.from('a'.repeat(64));
+      expect(view.lookup(s, id, 0, id.length)).toBe(-1);
+    }
+  });
+});
