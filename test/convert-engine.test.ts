@@ -103,3 +103,28 @@ describe('routing contract: recordEnds, recordLines, probes', () => {
     });
   }
 });
+
+describe('a row refused once written (aam-inbound line_too_long) leaves nothing behind', () => {
+  for (const chunkSize of CHUNKS) {
+    it(`the rows around it keep their hashed IDs, ends and probes (chunk size ${chunkSize})`, async () => {
+      const long = Array.from({ length: 15000 }, (_, i) => String(i)).join(',');
+      const input = Buffer.from(`email,traits,note\na@x.org,1,n1\nlong@x.org,"${long}",n2\n,2,n3\nb@y.org,"3, 4",\nc@z.org,,\n`);
+      const run = await convert(input, {
+        chunkSize,
+        output: (h) => ({ format: { name: 'aam-inbound' }, fields: [], copyFields: false, mandatory: [], aam: { id: h.indexOf('email'), traits: [], traitsColumn: h.indexOf('traits'), signals: [{ index: h.indexOf('note'), name: 'note' }] } }),
+        columns: (h) => [{ index: h.indexOf('email'), name: 'email', op: 'email_lc_sha256', params: {} }],
+        probes: (h) => [h.indexOf('email'), h.indexOf('note')],
+      });
+      expect(run.output.toString()).toBe(`${sha('a@x.org')}\td_sid=1,"note"="n1"\n${sha('b@y.org')}\td_sid=3,d_sid=4\n`);
+      expect(run.written.map((w) => [w.line, ...w.probes])).toEqual([
+        [2, sha('a@x.org'), 'n1'],
+        [5, sha('b@y.org'), ''],
+      ]);
+      expect(run.rejects.map((r) => [r.line, r.reason, r.column])).toEqual([
+        [3, 'line_too_long', -1],
+        [4, 'missing_id', 0],
+        [6, 'no_traits', -1],
+      ]);
+    });
+  }
+});
