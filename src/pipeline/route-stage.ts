@@ -10,7 +10,7 @@ import type { RoutedOutput } from '../outputs/output-files.js';
 import type { OutputSet } from '../outputs/output-set.js';
 import type { BufferPool } from '../pool/buffer-pool.js';
 import type { ChunkPool } from '../pool/chunk-pool.js';
-import type { ChunkPlan, ColumnOp } from '../protocol/messages.js';
+import type { ChunkPlan, ColumnOp, OutputPlan } from '../protocol/messages.js';
 import { RejectsWriter } from '../report/rejects-writer.js';
 import type { RunAccounting } from '../report/run-report.js';
 import type { Logger } from '../util/logger.js';
@@ -30,6 +30,8 @@ export interface RoutedStage {
   readonly inputName: string | undefined;
   readonly inputs: OpenedInputs;
   readonly headerLine: Buffer | undefined;
+  /** The converting path's plan (src/pipeline/plan-output.ts): probes need it. */
+  readonly output: OutputPlan | undefined;
   readonly pool: ChunkPool;
   readonly buffers: BufferPool;
   readonly maxInFlight: number;
@@ -57,7 +59,7 @@ export async function routed(config: ProcessConfig, settings: RouteSettings, s: 
   // Names first: a bad name option stops the run before any output (exit 2).
   const naming: Pick<OutputNaming, 'name' | 'gzip'> = out.target.single ? { name: () => out.target.description, gzip: settings.gzip } : runNaming(config, out, s.inputName);
   const files = s.outputs.group();
-  const plan = { id: 1, fieldCount: names.length, columns: s.columns, lineEnd, recordEnds: true, probes: probes.fields } as ChunkPlan;
+  const plan = { id: 1, fieldCount: names.length, columns: s.columns, lineEnd, recordEnds: true, probes: probes.fields, ...(s.output ? { output: s.output } : {}) } as ChunkPlan;
   const rejects = config.rejects ? new RejectsWriter(config.rejects) : undefined;
   const duplicates = settings.duplicates ? new RejectsWriter(settings.duplicates, 'duplicates', 'ERR_DUPLICATES') : undefined;
   for (const w of [rejects, duplicates]) {

@@ -84,8 +84,9 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     // The columns decide the plan; a bad plan stops the run before any output exists.
     const { columns: names, lineEnd, header } = inputs.start;
     const columns = planColumns(config, names, log);
-    // The converting path's plan when an option asks for it (--to, --select, guardrails), else none.
-    const design = planOutput(config, { columns: names, headerBytes: header?.bytes, settings: format.settings }, columns, { log });
+    const routing = routeSettings(config);
+    // The converting path's plan when an option asks for it (--to, --select, guardrails) or routing needs probes, else none.
+    const design = planOutput(config, { columns: names, headerBytes: header?.bytes, settings: format.settings }, columns, { log, force: routing !== undefined });
     accounting.setColumns(columns);
     await inputs.checkSameHeaders();
     // Every part complete and the counts checked, then everything is published.
@@ -99,12 +100,11 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       return ended('ok');
     };
 
-    const routing = routeSettings(config);
     if (routing !== undefined) {
       // Loaded only by a run that routes (splits, partitions, dedup, AAM inbound): a plain run compiles none of it.
       const { routed } = await import('./route-stage.js');
-      const headerLine = header && format.header.kind === 'record' ? format.header.write(header.bytes) : undefined;
-      await routed(config, routing, { deps, columns, inputName: parts.length === 1 ? parts[0].name : undefined, inputs, headerLine, pool, buffers, maxInFlight, outputs, accounting, signal, log, progress });
+      const headerLine = design ? design.header : header && format.header.kind === 'record' ? format.header.write(header.bytes) : undefined;
+      await routed(config, routing, { deps, columns, output: design?.plan, inputName: parts.length === 1 ? parts[0].name : undefined, inputs, headerLine, pool, buffers, maxInFlight, outputs, accounting, signal, log, progress });
       return await publish();
     }
     sink = await deps.openSink(parts.length === 1 ? parts[0].name : undefined);
