@@ -3,7 +3,7 @@
  * output's dialect, same-dialect fields copied as bytes, constants, --mandatory, and the routing
  * contract (recordEnds, recordLines, probes) at several chunk sizes.
  */
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -127,4 +127,30 @@ describe('a row refused once written (aam-inbound line_too_long) leaves nothing 
       ]);
     });
   }
+});
+
+describe('aam-inbound rows from transformed columns', () => {
+  const key = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+  const iv = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+  const enc = (t: string): string => {
+    const c = createCipheriv('aes-128-cbc', key, iv);
+    return Buffer.concat([c.update(t, 'utf8'), c.final()]).toString('hex');
+  };
+
+  it('a decrypted ID is checked as written (a colon in it is invalid_id); a hashed signal is quoted, an empty one left out', async () => {
+    const input = Buffer.from(`cid,email\n${enc('crm-1')},a@x.org\n${enc('crm:2')},b@x.org\n${enc('crm-3')},\n`);
+    const run = await convert(input, {
+      chunkSize: 4096,
+      init: { keys: [{ key, iv }] },
+      output: (h) => ({ format: { name: 'aam-inbound' }, fields: [], copyFields: false, mandatory: [], aam: { id: h.indexOf('cid'), traits: ['d_sid=5', 'seg=x'], signals: [{ index: h.indexOf('email'), name: 'em' }] } }),
+      columns: (h) => [
+        { index: h.indexOf('cid'), name: 'cid', op: 'decrypt', params: { key: 0, encoding: 'hex' } },
+        { index: h.indexOf('email'), name: 'email', op: 'email_lc_sha256', params: {} },
+      ],
+      probes: (h) => [h.indexOf('cid')],
+    });
+    expect(run.output.toString()).toBe(`crm-1\td_sid=5,seg=x,"em"="${sha('a@x.org')}"\ncrm-3\td_sid=5,seg=x\n`);
+    expect(run.rejects.map((r) => [r.line, r.reason, r.column])).toEqual([[3, 'invalid_id', 0]]);
+    expect(run.written.map((w) => w.probes[0])).toEqual(['crm-1', 'crm-3']);
+  });
 });
