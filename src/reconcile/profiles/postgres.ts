@@ -26,7 +26,7 @@ function describeUrl(url: string): string {
 
 /** The query as COPY's subquery: without the `;` a query copied from psql ends with. */
 export function copyStatement(query: string): string {
-  return `COPY (${query.trim().replace(/;+\s*$/, '')}) TO STDOUT (FORMAT csv, HEADER)`;
+  return `COPY (${query.replace(/[\s;]+$/, '').trim()}) TO STDOUT (FORMAT csv, HEADER)`;
 }
 
 export function postgresProfiles(table: PostgresTable): ProfileSource {
@@ -38,7 +38,15 @@ export function postgresProfiles(table: PostgresTable): ProfileSource {
     async *bytes(signal?: AbortSignal): AsyncGenerator<Buffer> {
       const pg = lazyRequire('pg') as typeof import('pg');
       const { to: copyTo } = lazyRequire('pg-copy-streams') as typeof import('pg-copy-streams');
-      const client = new pg.Client({ connectionString: table.url, password: table.password?.reveal(), application_name: 'audience-pipe' });
+      const client = new pg.Client({ connectionString: table.url, application_name: 'audience-pipe' });
+      // pg lets the URL's fields override a `password` given beside connectionString, even an
+      // absent one (brianc/node-postgres ConnectionParameters): it is set once the URL is read.
+      const password = table.password?.reveal();
+      if (password !== undefined) {
+        const settable = client as unknown as { password: string; connectionParameters: { password: string } };
+        settable.password = password;
+        settable.connectionParameters.password = password;
+      }
       // An error of an idle client after the copy (the server going away) must not crash the process.
       client.on('error', () => {});
       try {

@@ -1,0 +1,139 @@
+/**
+ * Workers read the profile index through SharedState, in place: the pool's workers (started
+ * before the index is built, as a run starts its pool first) see every region's bytes as the
+ * main thread wrote them, and a worker thread answers lookups from the shared memory with the
+ * built worker module (dist/worker/lookup.js), as the independent computation does. The
+ * worker-side lookup imports nothing of the main side. Uses the built code (dist/), as a run.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ChunkPool } from '../src/pool/chunk-pool.js';
+import type { WorkerInit } from '../src/protocol/messages.js';
+import { ROOT, tempDir } from './helpers/cli.js';
+import { expectedSource } from './helpers/profile-keys.js';
+import { generateProfiles, profilesCsv } from './helpers/profiles.js';
+import { expectedMatch, incoming, jobFor, SOURCES } from './helpers/reconcile.js';
+
+const { dir, cleanup } = tempDir('ap-index-worker-');
+const pools: ChunkPool[] = [];
+afterAll(async () => {
+  for (const p of pools) await p.close();
+  cleanup();
+});
+
+const { ChunkPool: Pool } = (await import(`${ROOT}/dist/pool/chunk-pool.js`)) as typeof import('../src/pool/chunk-pool.js');
+const { SharedState } = (await import(`${ROOT}/dist/pool/shared-state.js`)) as typeof import('../src/pool/shared-state.js');
+const { defineIndexRegions } = (await import(`${ROOT}/dist/reconcile/index-layout.js`)) as typeof import('../src/reconcile/index-layout.js');
+const { buildProfileIndex } = (await import(`${ROOT}/dist/reconcile/index-build.js`)) as typeof import('../src/reconcile/index-build.js');
+const { csvFileProfiles } = (await import(`${ROOT}/dist/reconcile/profiles/csv-file.js`)) as typeof import('../src/reconcile/profiles/csv-file.js');
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+const ROWS = generateProfiles(1500, 5);
+const path = join(dir, 'profiles.csv');
+writeFileSync(path, profilesCsv(ROWS));
+
+/** A worker thread of its own: builds a ProfileIndexView on `shared` and answers each source's IDs. */
+const LOOKUP_WORKER = `
+import { parentPort, workerData } from 'node:worker_threads';
+const { ProfileIndexView } = await import(${JSON.stringify(`${ROOT}/dist/worker/lookup.js`)});
+const view = new ProfileIndexView(workerData.shared);
+const answers = workerData.ids.map((ids, s) => ids.map((id) => { const b = Buffer.from(id); return view.lookup(s, b, 0, b.length); }));
+const fields = [0, 1, 2].map((f) => view.field(workerData.probe, f).toString());
+parentPort.postMessage({ answers, fields, profiles: view.profiles, generation: view.generation });
+`;
+
+describe('the index in the workers', () => {
+  it('pool workers started before the build see every region as the main thread wrote it, in place', async () => {
+    const job = jobFor({ path }, dir);
+    const state = new SharedState();
+    const regions = defineIndexRegions(state, job.dataSources.length);
+    const init: WorkerInit = { format: { name: 'csv', delimiter: 0x2c, quote: 0x22, escape: 0x22 }, maxRecordBytes: 1 << 20, keys: [], sha256: 'js', shared: state.buffers };
+    const pool = new Pool(init, 2);
+    pools.push(pool);
+    const before = await pool.checkShared('profile-index:meta');
+    expect(before).toMatchObject({ generation: 0, length: 0 });
+
+    const report = await buildProfileIndex(job, csvFileProfiles(path), regions);
+    expect(report.profiles).toBe(ROWS.length);
+    const all = [regions.meta, regions.fields, regions.fieldEnds, ...regions.keys, ...regions.keyEnds, ...regions.slots];
+    let total = 0;
+    for (const region of all) {
+      const length = new Int32Array(region.buffer, 0, 2)[1];
+      total += length;
+      const mine = new Uint8Array(region.buffer, 8, length);
+      const seen = await Promise.all([pool.checkShared(region.name), pool.checkShared(region.name), pool.checkShared(region.name)]);
+      for (const s of seen) expect(s, region.name).toMatchObject({ generation: 1, length, sha256: sha(mine) });
+    }
+    // The regions hold the index and the 32-byte meta header words, nothing else.
+    expect(total).toBe(report.bytes + 4 * (8 + 8 * job.dataSources.length));
+  });
+
+  it('a worker thread answers every lookup from the shared memory as the independent computation does', async () => {
+    const job = jobFor({ path }, dir);
+    const state = new SharedState();
+    const regions = defineIndexRegions(state, job.dataSources.length);
+    await buildProfileIndex(job, csvFileProfiles(path), regions);
+    const ids = SOURCES.map((_, s) => incoming(ROWS, s, 900 + s));
+    const script = join(dir, 'lookup-worker.mjs');
+    writeFileSync(script, LOOKUP_WORKER);
+    const probe = 321;
+    const result = await new Promise<{ answers: number[][]; fields: string[]; profiles: number; generation: number }>((resolve, reject) => {
+      const w = new Worker(script, { workerData: { shared: state.buffers, ids, probe } });
+      w.once('message', (m) => {
+        resolve(m);
+        void w.terminate();
+      });
+      w.once('error', reject);
+    });
+    expect(result.profiles).toBe(ROWS.length);
+    expect(result.generation).toBe(1);
+    expect(result.fields).toEqual([ROWS[probe].recipient_id, ROWS[probe].first_name, ROWS[probe].crm_id]);
+    SOURCES.forEach(({ rule, column }, s) => {
+      const { first } = expectedSource(rule, ROWS.map((r) => r[column]));
+      expect(result.answers[s], rule).toEqual(ids[s].map((id) => expectedMatch(rule, first, id)));
+    });
+  });
+
+  it('a view of an index not yet published is refused (ERR_INTERNAL), not read as empty', async () => {
+    const { ProfileIndexView } = (await import(`${ROOT}/dist/worker/lookup.js`)) as typeof import('../src/worker/lookup.js');
+    const state = new SharedState();
+    defineIndexRegions(state, 2);
+    expect(() => new ProfileIndexView(state.buffers)).toThrow(expect.objectContaining({ code: 'ERR_INTERNAL', message: 'no profile index was published before it was read' }));
+  });
+
+  it("content written in place: ensureContent grows (bytes kept), publishWritten publishes without a copy, both refuse more than reserved", () => {
+    const state = new SharedState();
+    const region = state.region('in-place', 1 << 20);
+    region.ensureContent(10);
+    new Uint8Array(region.buffer, 8, 10).set(Buffer.from('0123456789'));
+    region.ensureContent(4096);
+    expect(Buffer.from(region.buffer, 8, 10).toString()).toBe('0123456789');
+    expect(region.publishWritten(10)).toBe(1);
+    expect(new Int32Array(region.buffer, 0, 2)[1]).toBe(10);
+    expect(() => region.ensureContent((1 << 20) + 1)).toThrow(expect.objectContaining({ code: 'ERR_INTERNAL' }));
+    expect(() => region.publishWritten((1 << 20) + 1)).toThrow(expect.objectContaining({ code: 'ERR_INTERNAL' }));
+  });
+});
+
+describe('the worker-side lookup imports nothing of the main side', () => {
+  it('dist/worker/lookup.js reaches no src/reconcile, config, pipeline or pool module, nor zod or pg', () => {
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+        const spec = m[1] ?? m[2];
+        expect(spec, `${file} imports ${spec}`).not.toMatch(/^(zod|pg|pg-copy-streams)($|\/)/);
+        if (!spec.startsWith('.')) continue;
+        const target = new URL(spec, `file://${file}`).pathname;
+        expect(target, `${file} imports ${spec}`).not.toMatch(/\/dist\/(reconcile|config|pipeline|pool|cli)\//);
+        visit(target);
+      }
+    };
+    visit(join(ROOT, 'dist', 'worker', 'lookup.js'));
+    expect([...seen].some((f) => f.endsWith('/dist/protocol/profile-index.js'))).toBe(true);
+  });
+});
