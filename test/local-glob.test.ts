@@ -3,7 +3,7 @@
  * natural name order, gzip and plain parts in one input, one header kept, hidden, `.part` and
  * `.info` files never data, and every way such an input can be wrong, through the built CLI.
  */
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,18 @@ describe('a directory', () => {
     expect(res.stderr).toMatch(/ERR_GZIP|does not inflate|unexpected end of file/);
   });
 
+  it('an --out or --report over one of its files is exit 2 ERR_SAME_FILE, the file untouched', async () => {
+    const d = folder({ 'a.csv': part(1), 'b.csv': part(2) });
+    for (const option of ['--out', '--report']) {
+      const res = await runCli(['process', '--in', d, '--passthrough', option, join(d, 'b.csv')]);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain(`audience-pipe: ${option} and --in are the same file (${join(d, 'b.csv')}): give each its own path`);
+      expect(readFileSync(join(d, 'b.csv'), 'utf8')).toBe(part(2));
+    }
+    const glob = await runCli(['process', '--in', join(d, '*.csv'), '--passthrough', '--out', join(d, 'a.csv')]);
+    expect(glob.code).toBe(2);
+  });
+
   it('CRLF parts and a part without a last line end: the same output as their records in one file', async () => {
     const d = folder({ 'a.csv': 'email,n\r\nu1@x.org,1\r\n', 'b.csv': 'email,n\r\nu2@x.org,2' });
     const res = await runCli(['process', '--in', d, ...JOB]);
@@ -130,7 +142,7 @@ describe('the report', () => {
     const report = join(dir, `inputs-${n}.json`);
     const res = await runCli(['process', '--in', d, '--passthrough', '--report', report, '--out', join(dir, `inputs-${n}.csv`)]);
     expect(res.code).toBe(0);
-    const { inputs } = JSON.parse((await import('node:fs')).readFileSync(report, 'utf8')) as { inputs: unknown[] };
+    const { inputs } = JSON.parse(readFileSync(report, 'utf8')) as { inputs: unknown[] };
     expect(inputs).toEqual([
       { name: 'Camp_segment42_20170203165403.csv', pattern: 'aep', destination: 'Camp', segment: '42', timestamp: '2017-02-03T16:54:03.000Z', timestampRaw: '20170203165403', gzip: false },
       { name: 'Camp_segment42_20170203165403_2.csv', pattern: 'aep', destination: 'Camp', segment: '42', timestamp: '2017-02-03T16:54:03.000Z', timestampRaw: '20170203165403', part: 2, gzip: false },

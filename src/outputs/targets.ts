@@ -11,6 +11,7 @@ import { ConfigError } from '../errors/errors.js';
 import { isHttpSpec } from '../transport/http/url.js';
 import { isSftpSpec } from '../transport/sftp/address.js';
 import { resolveTarget, type Target } from './resolve-target.js';
+import { listLocal } from '../sources/local-source.js';
 
 const isRemote = (spec: string): boolean => isSftpSpec(spec) || isHttpSpec(spec);
 
@@ -63,12 +64,24 @@ async function refuseSameFile(config: ProcessConfig, checked: CheckedTarget[], l
     seen.set(identity, option);
   };
   if (config.in === '-') claim('in', await identityOf('/proc/self/fd/0'), 'stdin');
-  else if (localInput) claim('in', await identityOf(config.in), config.in);
+  else if (localInput) {
+    // Each file of a directory or glob input: an output over one of them would replace it.
+    for (const path of await localInputFiles(config.in)) {
+      const identity = await identityOf(path);
+      if (identity === undefined || seen.get(identity) !== 'in') claim('in', identity, path);
+    }
+  }
   for (const { option, target } of checked) {
     if (target === 'stdout') claim(option, await identityOf('/proc/self/fd/1'), 'stdout');
     else if (target.kind === 'file' && !target.exists) claim(option, `new:${await realpath(dirname(target.path))}/${basename(target.path)}`, target.path);
     else if (target.kind !== 'dir') claim(option, await identityOf(target.path), target.path);
   }
+}
+
+/** The files a local `--in` names; a listing that fails is the run's to report, with its code. */
+async function localInputFiles(spec: string): Promise<string[]> {
+  const listed = await listLocal(spec).catch(() => undefined);
+  return listed === undefined ? [spec] : [...listed.data, ...listed.control];
 }
 
 /**
