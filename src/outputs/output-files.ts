@@ -187,6 +187,14 @@ export interface OutputFileInfo {
   readonly md5: string;
   /** Bytes before compression: what a byte split limits. */
   readonly rawBytes: number;
+  /** Lines of the uncompressed content as a .info counts them (only when counted). */
+  readonly lines?: number;
+}
+
+/** Counts the lines of a file's uncompressed content (src/batch/info.ts's LineCounter). */
+export interface LineCount {
+  add(piece: Uint8Array): void;
+  readonly lines: number;
 }
 
 /** One output file: ordered writes, optional gzip, size and MD5 as stored; published by the OutputSet. */
@@ -212,6 +220,7 @@ export class OutputFile implements OutputPart {
     private readonly gzip: boolean,
     readonly partition: string | undefined,
     readonly part: number,
+    private readonly lineCount?: LineCount,
   ) {}
 
   get name(): string {
@@ -227,6 +236,7 @@ export class OutputFile implements OutputPart {
   async write(piece: Buffer): Promise<void> {
     if (this.failure) throw this.failure;
     this.rawBytes += piece.length;
+    this.lineCount?.add(piece);
     if (piece.length < SMALL_PIECE) {
       if (this.gathered + piece.length > GATHER_BYTES) await this.flushGathered();
       this.gather ??= Buffer.allocUnsafe(GATHER_BYTES);
@@ -294,6 +304,7 @@ export class OutputFile implements OutputPart {
       bytes: this.bytes,
       md5: this.digest ?? '',
       rawBytes: this.rawBytes,
+      ...(this.lineCount ? { lines: this.lineCount.lines } : {}),
     };
   }
 

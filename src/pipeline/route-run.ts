@@ -4,7 +4,7 @@
  * With `--dedup-order` the chunks are first spooled (pass 1, dedup-spool.ts) while the winners
  * are decided, then replayed through the router (pass 2); otherwise they are routed as they come.
  */
-import { OutputFile, type FileTarget, type OutputFileInfo } from '../outputs/output-files.js';
+import { OutputFile, type FileTarget, type LineCount, type OutputFileInfo } from '../outputs/output-files.js';
 import type { OutputPart } from '../outputs/output-set.js';
 import type { RejectsWriter } from '../report/rejects-writer.js';
 import type { RunAccounting } from '../report/run-report.js';
@@ -27,7 +27,8 @@ export interface RouteRunOptions {
   readonly accounting: RunAccounting;
   readonly rejects?: RejectsWriter;
   readonly duplicates?: RejectsWriter;
-  /** `--write-info`: the .info file's name and body for the files written. */
+  /** `--write-info`: each file's lines are counted, and the .info file's name and body made for the files written. */
+  readonly lineCounter?: () => LineCount;
   readonly info?: (files: readonly OutputFileInfo[]) => { name: string; body: string };
   readonly signal: AbortSignal;
 }
@@ -45,6 +46,7 @@ export async function routeOutput(chunks: AsyncIterable<AccountedChunk>, o: Rout
     ...(settings.splitBytes === undefined ? {} : { splitBytes: settings.splitBytes }),
     ...(probes.partition === undefined ? {} : { partition: { probe: probes.partition, column: settings.partitionBy!, max: settings.maxAudiences } }),
     ...(probes.id === undefined ? {} : { idLimit: { probe: probes.id, column: settings.idColumn ?? 'id' } }),
+    ...(o.lineCounter ? { lineCounter: o.lineCounter } : {}),
     probeCount: probes.fields.length,
     accounting: o.accounting,
     ...(o.rejects ? { rejects: o.rejects } : {}),

@@ -6,17 +6,18 @@
  */
 import type { ProcessConfig } from '../config/types.js';
 import { ConfigError, RunError } from '../errors/errors.js';
-import type { RoutedOutput } from '../outputs/output-files.js';
+import type { OutputFileInfo, RoutedOutput } from '../outputs/output-files.js';
 import type { OutputSet } from '../outputs/output-set.js';
 import type { BufferPool } from '../pool/buffer-pool.js';
 import type { ChunkPool } from '../pool/chunk-pool.js';
-import type { ChunkPlan, ColumnOp, OutputPlan } from '../protocol/messages.js';
+import type { ChunkPlan, ColumnOp } from '../protocol/messages.js';
 import { RejectsWriter } from '../report/rejects-writer.js';
 import type { RunAccounting } from '../report/run-report.js';
 import type { Logger } from '../util/logger.js';
 import { accountedChunks, type AccountOptions } from './account.js';
 import { ChunkDispatch, dispatched } from './dispatch.js';
 import type { OpenedInputs } from './inputs.js';
+import type { OutputDesign } from './plan-output.js';
 import type { ProgressMeter } from './progress.js';
 import { RejectLimit } from './reject-limit.js';
 import { routeOutput } from './route-run.js';
@@ -29,9 +30,8 @@ export interface RoutedStage {
   readonly columns: readonly ColumnOp[];
   readonly inputName: string | undefined;
   readonly inputs: OpenedInputs;
-  readonly headerLine: Buffer | undefined;
-  /** The converting path's plan (src/pipeline/plan-output.ts): probes need it. */
-  readonly output: OutputPlan | undefined;
+  /** The converting path's plan and header (src/pipeline/plan-output.ts): probes need it. */
+  readonly output: OutputDesign;
   readonly pool: ChunkPool;
   readonly buffers: BufferPool;
   readonly maxInFlight: number;
@@ -59,7 +59,7 @@ export async function routed(config: ProcessConfig, settings: RouteSettings, s: 
   // Names first: a bad name option stops the run before any output (exit 2).
   const naming: Pick<OutputNaming, 'name' | 'gzip'> = out.target.single ? { name: () => out.target.description, gzip: settings.gzip } : runNaming(config, out, s.inputName);
   const files = s.outputs.group();
-  const plan = { id: 1, fieldCount: names.length, columns: s.columns, lineEnd, recordEnds: true, probes: probes.fields, ...(s.output ? { output: s.output } : {}) } as ChunkPlan;
+  const plan: ChunkPlan = { id: 1, fieldCount: names.length, columns: s.columns, lineEnd, output: s.output.plan, recordEnds: true, probes: probes.fields };
   const rejects = config.rejects ? new RejectsWriter(config.rejects) : undefined;
   const duplicates = settings.duplicates ? new RejectsWriter(settings.duplicates, 'duplicates', 'ERR_DUPLICATES') : undefined;
   for (const w of [rejects, duplicates]) {
@@ -81,7 +81,21 @@ export async function routed(config: ProcessConfig, settings: RouteSettings, s: 
     log: s.log,
   };
   const chunks = accountedChunks(dispatched(s.inputs.files(), dispatch, s.maxInFlight), options);
-  await routeOutput(chunks, { settings, probes, target: out.target, naming, files, header: s.headerLine, gzip: naming.gzip, accounting: s.accounting, rejects, duplicates, signal: s.signal });
+  // json5 and the .info code load only for --write-info.
+  const batch = settings.writeInfo ? await import('../batch/info.js') : undefined;
+  const info = batch ? { lineCounter: () => new batch.LineCounter(), info: (files: readonly OutputFileInfo[]) => infoFile(batch, files) } : {};
+  await routeOutput(chunks, {
+    ...info, settings, probes, target: out.target, naming, files, ...(s.output.header ? { header: s.output.header } : {}), gzip: naming.gzip, accounting: s.accounting, rejects, duplicates, signal: s.signal });
+}
+
+/**
+ * `--write-info`: the AAM transfer-control file of the files written, named after the batch (the
+ * first file's name without its part number: `ftp_dpm_1234_1700000000.sync.gz` for parts
+ * `...sync.1.gz`, `...sync.2.gz`), which `audience-pipe verify` accepts.
+ */
+function infoFile(info: typeof import('../batch/info.js'), files: readonly OutputFileInfo[]): { name: string; body: string } {
+  const batch = files[0].name.replace(/\.\d+(\.gz)?$/i, '$1');
+  return { name: info.infoNameFor(batch), body: info.infoBody(files.map((f) => ({ name: f.name, bytes: f.bytes, lines: f.lines ?? f.records, md5: f.md5 })), batch) };
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { RunError } from '../errors/errors.js';
 import type { OutputNaming } from '../outputs/naming.js';
-import { OutputFile, type FileTarget, type OutputFileInfo } from '../outputs/output-files.js';
+import { OutputFile, type FileTarget, type LineCount, type OutputFileInfo } from '../outputs/output-files.js';
 import type { OutputPart } from '../outputs/output-set.js';
 import type { RejectsWriter } from '../report/rejects-writer.js';
 import type { RunAccounting } from '../report/run-report.js';
@@ -82,6 +82,8 @@ export interface RouterOptions {
   readonly dedup?: { readonly deduper: Deduper; readonly column: string; readonly duplicates?: RejectsWriter };
   /** AAM inbound: the ID's probe position. */
   readonly idLimit?: { readonly probe: number; readonly column: string };
+  /** Each file's lines counted (for the .info of --write-info). */
+  readonly lineCounter?: () => LineCount;
   /** Probes per record (ChunkPlan.probes.length). */
   readonly probeCount: number;
   readonly accounting: RunAccounting;
@@ -203,7 +205,7 @@ export class Router {
   private async newPart(p: Partition): Promise<FileState> {
     const previous = p.current;
     const o = this.options;
-    const file = new OutputFile(await o.target.create(), o.gzip, p.value, p.files.length + 1);
+    const file = new OutputFile(await o.target.create(), o.gzip, p.value, p.files.length + 1, o.lineCounter?.());
     o.register(file);
     this.files.push(file);
     p.files.push(file);

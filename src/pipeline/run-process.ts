@@ -103,8 +103,9 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     if (routing !== undefined) {
       // Loaded only by a run that routes (splits, partitions, dedup, AAM inbound): a plain run compiles none of it.
       const { routed } = await import('./route-stage.js');
-      const headerLine = design ? design.header : header && format.header.kind === 'record' ? format.header.write(header.bytes) : undefined;
-      await routed(config, routing, { deps, columns, output: design?.plan, inputName: parts.length === 1 ? parts[0].name : undefined, inputs, headerLine, pool, buffers, maxInFlight, outputs, accounting, signal, log, progress });
+      // Probes come from the converting path: routing asks for its plan even when no other option does.
+      const output = design ?? planOutput(config, { columns: names, headerBytes: header?.bytes, settings: format.settings }, columns, { force: true, log })!;
+      await routed(config, routing, { deps, columns, output, inputName: parts.length === 1 ? parts[0].name : undefined, inputs, pool, buffers, maxInFlight, outputs, accounting, signal, log, progress });
       return await publish();
     }
     sink = await deps.openSink(parts.length === 1 ? parts[0].name : undefined);
