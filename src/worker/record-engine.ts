@@ -11,40 +11,21 @@
  * reserved; then the batches whose lengths were known before (hashes, encryption) fill their slots.
  *
  * With an output plan (ChunkPlan.output, issue 11) the write step takes the converting path
- * instead: the table keeps every field the output needs, and the output format's row writer
- * (src/formats/output-writers.ts) builds each row field by field. A row it refuses once written
- * (a line too long, say) is dropped from the output after the fill (its slots may be filled
- * there), as are the values written only to be captured as probes.
+ * (./row-path.ts) instead: the table keeps every field the output needs, and the output format's
+ * row writer builds each row field by field.
  */
-import { KIND_EMPTY, KIND_INVALID, NCOUNTERS, R_MISSING_MANDATORY } from '../protocol/codes.js';
+import { KIND_INVALID, NCOUNTERS } from '../protocol/codes.js';
 import { RunError } from '../errors/errors.js';
 import type { ChunkPlan, ChunkResult, ColumnOp, WorkerInit } from '../protocol/messages.js';
 import { Bytes, Int32List, IntColumns } from '../transforms/byte-buffers.js';
 import { Sha256Batch } from '../transforms/sha256-batch.js';
 import { OPS } from '../transforms/registry.js';
 import type { ChunkNotes, ColumnRunner } from '../transforms/op.js';
-import { FIELD_ASCII, FIELD_NOT_ASCII, type FieldReader, type RecordReader, type RecordWriter, type WorkerFormat } from '../formats/worker-format.js';
+import type { RecordReader, RecordWriter, WorkerFormat } from '../formats/worker-format.js';
 import { WORKER_FORMATS } from '../formats/worker-registry.js';
-import { OUTPUT_WRITERS } from '../formats/output-writers.js';
-import type { RowWriter } from '../formats/row-writer.js';
 import { RecordTable, TableColumn } from './record-table.js';
 import { packRejects } from './rejects.js';
-import { TableRowFields } from './row-fields.js';
-import { ProbeValues } from './probes.js';
-
-/** The converting path's parts (ChunkPlan.output). */
-interface Converting {
-  readonly writer: RowWriter;
-  readonly fields: TableRowFields;
-  /** Table columns of the mandatory fields. */
-  readonly mandatory: Int32Array;
-  readonly probes: ProbeValues | undefined;
-  /** Per probe: its input field index. */
-  readonly probeIndexes: Int32Array;
-  /** Output ranges to drop after the fill: rows refused once written, values written only as probes. */
-  readonly dead: IntColumns;
-  readonly recordLines: Int32List;
-}
+import { neededFields, RowPath } from './row-path.js';
 
 export class RecordEngine {
   private readonly columns: readonly ColumnOp[];
@@ -67,8 +48,8 @@ export class RecordEngine {
   private readonly recordEnds = new Int32List();
   /** Whether the plan asked for the records' output offsets (ChunkPlan.recordEnds). */
   private readonly keepEnds: boolean;
-  private readonly fieldReader: FieldReader;
-  private readonly converting: Converting | undefined;
+  /** The converting path (./row-path.ts), when the plan has an output plan. */
+  private readonly rows: RowPath | undefined;
 
   constructor(init: WorkerInit, plan: Omit<ChunkPlan, 'id'>) {
     const format = (WORKER_FORMATS as Readonly<Record<string, WorkerFormat | undefined>>)[init.format.name];
@@ -97,37 +78,11 @@ export class RecordEngine {
     this.runners = this.columns.map((c, k) => defs[k].create(c.params, ctx));
     this.fillers = this.runners.filter((r, k) => defs[k].length === 'before' && r.fill !== undefined);
     const fields = format.fields(settings);
-    this.fieldReader = fields;
     this.views = this.columns.map((_, k) => new TableColumn(k, fields, this.notes));
     this.table = new RecordTable(kept.length);
-    this.converting = plan.output ? this.convertingPath(plan, plan.output) : undefined;
+    this.rows = plan.output ? new RowPath(plan, plan.output, { indexes: this.indexes, runners: this.runners, fieldReader: fields, recordEnds: this.recordEnds, keepEnds: this.keepEnds }) : undefined;
   }
 
-  private convertingPath(plan: Omit<ChunkPlan, 'id'>, output: NonNullable<ChunkPlan['output']>): Converting {
-    const make = (OUTPUT_WRITERS as Readonly<Record<string, ((p: typeof output) => RowWriter) | undefined>>)[output.format.name];
-    if (!make) throw new RunError('ERR_INTERNAL', `no converting writer for the output format '${output.format.name}'`);
-    const writer = make(output);
-    const columnOf = new Int32Array(plan.fieldCount).fill(-1);
-    this.indexes.forEach((index, k) => (columnOf[index] = k));
-    const probeIndexes = Int32Array.from(plan.probes ?? []);
-    const probeOf = new Int32Array(plan.fieldCount).fill(-1);
-    probeIndexes.forEach((index, j) => {
-      if (probeOf[index] === -1) probeOf[index] = j;
-    });
-    const probes = probeIndexes.length > 0 ? new ProbeValues(probeIndexes.length) : undefined;
-    for (const index of neededFields(plan)) {
-      if (index < 0 || index >= plan.fieldCount) throw new RunError('ERR_INTERNAL', `output plan: field ${index} is not in a record of ${plan.fieldCount} fields`);
-    }
-    return {
-      writer,
-      fields: new TableRowFields(columnOf, this.runners, this.fieldReader, probeOf, probes, writer),
-      mandatory: Int32Array.from(output.mandatory, (index) => columnOf[index]),
-      probes,
-      probeIndexes,
-      dead: new IntColumns(3), // from, to, unused
-      recordLines: new Int32List(),
-    };
-  }
 
   process(input: Uint8Array, length: number, spare?: ArrayBuffer): Omit<ChunkResult, 'input'> {
     const buf = Buffer.from(input.buffer, input.byteOffset, length);
@@ -141,21 +96,15 @@ export class RecordEngine {
     }
     // Output: in the spare buffer the main thread sized from earlier chunks; grows if short.
     const out = new Bytes(spare ? Math.min(spare.byteLength, length + 1024) : length + (length >> 1) + 1024, spare);
-    const conv = this.converting;
-    if (conv) this.checkMandatory(buf, conv);
-    const written = conv ? this.writeRows(buf, out, conv) : this.write(buf, length, out);
+    const rows = this.rows;
+    if (rows) rows.checkMandatory(buf, t);
+    const written = rows ? rows.write(buf, t, out) : this.write(buf, length, out);
     this.hashes.fill(out.bytes);
     for (const f of this.fillers) f.fill!(out.bytes);
-    if (conv) {
-      const probes = conv.probes?.finish(out.bytes);
-      this.dropDead(out, conv.dead, written.recordEnds);
-      // The ends were moved in the list's own room: the result gets them in a buffer of their own.
-      const ends = this.keepEnds ? this.recordEnds.take() : undefined;
-      return {
-        ...this.result(t, out, { ...written, recordEnds: ends }, lineFeeds, blankLines, buf),
-        ...(this.keepEnds ? { recordLines: conv.recordLines.take() } : {}),
-        ...(probes ? { probes } : {}),
-      };
+    if (rows) {
+      // First: it may cut dead ranges out of the output, which the result's length must see.
+      const extra = rows.finish(out);
+      return { ...this.result(t, out, written, lineFeeds, blankLines, buf), ...extra };
     }
     return this.result(t, out, written, lineFeeds, blankLines, buf);
   }
@@ -218,144 +167,6 @@ export class RecordEngine {
     return { lineFeeds, blankLines };
   }
 
-  /**
-   * The converting path's `--mandatory`: a standing record whose field is empty (trimmed; for a
-   * transformed field, its op found it empty) is rejected `missing_mandatory`, naming the field.
-   */
-  private checkMandatory(buf: Buffer, conv: Converting): void {
-    const t = this.table;
-    const nops = this.runners.length;
-    const reader = this.fieldReader;
-    for (let m = 0; m < conv.mandatory.length; m++) {
-      const k = conv.mandatory[m];
-      const starts = t.fieldStart[k];
-      const ends = t.fieldEnd[k];
-      const kinds = t.kinds[k];
-      for (let r = 0; r < t.count; r++) {
-        if (t.reason[r] !== -1) continue;
-        let reason = -1;
-        if (k < nops) {
-          if (kinds[r] === KIND_EMPTY) reason = R_MISSING_MANDATORY;
-        } else {
-          const status = reader.asciiRange(buf, starts[r], ends[r]);
-          if (status === FIELD_ASCII) {
-            if (reader.asciiStart === reader.asciiEnd) reason = R_MISSING_MANDATORY;
-          } else if (status === FIELD_NOT_ASCII) {
-            const text = reader.decodeText(buf, starts[r], ends[r]);
-            if (typeof text === 'number') reason = text;
-            else if (text.length === 0) reason = R_MISSING_MANDATORY;
-          } else {
-            reason = status;
-          }
-        }
-        if (reason !== -1) {
-          t.reason[r] = reason;
-          t.failedOp[r] = -1;
-          t.flawColumn[r] = this.indexes[k];
-        }
-      }
-    }
-  }
-
-  /** The converting path: each standing record's row by the output format's writer. */
-  private writeRows(buf: Buffer, out: Bytes, conv: Converting): Written {
-    const t = this.table;
-    const runners = this.runners;
-    const ncols = runners.length;
-    const counts = new Float64Array(ncols * NCOUNTERS);
-    const rejects = new IntColumns(5); // line offset, reason, column, start, end
-    const recordEnds = this.recordEnds;
-    recordEnds.count = 0;
-    const keepEnds = this.keepEnds;
-    const { writer: w, fields: f, probes, dead, recordLines } = conv;
-    recordLines.count = 0;
-    dead.count = 0;
-    probes?.begin();
-    let recordsOut = 0;
-    w.begin(out);
-    f.begin(buf, t);
-    const { reason: reasons, start: starts, end: ends, kinds } = t;
-    for (let r = 0; r < t.count; r++) {
-      const reason = reasons[r];
-      if (reason !== -1) {
-        const k = t.failedOp[r];
-        if (k >= 0) counts[k * NCOUNTERS + KIND_INVALID]++;
-        rejects.push(t.line[r], reason, k >= 0 ? this.indexes[k] : t.flawColumn[r], starts[r], ends[r]);
-        continue;
-      }
-      const mark = out.used;
-      f.r = r;
-      probes?.startRecord();
-      const refused = w.write(f);
-      if (refused !== -1) {
-        dead.push(mark, out.used, 0);
-        rejects.push(t.line[r], refused, w.rejectField, starts[r], ends[r]);
-        continue;
-      }
-      for (let k = 0; k < ncols; k++) counts[k * NCOUNTERS + kinds[k][r]]++;
-      if (keepEnds) {
-        recordEnds.push(out.used);
-        recordLines.push(t.line[r]);
-      }
-      if (probes) this.probeRecord(r, out, conv, probes);
-      recordsOut++;
-    }
-    return { recordsOut, recordEnds: keepEnds ? recordEnds.values.subarray(0, recordEnds.count) : undefined, counts, rejects };
-  }
-
-  /**
-   * The probes the row did not capture: a field that is not written, or not transformed, is
-   * decoded from the input; a transformed field that is not written has its op write its value
-   * past the row, captured there and dropped after the fill.
-   */
-  private probeRecord(r: number, out: Bytes, conv: Converting, probes: ProbeValues): void {
-    const { fields: f, probeIndexes, writer: w } = conv;
-    for (let j = 0; j < probeIndexes.length; j++) {
-      if (probes.has(j)) continue;
-      const index = probeIndexes[j];
-      probes.listen(j);
-      if (f.hasOp(index)) {
-        const mark = out.used;
-        w.capture = probes;
-        f.writeOp(index, w);
-        w.capture = undefined;
-        if (out.used > mark) conv.dead.push(mark, out.used, 0);
-      } else if (f.decode(index)) {
-        let s = f.start;
-        let e = f.end;
-        if (w.trims) {
-          const src = f.src;
-          while (s < e && isAsciiSpace(src[s])) s++;
-          while (e > s && isAsciiSpace(src[e - 1])) e--;
-        }
-        probes.value(f.src, s, e);
-      }
-    }
-    probes.endRecord();
-  }
-
-  /** Cuts the dead ranges out of the output (in order, none overlapping) and moves the record ends with them. */
-  private dropDead(out: Bytes, dead: IntColumns, ends: Int32Array | undefined): void {
-    const n = dead.count;
-    if (n === 0) return;
-    const [from, to] = dead.cols;
-    const bytes = out.bytes;
-    let dst = from[0];
-    for (let i = 0; i < n; i++) {
-      const next = i + 1 < n ? from[i + 1] : out.used;
-      bytes.copyWithin(dst, to[i], next);
-      dst += next - to[i];
-    }
-    out.used = dst;
-    if (!ends) return;
-    let cut = 0;
-    let d = 0;
-    for (let i = 0; i < ends.length; i++) {
-      while (d < n && to[d] <= ends[i]) cut += to[d] - from[d++];
-      ends[i] -= cut;
-    }
-  }
-
   /** Writes the standing records in order and collects the rejects. */
   private write(buf: Buffer, length: number, out: Bytes): Written {
     const t = this.table;
@@ -394,27 +205,10 @@ export class RecordEngine {
   }
 }
 
-/** JavaScript's `trim()` whitespace, within ASCII. */
-const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
-
-interface Written {
+/** What a chunk's write step gives back, on either path. */
+export interface Written {
   recordsOut: number;
   recordEnds?: Int32Array;
   counts: Float64Array;
   rejects: IntColumns;
-}
-
-/** Every input field index the converting path reads, ops' fields aside. */
-function neededFields(plan: Omit<ChunkPlan, 'id'>): number[] {
-  const o = plan.output;
-  if (!o) return [];
-  const list: number[] = [];
-  for (const f of o.fields) if (f.kind === 'input') list.push(f.index);
-  list.push(...o.mandatory, ...(plan.probes ?? []));
-  if (o.aam) {
-    list.push(o.aam.id, ...o.aam.signals.map((s) => s.index));
-    if (o.aam.traitsColumn !== undefined) list.push(o.aam.traitsColumn);
-    if (o.aam.removedTraitsColumn !== undefined) list.push(o.aam.removedTraitsColumn);
-  }
-  return [...new Set(list)];
 }
