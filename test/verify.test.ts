@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { countLines, infoBody, infoNameFor, LineCounter, parseInfo } from '../src/batch/info.js';
+import { readInfo } from '../src/batch/batch-source.js';
 import { batchError, checkBatch, measurePart, type BatchPart } from '../src/batch/verify.js';
 import { RunError } from '../src/errors/errors.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
@@ -94,6 +95,57 @@ describe('parseInfo', () => {
       expect(err.exitCode).toBe(1);
       expect(err.message, text).toMatch(message);
     }
+  });
+});
+
+describe('readInfo', () => {
+  const signal = new AbortController().signal;
+  const rejects = async (part: BatchPart): Promise<RunError> => {
+    try {
+      await readInfo(part, signal);
+    } catch (err) {
+      return err as RunError;
+    }
+    throw new Error('expected a rejection');
+  };
+
+  it('reads a gzipped .info too, in pieces, with a multi-byte file name', async () => {
+    const text = infoBody([{ name: 'caf\u00e9.sync', bytes: 1, lines: 1, md5: md5(Buffer.from('a')) }], 'b');
+    const { body, shown } = await readInfo(memoryPart('x.info', gzipSync(text), 3), signal);
+    expect(shown).toBe('x.info');
+    expect(body.files[0].name).toBe('caf\u00e9.sync');
+  });
+
+  it('a body that is not UTF-8: ERR_INFO naming the byte', async () => {
+    const bad = Buffer.concat([Buffer.from('{Files: [{FileName: "caf\u00e9'), Buffer.from([0xe9]), Buffer.from('"}]}')]);
+    const err = await rejects(memoryPart('x.info', bad));
+    expect(err.code).toBe('ERR_INFO');
+    expect(err.message).toBe('x.info: not UTF-8 (byte 27 is not part of a UTF-8 character)');
+  });
+
+  it('a body over 16 MiB is not a .info: ERR_INFO, read no further', async () => {
+    const err = await rejects(memoryPart('big.info', Buffer.alloc((16 << 20) + 1, 0x20), 1 << 20));
+    expect(err.code).toBe('ERR_INFO');
+    expect(err.message).toBe(`big.info: over ${16 << 20} bytes: not a .info file`);
+  });
+});
+
+describe('an aborted check', () => {
+  it('stops between reads with the reason', async () => {
+    const controller = new AbortController();
+    let reads = 0;
+    const part: BatchPart = {
+      name: 'p',
+      open: async () =>
+        (async function* endless() {
+          for (;;) {
+            if (++reads === 3) controller.abort(new Error('stop now'));
+            yield Buffer.from('line\n');
+          }
+        })(),
+    };
+    await expect(measurePart(part, controller.signal)).rejects.toThrow('stop now');
+    expect(reads).toBe(3);
   });
 });
 

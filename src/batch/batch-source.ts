@@ -72,5 +72,17 @@ export async function readInfo(part: SourcePart, signal: AbortSignal): Promise<{
     throw err;
   }
   const { parseInfo } = await import('./info.js');
-  return { body: parseInfo(Buffer.concat(pieces).toString('utf8'), part.name), shown: part.name };
+  return { body: parseInfo(utf8(Buffer.concat(pieces), part.name), part.name), shown: part.name };
+}
+
+/** The body as text; bytes that are not UTF-8 would turn a FileName into one no part has. */
+function utf8(bytes: Buffer, shown: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (err) {
+    // The valid text before the first bad sequence is as many bytes as it was.
+    const text = bytes.toString('utf8');
+    const at = Buffer.byteLength(text.slice(0, text.indexOf('\uFFFD')), 'utf8');
+    throw new RunError('ERR_INFO', `${shown}: not UTF-8 (byte ${at + 1} is not part of a UTF-8 character)`, err);
+  }
 }

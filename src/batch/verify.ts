@@ -61,6 +61,8 @@ export async function measurePart(part: BatchPart, signal: AbortSignal): Promise
   let ended = false;
   // Pulled by hand, not with for-await: when decoding fails the rest is still read from `it`.
   const pull = async (): Promise<Buffer | undefined> => {
+    // A local file's reads take no signal: an interrupted run stops the check between reads.
+    signal.throwIfAborted();
     const next = await it.next();
     if (next.done) {
       ended = true;
