@@ -49,6 +49,20 @@ describe('the AAM outbound fixture batch', () => {
     expect(data.sort()).toEqual(Object.keys(PARTS).sort());
   });
 
+  it('the batch as a directory: the parts in name order, checked against its .info, the IDs decrypted, line numbers per part', async () => {
+    const report = join(tmp.dir, 'batch.json');
+    const r = await runCli(['process', '--from', 'aam-outbound', '--in', `${DIR}/`, '--decrypt', 'id', '--aes-key-file', keyFile, '--aes-iv', IV, '--report', report, '--workers', '2', '--chunk-size', '64']);
+    expect(r.code).toBe(0);
+    const all = Object.keys(PARTS).sort().flatMap((p) => PARTS[p]);
+    expect(r.stdout.toString().split('\n')[0]).toBe('id,segments,removed_segments');
+    expect(parse(r.stdout, { columns: true })).toEqual(all.map(([id, segments, removed_segments]) => ({ id, segments, removed_segments })));
+    const rep = JSON.parse(readFileSync(report, 'utf8'));
+    expect(rep.recordsIn).toBe(10);
+    expect(rep.recordsOut).toBe(10);
+    expect(rep.blankLines).toBe(1);
+    expect(rep.columns.id).toMatchObject({ decrypted: 10 });
+  });
+
   for (const [part, rows] of Object.entries(PARTS)) {
     it(`${part}: --decrypt id gives the e-mails, the segment lists as CSV fields`, async () => {
       const report = join(tmp.dir, `${part}.json`);

@@ -15,7 +15,7 @@ import { WHITESPACE_RUNS } from '../src/formats/aam-outbound/layout.js';
 import { frameRecords } from '../src/pipeline/chunker.js';
 import { REJECT_REASONS, type ColumnOp } from '../src/protocol/messages.js';
 import { RecordEngine } from '../src/worker/record-engine.js';
-import { runCli, tempDir } from './helpers/cli.js';
+import { ROOT, runCli, tempDir } from './helpers/cli.js';
 import { rng } from './helpers/engine.js';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -182,6 +182,21 @@ describe('aam-outbound through the chunker and the engine', () => {
     expect(tab.output).toBe('u1,1 2,3\n');
   });
 
+  it('--field-separator with transformed fields anywhere in the row: the untouched ones around them keep their places', async () => {
+    const input = Buffer.from('a|b,c|d\na||d\na|b\na|\n|b|\n');
+    const hash = (index: number, name: string): ColumnOp => ({ index, name, op: 'sha256', params: {} });
+    const h = (s: string): string => (s === '' ? '' : sha(s));
+    const rows = [['a', 'b,c', 'd'], ['a', '', 'd'], ['a', 'b', ''], ['a', '', ''], ['', 'b', '']];
+    const csv = (r: string[]): string => r.map((v) => (v.includes(',') ? `"${v}"` : v)).join(',');
+    for (const picked of [[0], [1], [2], [0, 2], [1, 2], [0, 1, 2]]) {
+      const names = ['id', 'segments', 'removed_segments'];
+      const run = await runAam(input, { chunkSize: 5, separator: 0x7c, columns: picked.map((i) => hash(i, names[i])) });
+      expect(run.output, `fields ${picked.join(',')}`).toBe(rows.map((r) => `${csv(r.map((v, i) => (picked.includes(i) ? h(v) : v)))}\n`).join(''));
+    }
+    const ws = await runAam(Buffer.from(' a \t b,c   d \nx y\n'), { chunkSize: 1 << 16, columns: [hash(1, 'segments')] });
+    expect(ws.output).toBe(`a,${sha('b,c')},d\nx,${sha('y')},\n`);
+  });
+
   it('ops work on the columns: the id hashed, the segment lists copied as they are', async () => {
     const columns: ColumnOp[] = [{ index: 0, name: 'id', op: 'sha256', params: {} }];
     const run = await runAam(Buffer.from(' u1 1,2 3\nu2\t4\n'), { chunkSize: 1 << 16, columns });
@@ -203,6 +218,22 @@ describe('aam-outbound through the chunker and the engine', () => {
   it('an empty input is no record and no error', async () => {
     const run = await runAam(Buffer.alloc(0), { chunkSize: 4 });
     expect(run).toEqual({ output: '', rejects: [], records: 0, recordsOut: 0, blankLines: 0 });
+  });
+});
+
+describe('--from aam-outbound as a library call', () => {
+  const tmp = tempDir('ap-aam-lib-');
+  afterAll(() => tmp.cleanup());
+
+  it("processFile({ from: 'aam-outbound', fieldSeparator, hash, idType }): the CSV out and the report's counts", async () => {
+    const { processFile } = (await import(`${ROOT}/dist/index.js`)) as { processFile: (o: Record<string, unknown>) => Promise<Record<string, any>> };
+    const input = join(tmp.dir, 'in.sync');
+    const out = join(tmp.dir, 'out.csv');
+    const ecid = '1'.repeat(38);
+    writeFileSync(input, `${ecid};1,2;3\n123;4\n\n${ecid};5\n`);
+    const report = await processFile({ in: input, out, from: 'aam-outbound', fieldSeparator: ';', idType: 'id=ecid', hash: 'segments=sha256', maxRejects: 'none' });
+    expect(readFileSync(out, 'utf8')).toBe(`${HEADER}${ecid},${sha('1,2')},3\n${ecid},${sha('5')},\n`);
+    expect(report).toMatchObject({ recordsIn: 3, recordsOut: 2, recordsRejected: 1, blankLines: 1, rejectReasons: { invalid_id: 1 } });
   });
 });
 
