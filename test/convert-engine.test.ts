@@ -154,3 +154,18 @@ describe('aam-inbound rows from transformed columns', () => {
     expect(run.written.map((w) => w.probes[0])).toEqual(['crm-1', 'crm-3']);
   });
 });
+
+describe('same-dialect copies', () => {
+  it('copy runs of consecutive untouched fields whole, and stop at a transformed or reordered one', async () => {
+    const input = Buffer.from('a,b,c,d,e\n1,"x,\\"y",,A@x.org,5\n2,,"q",,\n');
+    for (const chunkSize of CHUNKS) {
+      const run = await convert(input, {
+        chunkSize,
+        dialect: AEP,
+        output: (h) => rowsPlan('aep-csv', inputs(h, ['b', 'c', 'a', 'd', 'e']), { copyFields: true }),
+        columns: (h) => [{ index: h.indexOf('d'), name: 'd', op: 'email_lc_sha256', params: {} }],
+      });
+      expect(run.output.toString()).toBe(`"x,\\"y",,1,${sha('a@x.org')},5\n,"q",2,"",\n`);
+    }
+  });
+});

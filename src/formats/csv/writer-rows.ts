@@ -39,15 +39,32 @@ export class CsvRowWriter extends RowWriterBase {
     this.empty = options.emptyQuoted ? Buffer.from([dialect.quote, dialect.quote]) : Buffer.alloc(0);
   }
 
+  /**
+   * When fields are copied: per output field, the last of the run of output fields from it that
+   * are consecutive input fields without an op (copied as one range, their delimiters with them:
+   * the dialect is the input's), or -1. Made at the first row, once the ops are known.
+   */
+  private runEnds: Int32Array | undefined;
+
   write(f: RowFields): number {
     const out = this.out;
     const indexes = this.indexes;
+    const runEnds = this.copy ? (this.runEnds ??= copyRuns(indexes, f)) : undefined;
     for (let i = 0; i < indexes.length; i++) {
       if (i > 0) {
         out.ensure(1);
         out.bytes[out.used++] = this.delimiter;
       }
       const index = indexes[i];
+      if (runEnds !== undefined && runEnds[i] > i) {
+        f.range(index);
+        const start = f.start;
+        const last = runEnds[i];
+        f.range(indexes[last]);
+        this.raw(f.buf, start, f.end);
+        i = last;
+        continue;
+      }
       if (index < 0) {
         const c = this.constants[i];
         this.raw(c, 0, c.length);
@@ -81,6 +98,20 @@ export class CsvRowWriter extends RowWriterBase {
     if (needsQuoting(bytes, start, end, this.dialect)) out.used = writeQuoted(bytes, start, end, this.dialect, out.bytes, out.used);
     else this.raw(bytes, start, end);
   }
+}
+
+/** For CsvRowWriter.runEnds: runs of consecutive input fields without an op, two fields or more. */
+function copyRuns(indexes: Int32Array, f: RowFields): Int32Array {
+  const ends = new Int32Array(indexes.length).fill(-1);
+  const plain = (i: number): boolean => indexes[i] >= 0 && !f.hasOp(indexes[i]);
+  for (let i = 0; i < indexes.length; i++) {
+    if (!plain(i)) continue;
+    let j = i;
+    while (j + 1 < indexes.length && plain(j + 1) && indexes[j + 1] === indexes[j] + 1) j++;
+    for (let k = i; k <= j; k++) ends[k] = j;
+    i = j;
+  }
+  return ends;
 }
 
 /** A text (a constant, a header name) as one field of the dialect. */
