@@ -10,3 +10,8 @@ export { generateAudience, generateAudienceStream } from './tools/generate/audie
 export { AudiencePipeError, ConfigError, InterruptedError, RunError, TransportError, type ErrorCode, type ErrorContext } from './errors/errors.js';
 export type { Source, SourcePart } from './sources/source.js';
 export type { Sink } from './outputs/sink.js';
+export { verifyBatch, type VerifyOptions } from './batch/verify-batch.js';
+export type { BatchCheck, PartCheck, PartFigures } from './batch/verify.js';
+export { parseInfo, infoBody, infoNameFor, type BatchInfo, type InfoFile, type InfoTotals, type WrittenFile } from './batch/info.js';
+export { parseFileName, type FileNameMetadata, type InputFileEntry } from './batch/file-name.js';
+export { outputNaming, sanitizePartition, PLACEHOLDERS, type OutputNaming, type NamingConfig } from './outputs/naming.js';

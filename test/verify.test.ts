@@ -293,6 +293,27 @@ describe('audience-pipe verify', () => {
   });
 });
 
+describe('verifyBatch (the library)', () => {
+  it('resolves with every part\'s outcome, matching or not', async () => {
+    const { verifyBatch } = await import('../src/index.js');
+    const ok = await verifyBatch(join(FIXTURE, INFO));
+    expect(ok.ok).toBe(true);
+    expect(ok.parts.map((p) => [p.name, p.status])).toEqual([[P1, 'ok'], [P2, 'ok'], [P3, 'ok']]);
+    const b = batchCopy();
+    rmSync(join(b, P1));
+    const bad = await verifyBatch(join(b, INFO));
+    expect(bad.ok).toBe(false);
+    expect(bad.parts[0]).toMatchObject({ name: P1, status: 'missing' });
+    expect(bad.totals).toEqual(['TotalNumberFiles expected 3, actual 2', 'TotalByteSize expected 537, actual 285', 'TotalNumberLines expected 11, actual 7']);
+  });
+
+  it('an https:// .info is a usage error (exit 2): nothing can be listed beside it', async () => {
+    const res = await runCli(['verify', 'https://example.org/x.info']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('verify: the files beside an https:// .info cannot be listed; check an HTTPS batch with process --in <url> --info <url>');
+  });
+});
+
 describe('batchError', () => {
   it('takes the first problem\'s code and lists every problem', async () => {
     const info = parseInfo(infoBody([{ name: 'a', bytes: 1, lines: 1, md5: md5(Buffer.from('a')) }, { name: 'b', bytes: 1, lines: 1, md5: md5(Buffer.from('b')) }], 'x'), 'x.info');
