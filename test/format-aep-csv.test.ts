@@ -5,7 +5,7 @@
  * rejects with their line, column and reason, and the exit codes.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,28 @@ describe('the AEP export fixture', () => {
     const r = await run(FIXTURE, ['--id-type', 'identityMap_ECID=ecid']);
     expect(r.code).toBe(0);
     expect(r.report.columns.identityMap_ECID).toMatchObject({ validated: 5, invalid: 0 });
+  });
+});
+
+describe('an AEP export split in parts (name.csv, name_2.csv)', () => {
+  it('read as a directory: one header kept, each part with its BOM and CRLF, the records of both in order', async () => {
+    const dir = join(tmp.dir, 'split');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'seg_20260101.csv'), Buffer.concat([BOM, Buffer.from('email,note\r\na@b.example,"x \\"1\\""\r\n')]));
+    writeFileSync(join(dir, 'seg_20260101_2.csv'), Buffer.concat([BOM, Buffer.from('email,note\r\nc@d.example,"two\r\nlines"\r\n')]));
+    const r = await run(`${dir}/`, ['--hash', 'email=email_lc_sha256']);
+    expect(r.code).toBe(0);
+    expect(parse(r.stdout, { escape: '\\', columns: true })).toEqual([
+      { email: sha('a@b.example'), note: 'x "1"' },
+      { email: sha('c@d.example'), note: 'two\r\nlines' },
+    ]);
+    expect(r.stdout.toString().startsWith('email,note\n')).toBe(true);
+    // A part whose header differs stops the run before any output.
+    writeFileSync(join(dir, 'seg_20260101_3.csv'), 'email,other\r\nx,y\r\n');
+    const bad = await run(`${dir}/`, ['--hash', 'email=email_lc_sha256']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/seg_20260101_3\.csv: its header differs from the first file's/);
+    expect(bad.stdout.length).toBe(0);
   });
 });
 
