@@ -1,4 +1,5 @@
 /** File-name metadata (src/batch/file-name.ts): AAM outbound, AAM inbound and AEP names, and names that say nothing. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inputFileEntry, parseFileName } from '../src/batch/file-name.js';
 
@@ -84,5 +85,36 @@ describe('other names', () => {
 
   it('an entry carries the name as given with the metadata', () => {
     expect(inputFileEntry('in/ftp_1234_20915_full_1486140843000-2.sync.gz')).toMatchObject({ name: 'in/ftp_1234_20915_full_1486140843000-2.sync.gz', pattern: 'aam-outbound', part: 2 });
+  });
+});
+
+describe('any name', () => {
+  it('never throws, and a name built from the AAM outbound template parses back to its parts', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (name) => {
+      parseFileName(name);
+    }), { numRuns: 2000 });
+    // By the rule, 10 + 3 digits read as 13 of milliseconds: a seconds name's split has 1, 2, 4 or 5 digits.
+    const split = (lengths: number[]) => fc.option(fc.tuple(fc.constantFrom(...lengths), fc.integer({ min: 0, max: 99999 })).map(([len, v]) => String(v % 10 ** len).padStart(len, '0')), { nil: undefined });
+    fc.assert(
+      fc.property(
+        fc.constantFrom('ftp', 's3', 'http'),
+        fc.integer({ min: 1, max: 999999 }),
+        fc.integer({ min: 1, max: 99999 }),
+        fc.constantFrom('full', 'iter'),
+        fc.integer({ min: 1_000_000_000, max: 2_000_000_000 }),
+        fc.oneof(fc.tuple(fc.constant(true), split([3, 4, 5])), fc.tuple(fc.constant(false), split([1, 2, 4, 5]))),
+        fc.boolean(),
+        (sync, dest, dpid, mode, seconds, [millis, splitDigits], gz) => {
+          const stamp = millis ? `${seconds}123` : String(seconds);
+          const name = `${sync}_${dest}_${dpid}_${mode}_${stamp}${splitDigits ?? ''}.sync${gz ? '.gz' : ''}`;
+          const m = parseFileName(name)!;
+          expect(m).toMatchObject({ pattern: 'aam-outbound', syncType: sync, destination: String(dest), dpid, mode, timestampRaw: stamp, gzip: gz });
+          expect(m.timestamp).toBe(new Date(millis ? seconds * 1000 + 123 : seconds * 1000).toISOString());
+          if (splitDigits === undefined) expect(m).not.toHaveProperty('part');
+          else expect(m.part).toBe(Number(splitDigits));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

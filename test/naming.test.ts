@@ -2,6 +2,7 @@
  * Output file names (src/outputs/naming.ts): AAM inbound, AEP style, --name templates and plain
  * names, splits and partitions, sanitising, the 255-byte limit and name collisions.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, RunError } from '../src/errors/errors.js';
 import { MAX_NAME_BYTES, namingFor, outputNaming, sanitizePartition, splitExtension, type NamingOptions } from '../src/outputs/naming.js';
@@ -271,6 +272,14 @@ describe('limits and collisions', () => {
     expect(err.message).toBe("output file name seg_a_b.csv is given to two files: partition values 'a b' and 'a/b' (characters outside [A-Za-z0-9._-] become _)");
   });
 
+  it("a value that looks like another's part number is caught too: 'x_2' part 1 and 'x' part 2", () => {
+    const n = namingFor({ ...base, template: 'seg.csv', partitioned: true });
+    expect(n.name({ partition: 'x_2', part: 1, parts: 1 })).toBe('seg_x_2.csv');
+    expect(n.name({ partition: 'x', part: 1, parts: 2 })).toBe('seg_x.csv');
+    const err = thrown(() => n.name({ partition: 'x', part: 2, parts: 2 }));
+    expect((err as RunError).code).toBe('ERR_NAME_COLLISION');
+  });
+
   it('sanitizePartition keeps [A-Za-z0-9._-] and replaces every other character (UTF-16 unit) by _', () => {
     expect(sanitizePartition('Az09._-')).toBe('Az09._-');
     expect(sanitizePartition('a b\tc/d\\e:f*g"h\0')).toBe('a_b_c_d_e_f_g_h_');
@@ -296,5 +305,29 @@ describe('outputNaming(config)', () => {
     const n = outputNaming(config, 'in.csv', new Date());
     expect(n.name({ partition: '9', part: 1, parts: 1 })).toBe('Dest_segment9_20170203165403.csv');
     expect(outputNaming({ ...config, transport: { name: 'x.csv' } }, 'in.csv', new Date()).name({ partition: '9', part: 1, parts: 1 })).toBe('x_9.csv');
+  });
+});
+
+describe('any partition value', () => {
+  it('gives a plain file name whose value part holds only [A-Za-z0-9._-], or a configuration error for a long one', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.integer({ min: 1, max: 12 }), (value, parts) => {
+        const n = namingFor({ ...base, template: 'aud.csv.gz', partitioned: true });
+        for (let part = 1; part <= parts; part++) {
+          let name: string;
+          try {
+            name = n.name({ partition: value, part, parts });
+          } catch (err) {
+            expect(err).toBeInstanceOf(ConfigError);
+            expect(Buffer.byteLength(`aud_${sanitizePartition(value)}${part > 1 ? `_${part}` : ''}.csv.gz`)).toBeGreaterThan(MAX_NAME_BYTES);
+            continue;
+          }
+          expect(name).toBe(`aud_${sanitizePartition(value)}${part > 1 ? `_${part}` : ''}.csv.gz`);
+          expect(name).toMatch(/^aud_[A-Za-z0-9._-]*\.csv\.gz$/);
+          expect(Buffer.byteLength(name)).toBeLessThanOrEqual(MAX_NAME_BYTES);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
