@@ -125,6 +125,12 @@ describe('malformed AEP exports', () => {
     expect(r.rejects.split('\n')[1]).toMatch(/^3,,field_count,/);
   });
 
+  it("a CR-only export (Excel for Mac's line ends) is read as CSV reads it: CR learnt from the header, LF written", async () => {
+    const r = await run(Buffer.from('a,b\r1,"x\\"y"\r2,"two\rlines"\r'), ['--hash', 'b=sha256']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe(`a,b\n1,${sha('x"y')}\n2,${sha('two\rlines')}\n`);
+  });
+
   it('invalid UTF-8 in a hashed field: invalid_utf8; an empty file: no header, exit 1', async () => {
     const bad = await run(Buffer.concat([Buffer.from('id,email\n1,'), Buffer.from([0xff, 0xfe]), Buffer.from('\n2,a@b.example\n')]), ['--hash', 'email=sha256', '--max-rejects', 'none']);
     expect(bad.code).toBe(0);
