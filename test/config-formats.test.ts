@@ -52,6 +52,8 @@ describe('AAM inbound options', () => {
     refused({ trait: ['d_sid=1'] }, 'trait', /--trait is an AAM inbound option: it needs --to aam-inbound \(the output is csv\)/);
     refused({ writeInfo: true }, 'write-info', /--write-info is an AAM inbound option/);
     refused({ fieldSeparator: ';' }, 'field-separator', /needs --from aam-outbound/);
+    refused({ from: 'aam-outbound', fieldSeparator: '\n' }, 'field-separator', /--field-separator: cannot be a line end \(LF or CR\)/);
+    refused({ from: 'aam-outbound', fieldSeparator: '\r' }, 'field-separator', /cannot be a line end/);
   });
 });
 

@@ -102,5 +102,9 @@ export function idTypeSpec(spec: string): { column: string; type: IdType } {
 
 /** A field separator: one ASCII character (`\t`/`tab` for TAB), or `whitespace` (undefined: runs of spaces and tabs). */
 export function fieldSeparator(text: string): number | undefined {
-  return text === 'whitespace' ? undefined : singleByte(text);
+  if (text === 'whitespace') return undefined;
+  const byte = singleByte(text);
+  // A line end as the separator would make every row one field: each would be rejected field_count.
+  if (byte === 0x0a || byte === 0x0d) throw new BadValue('cannot be a line end (LF or CR): rows end there');
+  return byte;
 }
