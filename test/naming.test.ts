@@ -269,7 +269,7 @@ describe('limits and collisions', () => {
     expect(err).toBeInstanceOf(RunError);
     expect((err as RunError).code).toBe('ERR_NAME_COLLISION');
     expect((err as RunError).exitCode).toBe(1);
-    expect(err.message).toBe("output file name seg_a_b.csv is given to two files: partition values 'a b' and 'a/b' (characters outside [A-Za-z0-9._-] become _)");
+    expect(err.message).toBe("output file name seg_a_b.csv is given to two files: partition value 'a b' part 1 and 'a/b' part 1 (in names, characters outside [A-Za-z0-9._-] become _)");
   });
 
   it("a value that looks like another's part number is caught too: 'x_2' part 1 and 'x' part 2", () => {
@@ -278,6 +278,7 @@ describe('limits and collisions', () => {
     expect(n.name({ partition: 'x', part: 1, parts: 2 })).toBe('seg_x.csv');
     const err = thrown(() => n.name({ partition: 'x', part: 2, parts: 2 }));
     expect((err as RunError).code).toBe('ERR_NAME_COLLISION');
+    expect(err.message).toContain("partition value 'x_2' part 1 and 'x' part 2");
   });
 
   it('sanitizePartition keeps [A-Za-z0-9._-] and replaces every other character (UTF-16 unit) by _', () => {

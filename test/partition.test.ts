@@ -67,7 +67,7 @@ describe('--partition-by', () => {
   it("two values naming one file (a b, a_b): the naming's ERR_NAME_COLLISION, nothing published", async () => {
     const { error } = await route({ dir, settings: { partitionBy: 'segment' }, columns, chunks: [chunkOf([rec(1, 'a b'), rec(2, 'a_b')])] });
     expect(error).toMatchObject({ code: 'ERR_NAME_COLLISION', exitCode: 1 });
-    expect((error as Error).message).toBe("output file name seg_a_b.csv is given to two files: partition values 'a b' and 'a_b' (characters outside [A-Za-z0-9._-] become _)");
+    expect((error as Error).message).toBe("output file name seg_a_b.csv is given to two files: partition value 'a b' part 1 and 'a_b' part 1 (in names, characters outside [A-Za-z0-9._-] become _)");
     expect(filesIn(dir)).toEqual([]);
   });
 

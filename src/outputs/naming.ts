@@ -249,8 +249,8 @@ class Naming implements OutputNaming {
     const before = this.given.get(name);
     if (before === undefined) this.given.set(name, who);
     else if (before !== who) {
-      const [value] = before.split('\0');
-      throw new RunError('ERR_NAME_COLLISION', `output file name ${name} is given to two files: partition values '${value}' and '${partition ?? ''}' (characters outside [A-Za-z0-9._-] become _)`);
+      const [value, first] = before.split('\0');
+      throw new RunError('ERR_NAME_COLLISION', `output file name ${name} is given to two files: partition value '${value}' part ${first} and '${partition ?? ''}' part ${part} (in names, characters outside [A-Za-z0-9._-] become _)`);
     }
   }
 }
