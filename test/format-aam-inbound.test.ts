@@ -132,6 +132,28 @@ describe('CSV in, AAM inbound out', () => {
   });
 });
 
+describe('AAM outbound in, AAM inbound out', () => {
+  it('turns segments and removed segments into d_sid and d_unsid tokens, ID by ID', async () => {
+    const gen = await runCli(['generate', '--rows', '300', '--format', 'aam-outbound', '--seed', '9']);
+    expect(gen.code).toBe(0);
+    const file = join(dir, 'out.sync');
+    writeFileSync(file, gen.stdout);
+    const run = await runCli(['process', '--in', file, '--from', 'aam-outbound', '--to', 'aam-inbound', '--dpid', '1234', '--id-column', 'id', '--traits-column', 'segments', '--removed-traits-column', 'removed_segments', '--workers', '2', '--chunk-size', '1KiB']);
+    expect(run.code).toBe(0);
+    const expected = gen.stdout
+      .toString()
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((line): [string, string[]] => {
+        const [id, segments, removed = ''] = line.trim().split(/\s+/);
+        const list = (text: string, prefix: string): string[] => text.split(',').filter(Boolean).map((t) => `${prefix}${t}`);
+        return [id, [...list(segments, 'd_sid='), ...list(removed, 'd_unsid=')]];
+      });
+    expect(expected.length).toBe(300);
+    expect(pairs(run.stdout)).toEqual(expected);
+  });
+});
+
 describe('--from aam-inbound', () => {
   it('reads every token shape of the fixture as the columns id and traits', async () => {
     const fixture = readFileSync(join(FIXTURES, 'every-token-shape.sync'));
