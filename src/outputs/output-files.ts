@@ -176,6 +176,7 @@ const GATHER_BYTES = 256 * 1024;
 /** Gzip members being compressed at once per file: bounds the memory they hold. */
 const GZIP_IN_FLIGHT = 3;
 const GZIP_LEVEL = 6;
+const DONE: Promise<void> = Promise.resolve();
 
 export interface OutputFileInfo {
   readonly name: string;
@@ -232,12 +233,17 @@ export class OutputFile implements OutputPart {
     this.writable.on('error', (err) => (this.failure ??= err));
   }
 
-  /** Appends `piece`; resolves when the file can take more. A piece of 64 KiB or more is referenced until its bytes are written or compressed. */
+  /**
+   * Appends `piece`; resolves when the file can take more (backpressure). `held` is then when
+   * the piece's memory is free: at once for a small piece (copied), once written or compressed
+   * for a large one (64 KiB or more), which is referenced until then.
+   */
   async write(piece: Buffer): Promise<void> {
     if (this.failure) throw this.failure;
     this.rawBytes += piece.length;
     this.lineCount?.add(piece);
     if (piece.length < SMALL_PIECE) {
+      this.held = DONE;
       if (this.gathered + piece.length > GATHER_BYTES) await this.flushGathered();
       this.gather ??= Buffer.allocUnsafe(GATHER_BYTES);
       piece.copy(this.gather, this.gathered);
@@ -249,6 +255,9 @@ export class OutputFile implements OutputPart {
     await this.emit(piece);
   }
 
+  /** When the last piece given to write() is no longer referenced. */
+  held: Promise<void> = DONE;
+
   private async flushGathered(): Promise<void> {
     if (this.gather === undefined || this.gathered === 0) return;
     const full = this.gather.subarray(0, this.gathered);
@@ -258,22 +267,50 @@ export class OutputFile implements OutputPart {
   }
 
   private async emit(piece: Buffer): Promise<void> {
-    if (!this.gzip) return this.store(piece);
+    if (!this.gzip) {
+      const { accepted, written } = this.store(piece);
+      this.held = written;
+      return accepted;
+    }
     const member = gzipAsync(piece, { level: GZIP_LEVEL });
     // Failures are taken when the member's turn comes; until then they must not go unhandled.
     member.catch(() => {});
+    this.held = member.then(
+      () => {},
+      () => {},
+    );
     this.compressing.push(member);
-    if (this.compressing.length >= GZIP_IN_FLIGHT) await this.store(await this.compressing.shift()!);
+    if (this.compressing.length >= GZIP_IN_FLIGHT) await this.store(await this.compressing.shift()!).accepted;
   }
 
-  /** Writes stored bytes in order; resolves once the writable has taken them. */
-  private store(data: Buffer): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
+  /**
+   * Writes stored bytes in order. `accepted` resolves when the writable can take more,
+   * `written` once it holds no reference to `data` (its write callback: every FileSink's
+   * writable calls back once the bytes are handed on).
+   */
+  private store(data: Buffer): { accepted: Promise<void>; written: Promise<void> } {
+    if (this.failure) return { accepted: Promise.reject(this.failure), written: DONE };
     this.md5.update(data);
     this.bytes += data.length;
-    return new Promise((resolve, reject) => {
-      this.writable!.write(data, (err) => (err ? reject(this.failure ?? err) : resolve()));
+    const w = this.writable!;
+    let done!: () => void;
+    const written = new Promise<void>((resolve) => (done = resolve));
+    const ok = w.write(data, () => done());
+    if (ok) return { accepted: DONE, written };
+    const accepted = new Promise<void>((resolve, reject) => {
+      const settle = (): void => {
+        w.off('drain', settle);
+        w.off('close', settle);
+        w.off('error', settle);
+        if (this.failure) reject(this.failure);
+        else if (w.destroyed) reject(new RunError('ERR_OUTPUT', `${this.name}: output closed`));
+        else resolve();
+      };
+      w.on('drain', settle);
+      w.on('close', settle);
+      w.on('error', settle);
     });
+    return { accepted, written };
   }
 
   /** Everything written and the writable finished: the file is complete under its temporary name. */
@@ -283,7 +320,7 @@ export class OutputFile implements OutputPart {
     await this.flushGathered();
     // An empty gzip file is not valid gzip: it gets one empty member.
     if (this.gzip && this.bytes === 0 && this.compressing.length === 0) await this.emit(Buffer.alloc(0));
-    while (this.compressing.length > 0) await this.store(await this.compressing.shift()!);
+    while (this.compressing.length > 0) await this.store(await this.compressing.shift()!).accepted;
     if (this.failure) throw this.failure;
     this.digest = this.md5.digest('hex');
     await endAndWait(this.writable!);

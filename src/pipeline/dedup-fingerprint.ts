@@ -163,9 +163,14 @@ export class FingerprintTable {
       const q = j * 4;
       const a = oldSlots[q];
       if (a === 0 && oldSlots[q + 1] === 0 && oldSlots[q + 2] === 0 && oldSlots[q + 3] === 0) continue;
+      // Every word of a free slot is 0; a taken one has a word that is not (see add()).
       let i = a & mask;
       while (slots[i * 4] !== 0 || slots[i * 4 + 1] !== 0 || slots[i * 4 + 2] !== 0 || slots[i * 4 + 3] !== 0) i = (i + 1) & mask;
-      slots.set(oldSlots.subarray(q, q + 4), i * 4);
+      const p = i * 4;
+      slots[p] = a;
+      slots[p + 1] = oldSlots[q + 1];
+      slots[p + 2] = oldSlots[q + 2];
+      slots[p + 3] = oldSlots[q + 3];
       if (indexes) indexes[i] = oldIndexes![j];
     }
     this.slots = slots;

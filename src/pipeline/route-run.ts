@@ -30,6 +30,8 @@ export interface RouteRunOptions {
   /** `--write-info`: each file's lines are counted, and the .info file's name and body made for the files written. */
   readonly lineCounter?: () => LineCount;
   readonly info?: (files: readonly OutputFileInfo[]) => { name: string; body: string };
+  /** Takes back a worker's output buffer once its bytes are written (ChunkDispatch.release). */
+  readonly release?: (out: Buffer) => void;
   readonly signal: AbortSignal;
 }
 
@@ -63,6 +65,7 @@ export async function routeOutput(chunks: AsyncIterable<AccountedChunk>, o: Rout
         const keys = new Int32Array(c.records);
         for (let i = 0; i < c.records; i++) keys[i] = winners.offer(c, i, seq++);
         await spool.append(c, keys);
+        o.release?.(c.out);
       }
       router = new Router({ ...base, dedup: { deduper: winners.deduper(), column: dedupColumn, ...(o.duplicates ? { duplicates: o.duplicates } : {}) } });
       for await (const c of spool.replay()) await router.chunk(c);
@@ -72,7 +75,10 @@ export async function routeOutput(chunks: AsyncIterable<AccountedChunk>, o: Rout
   } else {
     const dedup = settings.dedupKey === undefined ? undefined : { deduper: new FirstWins(probes.key, probes.fields.length), column: dedupColumn, ...(o.duplicates ? { duplicates: o.duplicates } : {}) };
     router = new Router({ ...base, ...(dedup ? { dedup } : {}) });
-    for await (const item of chunks) await router.chunk(routedChunk(item));
+    for await (const item of chunks) {
+      const { released } = await router.chunk(routedChunk(item));
+      if (o.release) void released.then(() => o.release!(item.out));
+    }
   }
   const files = await router.finish(o.naming, !settings.aamInbound);
   o.accounting.bytesOut = files.reduce((n, f) => n + f.bytes, 0);

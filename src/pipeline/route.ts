@@ -113,14 +113,20 @@ export class Router {
   private readonly seed = runSeed();
   private readonly fp = new Int32Array(4);
   private seq = 0;
+  /** Per chunk: when each of its slices is no longer referenced. */
+  private held: Promise<void>[] = [];
   private readonly headerBytes: number;
 
   constructor(private readonly options: RouterOptions) {
     this.headerBytes = options.header?.length ?? 0;
   }
 
-  /** Routes every record of `c`; resolves once its bytes are handed to their files. */
-  async chunk(c: RoutedChunk): Promise<void> {
+  /**
+   * Routes every record of `c`; resolves once its bytes are handed to their files, with a
+   * promise of when none of them references `c.out` any more (its buffer may then serve again).
+   */
+  async chunk(c: RoutedChunk): Promise<{ released: Promise<unknown> }> {
+    this.held = [];
     const o = this.options;
     const P = o.probeCount;
     if (c.records > 0 && P > 0 && c.probes === undefined) throw new RunError('ERR_INTERNAL', 'a chunk came back without the probe values routing asked for (ChunkPlan.probes)');
@@ -136,7 +142,8 @@ export class Router {
         if (verdict !== false) {
           if (runFile) await this.write(runFile, c.out, runStart, runEnd);
           runFile = undefined;
-          await this.drop(c, i, start, end, verdict === 'empty' ? 'missing_mandatory' : 'duplicate');
+          const kept = this.drop(c, i, start, end, verdict === 'empty' ? 'missing_mandatory' : 'duplicate');
+          if (kept) await kept;
           continue;
         }
       }
@@ -151,7 +158,8 @@ export class Router {
       if (o.idLimit && !this.countId(state, c, i)) {
         if (runFile) await this.write(runFile, c.out, runStart, runEnd);
         runFile = undefined;
-        await this.drop(c, i, start, end, 'too_many_lines_for_id');
+        const kept = this.drop(c, i, start, end, 'too_many_lines_for_id');
+        if (kept) await kept;
         continue;
       }
       state.records++;
@@ -165,6 +173,7 @@ export class Router {
       runEnd = end;
     }
     if (runFile) await this.write(runFile, c.out, runStart, runEnd);
+    return { released: Promise.all(this.held) };
   }
 
   /** True when the record of `size` bytes starts a new part (a part holds at least one record). */
@@ -236,19 +245,26 @@ export class Router {
     return true;
   }
 
-  private async drop(c: RoutedChunk, i: number, start: number, end: number, reason: 'duplicate' | 'missing_mandatory' | 'too_many_lines_for_id'): Promise<void> {
+  /** Counts record i out of the files; returns the write of its text when a file keeps it (the reject file, --duplicates). */
+  private drop(c: RoutedChunk, i: number, start: number, end: number, reason: 'duplicate' | 'missing_mandatory' | 'too_many_lines_for_id'): Promise<void> | undefined {
     const o = this.options;
-    const record = withoutLineEnd(c.out.subarray(start, end));
-    const line = this.lineOf(c, i);
+    let writer: RejectsWriter | undefined;
+    let column: string;
     if (reason === 'duplicate') {
       o.accounting.moveToDeduplicated();
-      const w = o.dedup!.duplicates;
-      if (w && (await w.add(line, o.dedup!.column, reason, record))) o.accounting.rejectsTruncated++;
-      return;
+      writer = o.dedup!.duplicates;
+      column = o.dedup!.column;
+    } else {
+      o.accounting.moveToRejected(reason);
+      writer = o.rejects;
+      column = reason === 'missing_mandatory' ? o.dedup!.column : o.idLimit!.column;
     }
-    o.accounting.moveToRejected(reason);
-    const column = reason === 'missing_mandatory' ? o.dedup!.column : o.idLimit!.column;
-    if (o.rejects && (await o.rejects.add(line, column, reason, record))) o.accounting.rejectsTruncated++;
+    if (writer === undefined) return undefined;
+    // A copy: the writer may buffer it past this chunk, whose output buffer then serves again.
+    const record = Buffer.from(withoutLineEnd(c.out.subarray(start, end)));
+    return writer.add(this.lineOf(c, i), column, reason, record).then((cut) => {
+      if (cut) o.accounting.rejectsTruncated++;
+    });
   }
 
   private lineOf(c: RoutedChunk, i: number): number {
@@ -262,7 +278,9 @@ export class Router {
   }
 
   private async write(state: FileState, out: Buffer, start: number, end: number): Promise<void> {
-    if (end > start) await state.file.write(out.subarray(start, end));
+    if (end <= start) return;
+    await state.file.write(out.subarray(start, end));
+    this.held.push(state.file.held);
   }
 
   /**
