@@ -58,7 +58,7 @@ describe('the index in the workers', () => {
 
     const report = await buildProfileIndex(job, csvFileProfiles(path), regions);
     expect(report.profiles).toBe(ROWS.length);
-    const all = [regions.meta, regions.fields, regions.fieldEnds, ...regions.keys, ...regions.keyEnds, ...regions.slots];
+    const all = [regions.meta, regions.fields, regions.fieldEnds, ...regions.keys, ...regions.keyEnds, ...regions.owners, ...regions.slots];
     let total = 0;
     for (const region of all) {
       const length = new Int32Array(region.buffer, 0, 2)[1];

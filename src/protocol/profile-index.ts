@@ -9,12 +9,17 @@
  * - `fields`, `field-ends`: the kept profile fields (profiles.id first, then profiles.fields),
  *   back to back; Uint32 `field-ends[p * F + f]` is the end of profile p's field f, its start
  *   the previous end (0 for the first);
- * - per data source s, `s<s>-keys`: the matched form of each profile's key. KEYS_DIGEST: 32
- *   bytes per profile (the raw SHA-256), profile p's at p * 32. KEYS_TEXT: the bytes back to
- *   back, Uint32 `s<s>-key-ends[p]` the end of profile p's (empty for no key);
+ * - per data source s, its distinct keys as entries 0.., in table order (the first profile of a
+ *   key makes its entry; a later profile with the same key is a duplicate and makes none), each
+ *   in its matched form: `s<s>-keys` holds them, KEYS_DIGEST 32 bytes each (the raw SHA-256,
+ *   entry e's at e * 32), KEYS_TEXT back to back with Uint32 `s<s>-key-ends[e]` the end of entry
+ *   e's; Uint32 `s<s>-owners[e]` is the profile number of entry e;
  * - per data source s, `s<s>-slots`: an open-addressing table of Int32 slots (a power of two,
- *   at most 70% full), linear probing from `keyHash(key) & mask`; a slot holds profile + 1, 0 is
- *   empty. A lookup confirms the full key bytes, so a false match cannot happen.
+ *   at most 70% full), linear probing from `hash & mask`; a slot holds entry + 1 in its low
+ *   SLOT_ENTRY_BITS and the hash's top SLOT_TAG_BITS above them (`slotTag`), 0 is empty. A probe
+ *   whose tag differs is passed without reading the entry's key (most of them: the keys are far
+ *   in memory, the slots near); a lookup confirms the full key bytes, so a false match cannot
+ *   happen. The hash is `keyHash(key)` for KEYS_TEXT, a digest's first Uint32 word.
  */
 
 /** Names of an index's regions: the same prefix for all of them. */
@@ -25,12 +30,13 @@ export const indexRegion = {
   fieldEnds: `${PROFILE_INDEX_PREFIX}field-ends`,
   keys: (s: number): string => `${PROFILE_INDEX_PREFIX}s${s}-keys`,
   keyEnds: (s: number): string => `${PROFILE_INDEX_PREFIX}s${s}-key-ends`,
+  owners: (s: number): string => `${PROFILE_INDEX_PREFIX}s${s}-owners`,
   slots: (s: number): string => `${PROFILE_INDEX_PREFIX}s${s}-slots`,
 } as const;
 
 /** `meta` word 0. */
 export const INDEX_MAGIC = 0x58495041; // 'APIX'
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 
 /** `meta` words. */
 export const M_MAGIC = 0;
@@ -69,12 +75,17 @@ export const FORM_PHONE_PLUS = 6; // E.164 with '+'
 /** Load factor limit of a slot table. */
 export const MAX_LOAD = 0.7;
 
-/** Slots for `entries` keys: a power of two, at least 8, at most MAX_LOAD full. */
-export function slotCount(entries: number): number {
-  let n = 8;
-  while (n * MAX_LOAD < entries) n *= 2;
-  return n;
-}
+/** A slot: entry + 1 in the low bits, a tag of the hash above. */
+export const SLOT_ENTRY_BITS = 26;
+export const SLOT_TAG_BITS = 5;
+export const SLOT_ENTRY_MASK = (1 << SLOT_ENTRY_BITS) - 1;
+/** Distinct keys one data source can hold. */
+export const MAX_ENTRIES = SLOT_ENTRY_MASK - 1;
+/** The tag bits of a slot for `hash` (its top bits, which the probe position uses last). */
+export const slotTag = (hash: number): number => (hash >>> (32 - SLOT_TAG_BITS)) << SLOT_ENTRY_BITS;
+
+/** Slots of a new table; it doubles when it would be more than MAX_LOAD full. */
+export const FIRST_SLOTS = 1024;
 
 /**
  * A 32-bit hash of key bytes (murmur3's finaliser over 4-byte words), for KEYS_TEXT; a digest

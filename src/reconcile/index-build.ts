@@ -1,8 +1,8 @@
 /**
  * Builds a job's profile index in shared memory (layout: src/protocol/profile-index.ts) as the
  * profile table is read, once: per data source, each profile's key in its matched form (the
- * SHA-256 of the hash method's input, or the normalised e-mail / phone / trimmed key as text),
- * then an open-addressing table over them; the kept fields (profiles.id first) in an arena.
+ * SHA-256 of the hash method's input, or the normalised e-mail / phone / trimmed key as text)
+ * into its key table (key-table.ts); the kept fields (profiles.id first) in an arena.
  * Duplicate keys: the first profile in table order keeps the key, the others are counted per
  * data source, as are empty and invalid keys. Every profile read is in each source's counts
  * exactly once: indexed + duplicates + empty + invalid = profiles.
@@ -11,22 +11,20 @@ import { ConfigError } from '../errors/errors.js';
 import { decodeField } from '../formats/csv/field-codec.js';
 import type { RecordScanner } from '../formats/csv/scan.js';
 import {
-  DIGEST_BYTES, FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN, INDEX_MAGIC, INDEX_VERSION, keyHash, KEYS_DIGEST, KEYS_TEXT,
-  M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION, S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK, slotCount,
+  DIGEST_BYTES, FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN, INDEX_MAGIC, INDEX_VERSION, KEYS_DIGEST, KEYS_TEXT,
+  M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION, S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK,
 } from '../protocol/profile-index.js';
-import { SHARED_HEADER_BYTES } from '../protocol/shared-layout.js';
 import { decodeHexStrictInto, isHex64 } from '../transforms/encoding.js';
 import { Bytes } from '../transforms/byte-buffers.js';
 import { Sha256Batch } from '../transforms/sha256-batch.js';
 import { KEY_EMPTY, KEY_INVALID, KEY_OK, KeyForms } from '../worker/lookup-key.js';
 import { SharedBytesWriter, SharedWordsWriter, type IndexRegions } from './index-layout.js';
+import { KeyTable } from './key-table.js';
 import type { DataSource, Protection, ReconcileJob } from './job-types.js';
 import { matchedColumn } from './job-types.js';
 import type { ProfileSource } from './profiles/source.js';
 import { PROFILE_DIALECT, readProfileTable, type TableFlaw } from './profiles/table-reader.js';
 
-/** A key that is the same as an earlier profile's (status only during the build). */
-const KEY_DUPLICATE = 3;
 /** Profiles whose digests are computed in one call of the batch. */
 const BLOCK = 8192;
 /** Lines of flawed records the report lists (the count is always whole). */
@@ -82,12 +80,14 @@ export function keyPlan(p: Protection): KeyPlan {
 /** One data source during the build. */
 class SourceBuild {
   column = -1;
-  status = new Uint8Array(1 << 16);
-  readonly keys: SharedBytesWriter;
-  readonly ends: SharedWordsWriter | undefined;
+  readonly table: KeyTable;
+  /** KEYS_DIGEST: the block's digests, slot k for profile blockStart + k, hashed in one call; and which slots hold one. */
   readonly batch: Sha256Batch | undefined;
   readonly digests: Buffer | undefined;
-  counts = { indexed: 0, duplicates: 0, empty: 0, invalid: 0 };
+  readonly digestWords: Uint32Array | undefined;
+  readonly queued: Uint8Array | undefined;
+  empty = 0;
+  invalid = 0;
 
   constructor(
     readonly source: DataSource,
@@ -95,22 +95,18 @@ class SourceBuild {
     regions: IndexRegions,
     s: number,
   ) {
-    this.keys = new SharedBytesWriter(regions.keys[s]);
-    if (plan.keys === KEYS_TEXT) {
-      this.ends = new SharedWordsWriter(regions.keyEnds[s]);
-    } else {
+    this.table = new KeyTable(plan.keys, { keys: regions.keys[s], keyEnds: regions.keyEnds[s], owners: regions.owners[s] }, regions.slots[s]);
+    if (plan.keys === KEYS_DIGEST) {
       this.batch = new Sha256Batch();
-      this.digests = Buffer.alloc(BLOCK * DIGEST_BYTES);
+      const block = new ArrayBuffer(BLOCK * DIGEST_BYTES);
+      this.digests = Buffer.from(block);
+      this.digestWords = new Uint32Array(block);
+      this.queued = new Uint8Array(BLOCK);
     }
   }
 
-  setStatus(p: number, status: number): void {
-    if (p === this.status.length) {
-      const grown = new Uint8Array(2 * p);
-      grown.set(this.status);
-      this.status = grown;
-    }
-    this.status[p] = status;
+  get counts(): Omit<SourceIndexCounts, 'alias' | 'label'> {
+    return { indexed: this.table.entries, duplicates: this.table.duplicates, empty: this.empty, invalid: this.invalid };
   }
 }
 
@@ -137,20 +133,33 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
   let profiles = 0;
   /** The first profile of the block whose digests are queued. */
   let blockStart = 0;
+  /** Bytes of the records read, until the key tables are sized (see below). */
+  let recordBytes = 0;
+  let sized = false;
+  const sizeHint = table.sizeHint?.();
   const flawedByReason: Record<TableFlaw, number> = { field_count: 0, bad_quote: 0, record_too_large: 0 };
   const flawedLines: number[] = [];
 
+  /** Hashes the block's queued keys and adds them in table order. */
   const flushDigests = (): void => {
     const n = profiles - blockStart;
     for (const b of builds) {
-      if (b.batch === undefined || b.digests === undefined) continue;
-      b.batch.fillDigests(b.digests);
-      b.keys.ensure(profiles * DIGEST_BYTES - b.keys.used);
-      b.keys.bytes.set(b.digests.subarray(0, n * DIGEST_BYTES), blockStart * DIGEST_BYTES);
-      b.keys.used = profiles * DIGEST_BYTES;
-      b.digests.fill(0);
+      if (b.batch === undefined) continue;
+      const queued = b.queued as Uint8Array;
+      const words = b.digestWords as Uint32Array;
+      b.batch.fillDigests(b.digests as Buffer);
+      for (let k = 0; k < n; k++) if (queued[k] === 1) b.table.addDigest(words, k * (DIGEST_BYTES >>> 2), blockStart + k);
+      queued.fill(0);
     }
     blockStart = profiles;
+    // The first block tells how many profiles a table of known size holds, and what share of
+    // them each source keeps: each key table is sized for its share (a tenth more) now, not
+    // doubled its way there.
+    if (!sized && sizeHint !== undefined && profiles > 0) {
+      const expected = (1.1 * sizeHint * profiles) / recordBytes;
+      for (const b of builds) b.table.reserve(Math.ceil((expected * b.table.entries) / profiles));
+    }
+    sized = true;
   };
 
   const stats = await readProfileTable(
@@ -175,6 +184,7 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
       },
       record(buf: Buffer, sc: RecordScanner) {
         const p = profiles++;
+        if (!sized) recordBytes += sc.recordEnd - sc.starts[0] + 1;
         for (const c of fieldColumns) {
           const fs = sc.starts[c];
           const fe = sc.ends[c];
@@ -197,16 +207,15 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
             unquoted.ensure(e - s);
             const n = decodeField(buf, s, e, PROFILE_DIALECT, unquoted.bytes);
             if (n < 0) {
-              b.counts.invalid++;
-              b.setStatus(p, KEY_INVALID);
-              b.ends?.push(b.keys.used);
+              b.invalid++;
               continue;
             }
             src = unquoted.bytes;
             s = 0;
             e = n;
           }
-          b.setStatus(p, b.plan.keys === KEYS_TEXT ? textKey(b, forms, src, s, e) : digestKey(b, forms, scratch, src, s, e, (p - blockStart) * DIGEST_BYTES));
+          if (b.plan.keys === KEYS_TEXT) textKey(b, forms, src, s, e, p);
+          else digestKey(b, forms, scratch, src, s, e, p - blockStart);
         }
         if (profiles - blockStart === BLOCK) flushDigests();
       },
@@ -229,19 +238,17 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
   words[M_FIELDS] = fieldColumns.length;
   let bytes = fields.used + 4 * fieldEnds.count;
   builds.forEach((b, s) => {
-    const mask = buildSlots(b, profiles, regions.slots[s]);
     const w = M_HEADER_WORDS + s * M_SOURCE_WORDS;
+    const counts = b.counts;
     words[w + S_KEYS] = b.plan.keys;
     words[w + S_FORM] = b.plan.form;
-    words[w + S_MASK] = mask;
-    words[w + S_ENTRIES] = b.counts.indexed;
-    words[w + S_DUPLICATES] = b.counts.duplicates;
-    words[w + S_EMPTY] = b.counts.empty;
-    words[w + S_INVALID] = b.counts.invalid;
-    b.keys.publish();
-    if (b.ends !== undefined) b.ends.publish();
-    else regions.keyEnds[s].publishWritten(0);
-    bytes += b.keys.used + 4 * (b.ends?.count ?? 0) + 4 * (mask + 1);
+    words[w + S_MASK] = b.table.slotMask;
+    words[w + S_ENTRIES] = counts.indexed;
+    words[w + S_DUPLICATES] = counts.duplicates;
+    words[w + S_EMPTY] = counts.empty;
+    words[w + S_INVALID] = counts.invalid;
+    if (b.plan.keys === KEYS_DIGEST) regions.keyEnds[s].publishWritten(0);
+    bytes += b.table.publish();
   });
   fields.publish();
   fieldEnds.publish();
@@ -261,103 +268,40 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
   };
 }
 
-/** Appends the key's matched form to the source's text arena; returns its status. */
-function textKey(b: SourceBuild, forms: KeyForms, src: Buffer, s: number, e: number): number {
-  const status = forms.write(b.plan.form, src, s, e, b.keys);
-  (b.ends as SharedWordsWriter).push(b.keys.used);
-  if (status === KEY_EMPTY) b.counts.empty++;
-  else if (status === KEY_INVALID) b.counts.invalid++;
-  return status;
+/** Appends the key's matched form to the source's key arena and adds it for profile p. */
+function textKey(b: SourceBuild, forms: KeyForms, src: Buffer, s: number, e: number, p: number): void {
+  const status = forms.write(b.plan.form, src, s, e, b.table.keys);
+  if (status === KEY_OK) b.table.addText(p);
+  else if (status === KEY_EMPTY) b.empty++;
+  else b.invalid++;
 }
 
-/** Queues the key's form for hashing into digest slot `slot` of the block (or decodes a digest given as hex); returns its status. */
-function digestKey(b: SourceBuild, forms: KeyForms, scratch: Bytes, src: Buffer, s: number, e: number, slot: number): number {
+/** Queues the key's form for hashing into slot k of the block (or decodes a digest given as hex). */
+function digestKey(b: SourceBuild, forms: KeyForms, scratch: Bytes, src: Buffer, s: number, e: number, k: number): void {
   let ts = s;
   let te = e;
   while (ts < te && (src[ts] === 0x20 || (src[ts] >= 0x09 && src[ts] <= 0x0d))) ts++;
   while (te > ts && (src[te - 1] === 0x20 || (src[te - 1] >= 0x09 && src[te - 1] <= 0x0d))) te--;
+  const queued = b.queued as Uint8Array;
   if (b.plan.hexIsDigest && isHex64(src, ts, te)) {
-    decodeHexStrictInto(src, ts, te, b.digests as Buffer, slot);
-    return KEY_OK;
+    decodeHexStrictInto(src, ts, te, b.digests as Buffer, k * DIGEST_BYTES);
+    queued[k] = 1;
+    return;
   }
   scratch.used = 0;
   const status = forms.write(b.plan.form, src, s, e, scratch);
   if (status === KEY_EMPTY) {
-    b.counts.empty++;
-    return status;
+    b.empty++;
+    return;
   }
   if (status === KEY_INVALID) {
-    b.counts.invalid++;
-    return status;
+    b.invalid++;
+    return;
   }
   const batch = b.batch as Sha256Batch;
   const n = scratch.used;
   const at = batch.begin(n);
   scratch.bytes.copy(batch.bytes, at, 0, n);
-  batch.place(batch.commit(at, at + n), slot);
-  return KEY_OK;
-}
-
-/** Fills source b's slot table in table order (the first profile of a key keeps it); returns the mask. */
-function buildSlots(b: SourceBuild, profiles: number, region: IndexRegions['slots'][number]): number {
-  const status = b.status;
-  let keyed = 0;
-  for (let p = 0; p < profiles; p++) if (status[p] === KEY_OK) keyed++;
-  const capacity = slotCount(keyed);
-  region.ensureContent(4 * capacity);
-  const slots = new Int32Array(region.buffer, SHARED_HEADER_BYTES, capacity);
-  slots.fill(0);
-  const mask = capacity - 1;
-  let duplicates = 0;
-  if (b.plan.keys === KEYS_DIGEST) {
-    const words = new Uint32Array(b.keys.bytes.buffer, b.keys.bytes.byteOffset, (profiles * DIGEST_BYTES) >>> 2);
-    for (let p = 0; p < profiles; p++) {
-      if (status[p] !== KEY_OK) continue;
-      const w = p * 8;
-      let i = words[w] & mask;
-      for (;;) {
-        const q = slots[i];
-        if (q === 0) {
-          slots[i] = p + 1;
-          break;
-        }
-        const v = (q - 1) * 8;
-        if (words[v] === words[w] && words[v + 1] === words[w + 1] && words[v + 2] === words[w + 2] && words[v + 3] === words[w + 3]
-          && words[v + 4] === words[w + 4] && words[v + 5] === words[w + 5] && words[v + 6] === words[w + 6] && words[v + 7] === words[w + 7]) {
-          status[p] = KEY_DUPLICATE;
-          duplicates++;
-          break;
-        }
-        i = (i + 1) & mask;
-      }
-    }
-  } else {
-    const bytes = b.keys.bytes;
-    const ends = (b.ends as SharedWordsWriter).words;
-    for (let p = 0; p < profiles; p++) {
-      if (status[p] !== KEY_OK) continue;
-      const s = p === 0 ? 0 : ends[p - 1];
-      const e = ends[p];
-      let i = keyHash(bytes, s, e) & mask;
-      for (;;) {
-        const q = slots[i];
-        if (q === 0) {
-          slots[i] = p + 1;
-          break;
-        }
-        const qs = q === 1 ? 0 : ends[q - 2];
-        const qe = ends[q - 1];
-        if (qe - qs === e - s && bytes.compare(bytes, s, e, qs, qe) === 0) {
-          status[p] = KEY_DUPLICATE;
-          duplicates++;
-          break;
-        }
-        i = (i + 1) & mask;
-      }
-    }
-  }
-  b.counts.duplicates = duplicates;
-  b.counts.indexed = keyed - duplicates;
-  region.publishWritten(4 * capacity);
-  return mask;
+  batch.place(batch.commit(at, at + n), k * DIGEST_BYTES);
+  queued[k] = 1;
 }

@@ -20,6 +20,7 @@ export interface IndexRegions {
   readonly fieldEnds: SharedRegion;
   readonly keys: readonly SharedRegion[];
   readonly keyEnds: readonly SharedRegion[];
+  readonly owners: readonly SharedRegion[];
   readonly slots: readonly SharedRegion[];
 }
 
@@ -31,6 +32,7 @@ export function defineIndexRegions(state: SharedState, sourceCount: number): Ind
     fieldEnds: state.region(indexRegion.fieldEnds, ARENA_MAX_BYTES),
     keys: each(indexRegion.keys, ARENA_MAX_BYTES),
     keyEnds: each(indexRegion.keyEnds, ARENA_MAX_BYTES),
+    owners: each(indexRegion.owners, ARENA_MAX_BYTES),
     slots: each(indexRegion.slots, ARENA_MAX_BYTES),
   };
 }

@@ -11,7 +11,7 @@
 import { RunError } from '../errors/errors.js';
 import {
   DIGEST_BYTES, INDEX_MAGIC, INDEX_VERSION, indexRegion, keyHash, KEYS_DIGEST, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION,
-  S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK,
+  S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK, SLOT_ENTRY_MASK, slotTag,
 } from '../protocol/profile-index.js';
 import { decodeHexStrictInto } from '../transforms/encoding.js';
 import { Bytes } from '../transforms/byte-buffers.js';
@@ -28,8 +28,10 @@ interface SourceView {
   readonly keyBytes: Buffer;
   /** KEYS_DIGEST: the digests as words. */
   readonly digestWords: Uint32Array;
-  /** KEYS_TEXT: end of each profile's key. */
+  /** KEYS_TEXT: end of each entry's key. */
   readonly keyEnds: Uint32Array;
+  /** The profile of each entry. */
+  readonly owners: Uint32Array;
   readonly counts: { readonly indexed: number; readonly duplicates: number; readonly empty: number; readonly invalid: number };
 }
 
@@ -77,6 +79,7 @@ export class ProfileIndexView {
         keyBytes,
         digestWords: words(keyBytes),
         keyEnds: words(readShared(shared, indexRegion.keyEnds(s)).bytes),
+        owners: words(readShared(shared, indexRegion.owners(s)).bytes),
         counts: { indexed: m[w + S_ENTRIES], duplicates: m[w + S_DUPLICATES], empty: m[w + S_EMPTY], invalid: m[w + S_INVALID] },
       });
     }
@@ -101,13 +104,18 @@ export class ProfileIndexView {
     const b = scratch.bytes;
     const n = scratch.used;
     const { slots, mask, keyBytes, keyEnds } = src;
-    let i = keyHash(b, 0, n) & mask;
+    const hash = keyHash(b, 0, n);
+    const tag = slotTag(hash);
+    let i = hash & mask;
     for (;;) {
       const q = slots[i];
       if (q === 0) return -1;
-      const qs = q === 1 ? 0 : keyEnds[q - 2];
-      const qe = keyEnds[q - 1];
-      if (qe - qs === n && keyBytes.compare(b, 0, n, qs, qe) === 0) return q - 1;
+      if ((q & ~SLOT_ENTRY_MASK) === tag) {
+        const entry = q & SLOT_ENTRY_MASK;
+        const qs = entry === 1 ? 0 : keyEnds[entry - 2];
+        const qe = keyEnds[entry - 1];
+        if (qe - qs === n && keyBytes.compare(b, 0, n, qs, qe) === 0) return src.owners[entry - 1];
+      }
       i = (i + 1) & mask;
     }
   }
@@ -120,12 +128,17 @@ export class ProfileIndexView {
     if (e - s !== 2 * DIGEST_BYTES || decodeHexStrictInto(id, s, e, this.digest, 0) < 0) return -1;
     const d = this.digestWords;
     const { slots, mask, digestWords: k } = src;
+    const tag = slotTag(d[0]);
     let i = d[0] & mask;
     for (;;) {
       const q = slots[i];
       if (q === 0) return -1;
-      const v = (q - 1) * 8;
-      if (k[v] === d[0] && k[v + 1] === d[1] && k[v + 2] === d[2] && k[v + 3] === d[3] && k[v + 4] === d[4] && k[v + 5] === d[5] && k[v + 6] === d[6] && k[v + 7] === d[7]) return q - 1;
+      if ((q & ~SLOT_ENTRY_MASK) === tag) {
+        const v = ((q & SLOT_ENTRY_MASK) - 1) * 8;
+        if (k[v] === d[0] && k[v + 1] === d[1] && k[v + 2] === d[2] && k[v + 3] === d[3] && k[v + 4] === d[4] && k[v + 5] === d[5] && k[v + 6] === d[6] && k[v + 7] === d[7]) {
+          return src.owners[(q & SLOT_ENTRY_MASK) - 1];
+        }
+      }
       i = (i + 1) & mask;
     }
   }

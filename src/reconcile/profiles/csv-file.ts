@@ -2,7 +2,7 @@
  * A profile table in a CSV file, gzipped or not (recognised by its magic bytes, as every input
  * of the project: src/sources/decode.ts).
  */
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { RunError } from '../../errors/errors.js';
 import { decodedBytes } from '../../sources/decode.js';
 import type { ProfileSource } from './source.js';
@@ -10,6 +10,21 @@ import type { ProfileSource } from './source.js';
 export function csvFileProfiles(path: string): ProfileSource {
   return {
     description: path,
+    sizeHint(): number | undefined {
+      // A gzipped file's size says little of its CSV's.
+      try {
+        const fd = openSync(path, 'r');
+        try {
+          const head = Buffer.alloc(2);
+          if (readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b) return undefined;
+        } finally {
+          closeSync(fd);
+        }
+        return statSync(path).size;
+      } catch {
+        return undefined;
+      }
+    },
     async *bytes(signal?: AbortSignal): AsyncGenerator<Buffer> {
       const raw = createReadStream(path, { highWaterMark: 1 << 20, signal });
       try {

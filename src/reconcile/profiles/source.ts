@@ -16,6 +16,8 @@ export interface ProfileSource {
    * stay valid after the next is asked for. Errors are RunError ERR_PROFILES naming the table.
    */
   bytes(signal?: AbortSignal): AsyncIterable<Buffer>;
+  /** The CSV's size in bytes when it is known before reading (a plain file's), to size the index from the first records. */
+  sizeHint?(): number | undefined;
 }
 
 /** The job's profile table as a source. */

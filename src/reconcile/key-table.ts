@@ -1,0 +1,173 @@
+/**
+ * One data source's keys during the index build (layout: src/protocol/profile-index.ts): the
+ * distinct keys as entries in table order, their owners, and the open-addressing table over
+ * them, all written in place in shared memory. A key is looked up as it is added, so a
+ * duplicate (a later profile with a key an entry has) is counted and takes no room; the table
+ * doubles, and is filled again from the entries, before it is more than MAX_LOAD full.
+ */
+import type { SharedRegion } from '../pool/shared-state.js';
+import { RunError } from '../errors/errors.js';
+import { DIGEST_BYTES, FIRST_SLOTS, keyHash, KEYS_DIGEST, MAX_ENTRIES, MAX_LOAD, SLOT_ENTRY_MASK, slotTag } from '../protocol/profile-index.js';
+import { SHARED_HEADER_BYTES } from '../protocol/shared-layout.js';
+import { SharedBytesWriter, SharedWordsWriter } from './index-layout.js';
+
+const WORDS = DIGEST_BYTES >>> 2;
+
+export class KeyTable {
+  readonly keys: SharedBytesWriter;
+  readonly ends: SharedWordsWriter | undefined;
+  readonly owners: SharedWordsWriter;
+  duplicates = 0;
+  private slots: Int32Array;
+  private mask: number;
+  /** `keys` as words (KEYS_DIGEST), remade when the arena grows into a new view. */
+  private keyWords: Uint32Array;
+
+  constructor(
+    readonly kind: number,
+    regions: { keys: SharedRegion; keyEnds: SharedRegion; owners: SharedRegion },
+    private readonly slotRegion: SharedRegion,
+  ) {
+    this.keys = new SharedBytesWriter(regions.keys);
+    this.ends = kind === KEYS_DIGEST ? undefined : new SharedWordsWriter(regions.keyEnds);
+    this.owners = new SharedWordsWriter(regions.owners);
+    this.keyWords = this.wordsOfKeys();
+    this.slots = this.emptySlots(FIRST_SLOTS);
+    this.mask = FIRST_SLOTS - 1;
+  }
+
+  get entries(): number {
+    return this.owners.count;
+  }
+
+  get slotMask(): number {
+    return this.mask;
+  }
+
+  /** Profile p's key is the digest d[w, w + 8) (words): a new entry, or a duplicate. */
+  addDigest(d: Uint32Array, w: number, p: number): void {
+    let k = this.keyWords;
+    const slots = this.slots;
+    const mask = this.mask;
+    const hash = d[w];
+    const tag = slotTag(hash);
+    let i = hash & mask;
+    for (;;) {
+      const q = slots[i];
+      if (q === 0) break;
+      if ((q & ~SLOT_ENTRY_MASK) === tag) {
+        const v = ((q & SLOT_ENTRY_MASK) - 1) * WORDS;
+        if (k[v] === d[w] && k[v + 1] === d[w + 1] && k[v + 2] === d[w + 2] && k[v + 3] === d[w + 3] && k[v + 4] === d[w + 4] && k[v + 5] === d[w + 5] && k[v + 6] === d[w + 6] && k[v + 7] === d[w + 7]) {
+          this.duplicates++;
+          return;
+        }
+      }
+      i = (i + 1) & mask;
+    }
+    const e = this.owners.count;
+    this.keys.ensure(DIGEST_BYTES);
+    if (this.keys.bytes.length >>> 2 !== k.length) k = this.keyWords = this.wordsOfKeys();
+    for (let j = 0; j < WORDS; j++) k[e * WORDS + j] = d[w + j];
+    this.keys.used += DIGEST_BYTES;
+    this.commit(i, tag, p);
+  }
+
+  /** Profile p's key is what was appended to `keys` since the last entry: a new entry, or a duplicate (then taken back). */
+  addText(p: number): void {
+    const ends = this.ends as SharedWordsWriter;
+    const bytes = this.keys.bytes;
+    const s = ends.count === 0 ? 0 : ends.words[ends.count - 1];
+    const e = this.keys.used;
+    const slots = this.slots;
+    const mask = this.mask;
+    const w = ends.words;
+    const hash = keyHash(bytes, s, e);
+    const tag = slotTag(hash);
+    let i = hash & mask;
+    for (;;) {
+      const q = slots[i];
+      if (q === 0) break;
+      if ((q & ~SLOT_ENTRY_MASK) === tag) {
+        const entry = q & SLOT_ENTRY_MASK;
+        const qs = entry === 1 ? 0 : w[entry - 2];
+        const qe = w[entry - 1];
+        if (qe - qs === e - s && bytes.compare(bytes, s, e, qs, qe) === 0) {
+          this.duplicates++;
+          this.keys.used = s;
+          return;
+        }
+      }
+      i = (i + 1) & mask;
+    }
+    ends.push(e);
+    this.commit(i, tag, p);
+  }
+
+  /** Publishes the entries and the table; returns the bytes they hold. */
+  publish(): number {
+    this.keys.publish();
+    if (this.ends !== undefined) this.ends.publish();
+    this.owners.publish();
+    this.slotRegion.publishWritten(4 * this.slots.length);
+    return this.keys.used + 4 * (this.ends?.count ?? 0) + 4 * this.owners.count + 4 * this.slots.length;
+  }
+
+  /** The entry just stored goes to slot i, with its tag, owned by profile p. */
+  private commit(i: number, tag: number, p: number): void {
+    if (this.owners.count === MAX_ENTRIES) {
+      throw new RunError('ERR_PROFILES', `a data source of the profile table has more than ${MAX_ENTRIES} distinct keys: split the table`);
+    }
+    this.owners.push(p);
+    this.slots[i] = this.owners.count | tag;
+    if (this.owners.count > this.slots.length * MAX_LOAD) this.grow();
+  }
+
+  /**
+   * Sizes the table for `entries` keys now, while it holds few: a table that doubles its way to
+   * 10M entries fills itself again 14 times, as long as the build's key lookups together.
+   */
+  reserve(entries: number): void {
+    let size = this.slots.length;
+    while (size * MAX_LOAD < entries && size < SLOT_ENTRY_MASK) size *= 2;
+    if (size > this.slots.length) this.grow(size);
+  }
+
+  /** Doubles the table (or makes it `size`) and fills it again from the entries (no duplicates among them: each takes the first free slot). */
+  private grow(size = 2 * this.slots.length): void {
+    const slots = this.emptySlots(size);
+    const mask = size - 1;
+    const n = this.owners.count;
+    if (this.kind === KEYS_DIGEST) {
+      const k = this.keyWords;
+      for (let e = 0; e < n; e++) {
+        const hash = k[e * WORDS];
+        let i = hash & mask;
+        while (slots[i] !== 0) i = (i + 1) & mask;
+        slots[i] = (e + 1) | slotTag(hash);
+      }
+    } else {
+      const bytes = this.keys.bytes;
+      const w = (this.ends as SharedWordsWriter).words;
+      for (let e = 0; e < n; e++) {
+        const hash = keyHash(bytes, e === 0 ? 0 : w[e - 1], w[e]);
+        let i = hash & mask;
+        while (slots[i] !== 0) i = (i + 1) & mask;
+        slots[i] = (e + 1) | slotTag(hash);
+      }
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+
+  private emptySlots(size: number): Int32Array {
+    this.slotRegion.ensureContent(4 * size);
+    const slots = new Int32Array(this.slotRegion.buffer, SHARED_HEADER_BYTES, size);
+    slots.fill(0);
+    return slots;
+  }
+
+  private wordsOfKeys(): Uint32Array {
+    const b = this.keys.bytes;
+    return new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
+  }
+}
