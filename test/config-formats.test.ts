@@ -25,10 +25,11 @@ describe('format options', () => {
   });
 
   it('parses --select into columns and output names, dots becoming underscores', () => {
-    expect(build({ select: ['person.email:mail,crm_id', 'identityMap.ecid'] }).select).toEqual([
+    expect(build({ select: ['person.email:mail,crm_id', 'identityMap.ecid', 'first_name:person.firstName'] }).select).toEqual([
       { column: 'person.email', as: 'mail' },
       { column: 'crm_id', as: 'crm_id' },
       { column: 'identityMap.ecid', as: 'identityMap_ecid' },
+      { column: 'first_name', as: 'person_firstName' },
     ]);
     refused({ select: ['a:'] }, 'select', /empty new name/);
   });

@@ -169,9 +169,9 @@ async function runProcessCommand(command: Command): Promise<number> {
   signals.stop();
   const { report } = outcome;
   if (logFormat === 'pretty') {
-    if (log.isLevelEnabled(report.status === 'failed' ? 'error' : 'info')) terminal.print(humanSummary(report, { rejects: config.rejects, report: config.report }));
+    if (log.isLevelEnabled(report.status === 'failed' ? 'error' : 'info')) terminal.print(humanSummary(report, { rejects: config.rejects, report: config.report, duplicates: config.guardrails.duplicates }));
   } else {
-    const summary = { event: 'summary', status: report.status, recordsIn: report.recordsIn, recordsOut: report.recordsOut, recordsRejected: report.recordsRejected, blankLines: report.blankLines, rejectReasons: report.rejectReasons, bytesIn: report.bytesIn, bytesOut: report.bytesOut, durationMs: report.durationMs, workers: report.workers, rowsPerSecond: report.durationMs > 0 ? Math.round((report.recordsIn / report.durationMs) * 1000) : undefined };
+    const summary = { event: 'summary', status: report.status, recordsIn: report.recordsIn, recordsOut: report.recordsOut, recordsRejected: report.recordsRejected, recordsDeduplicated: report.recordsDeduplicated, ...(report.files ? { files: report.files.length } : {}), blankLines: report.blankLines, rejectReasons: report.rejectReasons, bytesIn: report.bytesIn, bytesOut: report.bytesOut, durationMs: report.durationMs, workers: report.workers, rowsPerSecond: report.durationMs > 0 ? Math.round((report.recordsIn / report.durationMs) * 1000) : undefined };
     if (report.status === 'failed') log.error({ ...summary, err: report.error }, `run failed: ${report.error?.message ?? 'unknown error'}`);
     else log.info(summary, report.status === 'cut-short' ? 'output closed early: run cut short' : 'done');
   }

@@ -9,6 +9,7 @@ const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 export interface Destinations {
   readonly rejects?: string;
   readonly report?: string;
+  readonly duplicates?: string;
 }
 
 function counts(r: RunReport): string {
@@ -17,7 +18,8 @@ function counts(r: RunReport): string {
     .map(([reason, k]) => `${n(k)} ${reason}`);
   const rejected = `${n(r.recordsRejected)} rejected${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}`;
   const blank = r.blankLines > 0 ? `; ${n(r.blankLines)} blank line${r.blankLines === 1 ? '' : 's'} skipped` : '';
-  return `${n(r.recordsIn)} records in, ${n(r.recordsOut)} out, ${rejected}${blank}`;
+  const deduplicated = r.recordsDeduplicated > 0 ? `, ${n(r.recordsDeduplicated)} deduplicated` : '';
+  return `${n(r.recordsIn)} records in, ${n(r.recordsOut)} out, ${rejected}${deduplicated}${blank}`;
 }
 
 export function humanSummary(r: RunReport, to: Destinations): string {
@@ -33,7 +35,9 @@ export function humanSummary(r: RunReport, to: Destinations): string {
     lines.push(`  ${speed}${speed ? ', ' : ''}${mb(r.bytesIn)} in, ${mb(r.bytesOut)} out, ${r.workers} worker${r.workers === 1 ? '' : 's'}`);
   }
   const width = 9;
-  lines.push(`  ${'output'.padEnd(width)}${r.output === '-' ? 'stdout' : r.output}`);
+  const files = r.files && r.status !== 'failed' ? ` (${n(r.files.length)} file${r.files.length === 1 ? '' : 's'}${r.partitions ? `, ${n(Object.keys(r.partitions).length)} partitions` : ''})` : '';
+  lines.push(`  ${'output'.padEnd(width)}${r.output === '-' ? 'stdout' : r.output}${files}`);
+  if (to.duplicates !== undefined) lines.push(`  ${'dupes'.padEnd(width)}${to.duplicates}`);
   if (to.rejects !== undefined) lines.push(`  ${'rejects'.padEnd(width)}${to.rejects}`);
   if (to.report !== undefined) lines.push(`  ${'report'.padEnd(width)}${to.report}`);
   return lines.join('\n');

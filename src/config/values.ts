@@ -83,7 +83,8 @@ export function selectSpec(items: readonly string[]): SelectedColumn[] {
     if (spec === '') continue;
     const colon = spec.lastIndexOf(':');
     const column = colon > 0 ? spec.slice(0, colon) : spec;
-    const as = colon > 0 ? spec.slice(colon + 1) : spec.replaceAll('.', '_');
+    // AEP field paths name output columns with underscores for dots, given names too.
+    const as = (colon > 0 ? spec.slice(colon + 1) : spec).replaceAll('.', '_');
     if (as === '') throw new BadValue(`'${spec}' has an empty new name after ':'`);
     out.push({ column, as });
   }
