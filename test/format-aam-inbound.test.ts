@@ -122,6 +122,8 @@ describe('CSV in, AAM inbound out', () => {
       [['--id-column', 'id', '--trait', 'd_sid=abc'], /--trait 'd_sid=abc' is not an AAM trait token/],
       [['--id-column', 'id', '--traits-column', 'traits', '--hash', 'traits=sha256'], /--traits-column: column 'traits' is transformed/],
       [['--id-column', 'id', '--trait', '5', '--select', 'id'], /--select picks CSV columns/],
+      [['--id-column', 'id', '--signal', 'traits', '--signal', 'traits'], /--signal 'traits' is given twice/],
+      [['--id-column', 'id', '--signal', 'id', '--hash', 'id=sha256'], /--signal 'id' is the transformed --id-column/],
     ];
     for (const [args, message] of cases) {
       const run = await runCli([...base, ...args]);

@@ -140,9 +140,15 @@ function aamDesign(config: ProcessConfig, find: Finder, columns: readonly Column
     if (transformed.has(index)) throw new ConfigError(`--${option}: column '${printable(name)}' is transformed: a trait list is written as it is, give the transform to another column`, option);
     return index;
   };
+  const id = find(aam.idColumn, 'id-column');
   const signals = aam.signals.map((name) => {
     if (/["\t\r\n]/.test(name) || name.trim() === '') throw new ConfigError(`--signal '${printable(name)}': a signal's name cannot be empty or hold a quote, TAB or line break`, 'signal');
     return { index: find(name, 'signal'), name: name.trim() };
+  });
+  // A transformed value has one place in the output (its slot is filled once): written twice, one copy would stay unfilled.
+  signals.forEach((signal, i) => {
+    if (signals.findIndex((s) => s.index === signal.index) !== i) throw new ConfigError(`--signal '${printable(signal.name)}' is given twice`, 'signal');
+    if (signal.index === id && transformed.has(id)) throw new ConfigError(`--signal '${printable(signal.name)}' is the transformed --id-column: a transformed column is written once`, 'signal');
   });
   const plan: OutputPlan = {
     format: { name: 'aam-inbound' },
@@ -150,7 +156,7 @@ function aamDesign(config: ProcessConfig, find: Finder, columns: readonly Column
     copyFields: false,
     mandatory,
     aam: {
-      id: find(aam.idColumn, 'id-column'),
+      id,
       traits: aam.traits.map((t) => t.trim()),
       ...(aam.traitsColumn !== undefined ? { traitsColumn: list(aam.traitsColumn, 'traits-column') } : {}),
       ...(aam.removedTraitsColumn !== undefined ? { removedTraitsColumn: list(aam.removedTraitsColumn, 'removed-traits-column') } : {}),
