@@ -11,7 +11,9 @@ import { gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LineFraming } from '../src/formats/aam-outbound/framing.js';
-import { WHITESPACE_RUNS } from '../src/formats/aam-outbound/layout.js';
+import { AAM_OUTBOUND_COLUMNS, WHITESPACE_RUNS } from '../src/formats/aam-outbound/layout.js';
+import { buildProcessConfig } from '../src/config/load.js';
+import { planOutput } from '../src/pipeline/plan-output.js';
 import { frameRecords } from '../src/pipeline/chunker.js';
 import { REJECT_REASONS, type ColumnOp } from '../src/protocol/messages.js';
 import { RecordEngine } from '../src/worker/record-engine.js';
@@ -36,10 +38,11 @@ interface EngineOutcome {
 /** Frames `input` as the run does (no header) and runs every chunk through one engine. */
 async function runAam(input: Buffer, opts: { chunkSize: number; readSize?: number; separator?: number; maxRecordBytes?: number; columns?: ColumnOp[] }): Promise<EngineOutcome> {
   const maxRecordBytes = opts.maxRecordBytes ?? 1 << 20;
-  const engine = new RecordEngine(
-    { format: { name: 'aam-outbound', fieldSeparator: opts.separator ?? WHITESPACE_RUNS, listSeparator: 0x2c }, maxRecordBytes, keys: [], sha256: 'js' },
-    { fieldCount: 3, columns: opts.columns ?? [], lineEnd: 0x0a },
-  );
+  const settings = { name: 'aam-outbound', fieldSeparator: opts.separator ?? WHITESPACE_RUNS, listSeparator: 0x2c };
+  const columns = opts.columns ?? [];
+  // The output plan a run makes for an AAM outbound input (CSV out, every column), as plan-output.ts makes it.
+  const design = planOutput(buildProcessConfig({ from: 'aam-outbound', passthrough: true }, {}, {}, {}), { columns: [...AAM_OUTBOUND_COLUMNS], settings }, columns, { force: true });
+  const engine = new RecordEngine({ format: settings, maxRecordBytes, keys: [], sha256: 'js' }, { fieldCount: 3, columns, lineEnd: 0x0a, output: design!.plan });
   const out: Buffer[] = [];
   const rejects: EngineOutcome['rejects'] = [];
   let lineFeeds = 0;

@@ -9,7 +9,6 @@ import { gzipSync } from 'node:zlib';
 import type { ProcessConfig } from '../config/types.js';
 import { abortedBy, classify, isClosedPipe } from '../errors/classify.js';
 import { ConfigError, RunError } from '../errors/errors.js';
-import { csvField } from '../formats/csv/text-field.js';
 import { formatNamed } from '../formats/registry.js';
 import { OutputSet, sinkPart } from '../outputs/output-set.js';
 import type { Sink } from '../outputs/sink.js';
@@ -134,8 +133,8 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       onRecordsOut: (n) => (direct.records += n),
       log,
     });
-    // A headerless input (AAM outbound) is written as CSV under its format's column names.
-    const headerLine = design ? design.header : format.header.kind === 'none' ? Buffer.from(`${format.header.columns.map(csvField).join(',')}\n`) : header && format.header.write(header.bytes);
+    // Headerless inputs (AAM) always convert: their output header comes from the plan.
+    const headerLine = design ? design.header : header && format.header.kind === 'record' ? format.header.write(header.bytes) : undefined;
     async function* output(): AsyncGenerator<Buffer> {
       if (headerLine) yield gzipOutput ? gzipSync(headerLine, { level: 6 }) : headerLine;
       yield* records;

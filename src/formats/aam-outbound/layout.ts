@@ -1,7 +1,7 @@
 /**
- * The layout of an AAM outbound row, `<ID><sep><segments><sep><removed segments>`, shared by the
- * worker's reader and its CSV writer (both split a record the same way) and the main side (the
- * column names). Imports nothing but the line-end bytes.
+ * The layout of an AAM outbound row, `<ID><sep><segments><sep><removed segments>`: how the
+ * worker's reader splits a line, and the column names the main side gives the rows. Imports
+ * nothing but the line-end bytes.
  */
 import { CR, LF } from '../line-ends.js';
 

@@ -1,8 +1,11 @@
-/** The worker side of AAM outbound: its reader, field reader and (until the output plan converts) CSV writer. */
+/**
+ * The worker side of AAM outbound: its reader and field reader. Its rows are always written as
+ * another format (CSV by default), through the converting path (../output-writers.ts), so it has
+ * no replacing writer.
+ */
 import { RunError } from '../../errors/errors.js';
 import type { FormatInit } from '../../protocol/messages.js';
 import type { WorkerFormat } from '../worker-format.js';
-import { AamCsvWriter } from './csv-writer.js';
 import { PlainFieldReader } from './field-reader.js';
 import { AamRecordReader } from './reader.js';
 
@@ -15,6 +18,9 @@ function separatorOf(format: FormatInit): number {
 
 export const aamOutboundWorker: WorkerFormat = {
   reader: (format, limits) => new AamRecordReader(separatorOf(format), limits),
+  // No quoting: a field's value is its bytes (the converting writer's decodeRaw is not needed).
   fields: () => new PlainFieldReader(),
-  writer: (format) => new AamCsvWriter(separatorOf(format)),
+  writer: () => {
+    throw new RunError('ERR_INTERNAL', 'aam-outbound input is written through an output plan (ChunkPlan.output), never by the replacing writer');
+  },
 };
