@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listLocal } from '../src/sources/local-source.js';
+import { createFileSource, listLocal } from '../src/sources/local-source.js';
 import { runCli, tempDir } from './helpers/cli.js';
 
 const { dir, cleanup } = tempDir('ap-local-glob-');
@@ -42,7 +42,16 @@ describe('a directory', () => {
     mkdirSync(join(d, 'sub'));
     writeFileSync(join(d, 'sub', 'x.csv'), part(5));
     const listed = await listLocal(d);
-    expect(listed).toEqual({ dir: d, kind: 'directory', data: [join(d, 'a.csv'), join(d, 'c.csv')], control: [join(d, 'batch.info')] });
+    expect(listed).toEqual({
+      dir: d,
+      kind: 'directory',
+      data: [join(d, 'a.csv'), join(d, 'c.csv')],
+      control: [join(d, 'batch.info')],
+      sizes: new Map([[join(d, 'a.csv'), part(1).length], [join(d, 'batch.info'), 2], [join(d, 'c.csv'), part(4).length]]),
+    });
+    // Each part knows its size from the listing, before it is opened: progress has the whole input's.
+    const parts = await createFileSource(d, 65536).parts(new AbortController().signal);
+    expect(parts.map((p) => [p.name, p.size?.()])).toEqual([['a.csv', part(1).length], ['c.csv', part(4).length]]);
   });
 
   it('follows a link to a file', async () => {

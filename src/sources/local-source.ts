@@ -68,7 +68,9 @@ export function createFileSource(path: string, readSize: number): Source {
     async parts() {
       listed = await listLocal(path);
       if (listed === undefined) return [filePart(path, readSize)];
-      return listed.data.map((p) => filePart(p, readSize));
+      const { sizes } = listed;
+      // Sizes from the listing, so that progress knows the whole input's before the first part is read.
+      return listed.data.map((p) => filePart(p, readSize, sizes.get(p)));
     },
     // The batch's .info beside the files, if one applies (src/batch/control-file.ts).
     async controlFiles() {
@@ -88,7 +90,7 @@ const GLOB_RE = /[*?]/;
  * takes its directory's `.info` files too, the batch's control file being named after the
  * batch's root and not after the glob.
  */
-export async function listLocal(spec: string, options: { allowEmpty?: boolean } = {}): Promise<{ dir: string; kind: 'directory' | 'glob'; data: string[]; control: string[] } | undefined> {
+export async function listLocal(spec: string, options: { allowEmpty?: boolean } = {}): Promise<{ dir: string; kind: 'directory' | 'glob'; data: string[]; control: string[]; sizes: Map<string, number> } | undefined> {
   const st = await stat(spec).catch(() => undefined);
   let dir: string;
   let accept: (name: string) => boolean;
@@ -113,6 +115,7 @@ export async function listLocal(spec: string, options: { allowEmpty?: boolean } 
   }
   const data: string[] = [];
   const control: string[] = [];
+  const sizes = new Map<string, number>();
   for (const name of names.sort(naturalCompare)) {
     const path = join(dir, name);
     const info = isControlFile(name);
@@ -122,15 +125,16 @@ export async function listLocal(spec: string, options: { allowEmpty?: boolean } 
     const entry = await stat(path).catch(() => undefined);
     if (entry === undefined || !entry.isFile()) continue;
     (info ? control : data).push(path);
+    sizes.set(path, entry.size);
   }
   if (data.length === 0 && options.allowEmpty !== true) {
     throw new RunError('ERR_INPUT', pattern === '' ? `--in: directory ${dir} holds no input file` : `--in: no file matches ${pattern}`);
   }
-  return { dir, kind: pattern === '' ? 'directory' : 'glob', data, control };
+  return { dir, kind: pattern === '' ? 'directory' : 'glob', data, control, sizes };
 }
 
-function filePart(path: string, readSize: number): SourcePart {
-  let size: number | undefined;
+function filePart(path: string, readSize: number, listedSize?: number): SourcePart {
+  let size = listedSize;
   return {
     name: basename(path),
     size: () => size,
