@@ -73,7 +73,7 @@ function make(path, argv, shell) {
   if (existsSync(path)) return log(`reusing ${path}`);
   log(`making ${path}`);
   const part = `${path}.part`;
-  if (shell) execFileSync('bash', ['-c', `${shell} > '${part}'`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (shell) execFileSync('bash', ['-c', `{ ${shell}; } > '${part}'`], { stdio: ['ignore', 'ignore', 'inherit'] });
   else execFileSync(node, [cli, ...argv, '--out', part], { stdio: ['ignore', 'ignore', 'inherit'] });
   execFileSync('mv', [part, path]);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The whole benchmark suite (`npm run bench`, which builds first): the stage micro-benchmarks,
 // the standalone AES and phone benchmarks, the end-to-end run against DuckDB, then the SFTP
-// upload and end-to-end runs against a real OpenSSH sshd on loopback.
+// upload and end-to-end runs against a real OpenSSH sshd on loopback, and the vendor-format jobs.
 //
 //   npm run bench                                   # 5,000,000 rows, 3 rounds (several minutes)
 //   BENCH_ROWS=50000 npm run bench -- --quick       # CI: proves it works, under a minute
@@ -43,6 +43,8 @@ const parts = [
   { name: 'AES and encoders (bench/aes.bench.mjs)', args: [here('aes.bench.mjs')] },
   { name: 'phone (bench/phone.bench.mjs)', args: [here('phone.bench.mjs')] },
   { name: 'end-to-end against DuckDB', args: [here('e2e.mjs'), ...(opts.rows ? ['--rows', opts.rows] : []), ...(opts['scale-rows'] ? ['--scale-rows', opts['scale-rows']] : []), '--reps', reps, '--json-out', e2eJson] },
+  // Issue 11's vendor-format jobs: AAM inbound gzip beside pigz, the dedup job, the AAM outbound reader.
+  { name: 'vendor formats (bench/formats.bench.mjs)', args: [here('formats.bench.mjs'), ...(opts.rows ? ['--rows', opts.rows] : []), '--reps', reps] },
   // SFTP over loopback against a real sshd (issue 3's targets); small and once with --quick.
   { name: 'SFTP upload beside OpenSSH sftp (bench/sftp-upload.bench.mjs)', args: [here('sftp-upload.bench.mjs')],
     env: opts.quick ? { SFTP_BENCH_MB: '20', SFTP_BENCH_ROUNDS: '1' } : {} },
