@@ -71,6 +71,20 @@ describe('--partition-by', () => {
     expect(filesIn(dir)).toEqual([]);
   });
 
+  it('values are compared as bytes: two invalid UTF-8 values are two partitions, which then name one file (exit 1)', async () => {
+    const bad = (id: number, b: number): Rec => ({ out: `${id},x`, probes: [Buffer.from([0x61, b])] });
+    const { error } = await route({ dir, settings: { partitionBy: 'segment' }, columns, chunks: [chunkOf([bad(1, 0xff), bad(2, 0xfe), bad(3, 0xff)])] });
+    expect(error).toMatchObject({ code: 'ERR_NAME_COLLISION', exitCode: 1 });
+    expect((error as Error).message).toBe("--partition-by segment: the value at line 2 is not valid UTF-8 and reads as another partition's ('a\uFFFD'): their files would have one name; nothing was published");
+    expect(filesIn(dir)).toEqual([]);
+  });
+
+  it('an empty value is a partition of its own', async () => {
+    const { error, accounting } = await route({ dir, settings: { partitionBy: 'segment' }, columns, chunks: [chunkOf([rec(1, ''), rec(2, 'a'), rec(3, '')])] });
+    expect(error).toBeUndefined();
+    expect(accounting.files!.map((f) => [f.name, f.partition, f.records])).toEqual([['seg_.csv', '', 2], ['seg_a.csv', 'a', 1]]);
+  });
+
   it('a partition column the input lacks is a configuration error (exit 2) naming it', async () => {
     const { probePlan } = await import('../src/pipeline/route-settings.js');
     expect(() => probePlan({ maxAudiences: 25, aamInbound: false, writeInfo: false, gzip: false, partitionBy: 'audience' }, columns)).toThrow(

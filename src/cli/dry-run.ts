@@ -167,11 +167,11 @@ export async function dryRun(d: DryRunDeps): Promise<number> {
   const { config } = d;
   const source = sampled(d.source);
   const outcome: ProcessOutcome = await runProcess(
-    { ...config, rejects: undefined, report: undefined },
+    { ...config, rejects: undefined, report: undefined, guardrails: { ...config.guardrails, duplicates: undefined } },
     {
       source,
       openSink: () => discardSink(config.out === '-' ? 'stdout' : config.out),
-      openFiles: async () => ({ target: discardFileTarget(config.out === '-' ? 'stdout' : config.out), name: 'dry-run' }),
+      openFiles: async () => ({ target: discardFileTarget(config.out === '-' ? 'stdout' : config.out) }),
       log: d.log,
       signal: d.signal,
     },

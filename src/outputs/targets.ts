@@ -20,6 +20,7 @@ const OUTPUT_OPTIONS: ReadonlyArray<readonly [option: string, path: (c: ProcessC
   ['out', (c) => c.out],
   ['rejects', (c) => c.rejects],
   ['report', (c) => c.report],
+  ['duplicates', (c) => c.guardrails.duplicates],
 ];
 
 export interface CheckedTarget {

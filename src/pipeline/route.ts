@@ -109,6 +109,8 @@ const decoder = new TextDecoder();
 
 export class Router {
   private readonly partitions = new Map<string | undefined, Partition>();
+  /** The partitions' values as text. */
+  private readonly values = new Set<string>();
   private readonly files: OutputFile[] = [];
   private readonly seed = runSeed();
   private readonly fp = new Int32Array(4);
@@ -195,9 +197,15 @@ export class Router {
 
   private partitionOf(c: RoutedChunk, i: number): Partition {
     const { probe, column, max } = this.options.partition!;
-    const value = this.probeText(c, i, probe);
-    let p = this.partitions.get(value);
+    // Keyed by the bytes (latin1 keeps each byte), so two values that are not valid UTF-8 stay apart.
+    const key = this.probeBytes(c, i, probe).toString('latin1');
+    let p = this.partitions.get(key);
     if (p === undefined) {
+      const value = decoder.decode(this.probeBytes(c, i, probe));
+      if (this.values.has(value)) {
+        throw new RunError('ERR_NAME_COLLISION', `--partition-by ${column}: the value at line ${this.lineOf(c, i)} is not valid UTF-8 and reads as another partition's ('${value}'): their files would have one name; nothing was published`);
+      }
+      this.values.add(value);
       if (this.partitions.size >= max) {
         const shown = value.length > 64 ? `${value.slice(0, 64)}...` : value;
         throw new RunError(
@@ -206,7 +214,7 @@ export class Router {
         );
       }
       p = { value, files: [], current: undefined };
-      this.partitions.set(value, p);
+      this.partitions.set(key, p);
     }
     return p;
   }
@@ -271,10 +279,10 @@ export class Router {
     return c.lines === undefined ? 0 : c.lineBase + c.lines[i] + 1;
   }
 
-  private probeText(c: RoutedChunk, i: number, probe: number): string {
+  private probeBytes(c: RoutedChunk, i: number, probe: number): Buffer {
     const at = i * this.options.probeCount + probe;
     const { bytes, offsets } = c.probes!;
-    return decoder.decode(bytes.subarray(offsets[at], offsets[at + 1]));
+    return Buffer.from(bytes.buffer, bytes.byteOffset + offsets[at], offsets[at + 1] - offsets[at]);
   }
 
   private async write(state: FileState, out: Buffer, start: number, end: number): Promise<void> {

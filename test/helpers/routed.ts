@@ -18,8 +18,8 @@ import { RunAccounting } from '../../src/report/run-report.js';
 /** One written record: its output line (without LF) and its input line number. */
 export interface Rec {
   readonly out: string;
-  /** Probe values, in the probe plan's order. */
-  readonly probes?: readonly string[];
+  /** Probe values, in the probe plan's order (bytes as they are, for malformed values). */
+  readonly probes?: readonly (string | Buffer)[];
 }
 
 /** A chunk of `recs` as a worker would return it, each record one line, after `lineBase` line feeds. */
@@ -30,7 +30,7 @@ export function chunkOf(recs: readonly Rec[], lineBase = 0, probeCount = recs[0]
   let at = 0;
   outs.forEach((b, i) => (recordEnds[i] = at += b.length));
   const recordLines = Int32Array.from(recs.map((_, i) => i));
-  const values = recs.flatMap((r) => (r.probes ?? []).map((v) => Buffer.from(v)));
+  const values = recs.flatMap((r) => (r.probes ?? []).map((v) => (typeof v === 'string' ? Buffer.from(v) : v)));
   const offsets = new Int32Array(recs.length * probeCount + 1);
   let p = 0;
   values.forEach((v, k) => (offsets[k + 1] = p += v.length));
