@@ -44,6 +44,7 @@ describe('a complete batch', () => {
     expect(r.code).toBe(0);
     expect(logLines(r.stderr).find((l) => l.event === 'batch_verified')).toMatchObject({ info: INFO, files: 3 });
     expect(r.report).toMatchObject({ status: 'ok', recordsIn: 10, recordsOut: 10, recordsRejected: 0, blankLines: 1, bytesIn: 537 });
+    expect(r.report.batch).toEqual({ info: INFO, files: 3, bytes: 537, lines: 11 });
     expect(r.report.inputs).toEqual([1, 2, 3].map((part) => ({
       name: [P1, P2, P3][part - 1],
       pattern: 'aam-outbound',
@@ -167,5 +168,6 @@ describe('a directory or glob without .info', () => {
     expect(r.code).toBe(0);
     expect(logLines(r.stderr).some((l) => l.event === 'batch_verified')).toBe(false);
     expect(r.report).toMatchObject({ status: 'ok', recordsIn: 10 });
+    expect(r.report).not.toHaveProperty('batch');
   });
 });

@@ -6,7 +6,7 @@
  */
 import { RunError } from '../errors/errors.js';
 import { decodedBytes } from '../sources/decode.js';
-import { closeByteStream, type Source, type SourcePart } from '../sources/source.js';
+import { closeByteStream, type BatchSummary, type Source, type SourcePart } from '../sources/source.js';
 import type { Logger } from '../util/logger.js';
 import type { BatchInfo } from './info.js';
 
@@ -21,6 +21,7 @@ export interface BatchCheckOptions {
 
 /** `source`, whose parts() also checks the batch when it has a .info. */
 export function withBatchCheck(source: Source, options: BatchCheckOptions): Source {
+  let verified: BatchSummary | undefined;
   const wrapped: Source = {
     description: source.description,
     async parts(signal) {
@@ -31,9 +32,12 @@ export function withBatchCheck(source: Source, options: BatchCheckOptions): Sour
       const { batchError, checkBatch } = await import('./verify.js');
       const err = batchError(await checkBatch(info.body, info.shown, parts, signal));
       if (err) throw err;
-      options.log.info({ event: 'batch_verified', info: info.shown, files: parts.length }, `batch verified against ${info.shown}`);
+      const { totals } = info.body;
+      verified = { info: info.shown, files: totals.files, bytes: totals.bytes, lines: totals.lines };
+      options.log.info({ event: 'batch_verified', ...verified }, `batch verified against ${info.shown}`);
       return parts;
     },
+    batch: () => verified,
   };
   if (source.controlFiles) wrapped.controlFiles = () => source.controlFiles!();
   if (source.afterSuccess) wrapped.afterSuccess = () => source.afterSuccess!();

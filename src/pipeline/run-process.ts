@@ -68,6 +68,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     const parts = await source.parts(signal);
     inputParts = parts;
     accounting.inputs = parts.map((p) => inputFileEntry(p.name));
+    accounting.batch = source.batch?.();
     if (parts.length === 0) throw new RunError('ERR_INPUT', `--in: no input files match ${source.description}`);
     // Enough chunks in flight to keep every worker busy while the merge waits for the oldest.
     const maxInFlight = config.workers * 2 + 1;

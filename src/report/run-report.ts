@@ -5,6 +5,7 @@
  * failed runs too.
  */
 import type { InputFileEntry } from '../batch/file-name.js';
+import type { BatchSummary } from '../sources/source.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { COLUMN_COUNTERS, REJECT_REASONS, type ChunkResult, type ColumnOp } from '../protocol/messages.js';
 
@@ -20,6 +21,8 @@ export interface RunReport {
   input: string;
   /** Every input file, with what its name says (vendor templates: src/batch/file-name.ts). */
   inputs?: InputFileEntry[];
+  /** The .info the input batch was checked against, and what it holds (src/batch/). */
+  batch?: BatchSummary;
   output: string;
   recordsIn: number;
   recordsOut: number;
@@ -66,6 +69,7 @@ export class RunAccounting {
   readonly rejectReasons: Record<string, number> = {};
   /** Set once the input's files are listed. */
   inputs: InputFileEntry[] | undefined;
+  batch: BatchSummary | undefined;
   /** Set by a routed run once its files are named. */
   files: ReportFile[] | undefined;
   private columns: readonly ColumnOp[] = [];
@@ -132,6 +136,7 @@ export class RunAccounting {
       ...(base.error ? { error: base.error } : {}),
       input: base.input,
       ...(this.inputs ? { inputs: this.inputs } : {}),
+      ...(this.batch ? { batch: this.batch } : {}),
       output: base.output,
       recordsIn: this.recordsIn,
       recordsOut: this.recordsOut,

@@ -37,10 +37,20 @@ export interface Source {
    * against them.
    */
   controlFiles?(): Promise<SourcePart[]>;
+  /** Once `parts()` has listed them: the .info the parts were checked against, if any. */
+  batch?(): BatchSummary | undefined;
   /** Called once after the whole run succeeded (e.g. `--delete-after`, `--move-after`). */
   afterSuccess?(): Promise<void>;
   /** Releases connections; called at the end of every run. Never throws. */
   close?(): Promise<void>;
+}
+
+/** A batch that passed its .info check: the .info as shown, and the totals it confirmed. */
+export interface BatchSummary {
+  readonly info: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly lines: number;
 }
 
 /** A transfer-control file (AAM's `.info`): beside a batch's data files, never one of them. */
