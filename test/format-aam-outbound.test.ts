@@ -136,6 +136,12 @@ describe('aam-outbound through the chunker and the engine', () => {
     expect(run.output).toBe('u1,"1,2,3","4,5"\nu2,7,\n');
   });
 
+  it('quotes are data in AAM rows: written doubled inside a quoted CSV field, never opening one', async () => {
+    const run = await runAam(Buffer.from('u"1 1,2 "3\n"u2" 4"x 5\n'), { chunkSize: 1 << 16, columns: [{ index: 0, name: 'id', op: 'sha256', params: {} }] });
+    expect(run.output).toBe(`${sha('u"1')},"1,2","""3"\n${sha('"u2"')},"4""x",5\n`);
+    expect(parse(run.output)).toEqual([[sha('u"1'), '1,2', '"3'], [sha('"u2"'), '4"x', '5']]);
+  });
+
   it('a row without a segment field and a row of four fields are rejected field_count, with their text and line', async () => {
     const run = await runAam(Buffer.from('u1 1 2\nu2\nu3 1 2 3\n  u4   \nu5 9\n'), { chunkSize: 4 });
     expect(run.output).toBe('u1,1,2\nu5,9,\n');
