@@ -82,6 +82,14 @@ describe('a complete batch', () => {
     expect(logLines(r.stderr).find((l) => l.event === 'batch_verified')).toMatchObject({ info: moved });
   });
 
+  it('an --info that does not exist: exit 1 ERR_INFO naming --info, nothing written', async () => {
+    const missing = join(dir, 'no-such.info');
+    const r = await run(`${FIXTURE}/`, ['--info', missing]);
+    expect(r.code).toBe(1);
+    expect(r.report.error).toEqual({ code: 'ERR_INFO', message: `--info: cannot read ${missing}: ENOENT` });
+    expect(r.published).toEqual([]);
+  });
+
   it('a single part checked with --info against a .info that lists three: the others are missing', async () => {
     const r = await run(join(FIXTURE, P1), ['--info', join(FIXTURE, INFO)]);
     expect(r.code).toBe(1);

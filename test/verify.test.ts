@@ -289,7 +289,7 @@ describe('audience-pipe verify', () => {
   it('a .info that does not exist: exit 1', async () => {
     const res = await runCli(['verify', join(dir, 'none.info')]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/none\.info.*ENOENT/);
+    expect(res.stderr).toBe(`audience-pipe: verify: cannot read ${join(dir, 'none.info')}: ENOENT\n`);
   });
 });
 

@@ -52,6 +52,8 @@ async function findInfo(source: Source, options: BatchCheckOptions, signal: Abor
     try {
       const [part] = await infoSource.parts(signal);
       return await readInfo(part, signal);
+    } catch (err) {
+      throw asInfoError(err, '--info');
     } finally {
       await infoSource.close?.();
     }
@@ -89,4 +91,13 @@ function utf8(bytes: Buffer, shown: string): string {
     const at = Buffer.byteLength(text.slice(0, text.indexOf('\uFFFD')), 'utf8');
     throw new RunError('ERR_INFO', `${shown}: not UTF-8 (byte ${at + 1} is not part of a UTF-8 character)`, err);
   }
+}
+
+/**
+ * A local .info that cannot be read is the .info's error, not the input's: the file source
+ * names `--in` in its messages. Transport errors keep their own codes.
+ */
+export function asInfoError(err: unknown, option: string): unknown {
+  if (!(err instanceof RunError) || err.code !== 'ERR_INPUT') return err;
+  return new RunError('ERR_INFO', `${option}: ${err.message.replace(/^--in: /, '')}`, err);
 }

@@ -14,7 +14,7 @@ import { isHttpSpec } from '../transport/http/url.js';
 import { isSftpSpec } from '../transport/sftp/address.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
-import { readInfo } from './batch-source.js';
+import { asInfoError, readInfo } from './batch-source.js';
 import { controlRoot } from './control-file.js';
 import { checkBatch, fileNameOf, type BatchCheck, type BatchPart } from './verify.js';
 
@@ -38,8 +38,9 @@ export async function checkInfoFile(spec: string, endpoints: RunEndpoints, signa
   }
   const infoSource = await endpoints.sourceFor(spec);
   try {
-    const [infoPart] = await infoSource.parts(signal);
-    const { body, shown } = await readInfo(infoPart, signal);
+    const { body, shown } = await infoSource.parts(signal).then(([infoPart]) => readInfo(infoPart, signal)).catch((err: unknown) => {
+      throw asInfoError(err, 'verify');
+    });
     const root = controlRoot(fileNameOf(spec));
     const listed = new Set(body.files.map((f) => f.name));
     const beside = await besideParts(spec, endpoints, signal);
