@@ -181,6 +181,13 @@ describe('infoBody', () => {
     expect(check.parts.map((p) => p.status)).toEqual(['ok', 'ok']);
   });
 
+  it('a FileName with a directory in front matches the part of that name', async () => {
+    const a = Buffer.from('x\n');
+    const info = parseInfo(infoBody([{ name: 'outbound/2017/a.sync', bytes: 2, lines: 1, md5: md5(a) }], 'a'), 'a.info');
+    const check = await checkBatch(info, 'a.info', [memoryPart('sftp://u@h:22/~/in/a.sync', a)], new AbortController().signal);
+    expect(check.ok).toBe(true);
+  });
+
   it('names the .info after the batch root', () => {
     expect(infoNameFor('ftp_dpm_1234_1700000000.sync.gz')).toBe('ftp_dpm_1234_1700000000.info');
     expect(infoNameFor('ftp_dpm_1234_1700000000.overwrite')).toBe('ftp_dpm_1234_1700000000.info');

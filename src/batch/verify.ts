@@ -104,14 +104,15 @@ export async function measurePart(part: BatchPart, signal: AbortSignal): Promise
 export async function checkBatch(info: BatchInfo, infoShown: string, parts: readonly BatchPart[], signal: AbortSignal): Promise<BatchCheck> {
   const byName = new Map<string, BatchPart>();
   for (const part of parts) byName.set(fileNameOf(part.name), part);
-  const listed = new Set(info.files.map((f) => f.name));
+  // A FileName with a directory in front is matched by its last segment: parts are found beside each other.
+  const listed = new Set(info.files.map((f) => fileNameOf(f.name)));
   const infoName = fileNameOf(infoShown);
   const checks: PartCheck[] = [];
   let bytes = 0;
   let lines = 0;
   let found = 0;
   for (const file of info.files) {
-    const part = byName.get(file.name);
+    const part = byName.get(fileNameOf(file.name));
     if (part === undefined) {
       checks.push({ name: file.name, status: 'missing', problems: [`listed in ${infoName} (FileSequenceNumber ${file.sequence}) but not found`] });
       continue;
