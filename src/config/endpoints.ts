@@ -12,6 +12,7 @@ import { isSftpSpec, parseSftpAddress, type SftpOption } from '../transport/sftp
 import { resolveSftpCredentials } from '../transport/sftp/credentials.js';
 import { hostKeyPolicy } from '../transport/sftp/host-key.js';
 import type { ProcessConfig } from './types.js';
+import { routeSettings } from '../pipeline/route-settings.js';
 
 export function checkEndpoints(config: ProcessConfig): void {
   const { transport } = config;
@@ -27,7 +28,7 @@ export function checkEndpoints(config: ProcessConfig): void {
     checkSftp(config, config.out, '--out');
     checkSpoolParent(transport.tmpDir);
   } else if (isHttpSpec(config.out)) {
-    checkAzureBlobUrl(config.out);
+    checkAzureBlobUrl(config.out, routeSettings(config) !== undefined);
   }
 }
 
@@ -59,8 +60,12 @@ function parsedUrl(spec: string, option: '--in' | '--out'): URL {
   }
 }
 
-/** `https://<account>/<container>/<blob>?<SAS>` (http only on loopback, for Azurite). */
-function checkAzureBlobUrl(url: string): void {
+/**
+ * `https://<account>/<container>/<blob>?<SAS>` (http only on loopback, for Azurite); a run that
+ * writes several files (src/pipeline/route-settings.ts) may name the container itself, with a
+ * container SAS (`sr=c`) or a path ending in `/`.
+ */
+function checkAzureBlobUrl(url: string, routed: boolean): void {
   const target = parsedUrl(url, '--out');
   const shown = redactUrl(target);
   if (target.protocol !== 'https:' && target.protocol !== 'http:') {
@@ -69,6 +74,8 @@ function checkAzureBlobUrl(url: string): void {
   if (target.search.length <= 1) {
     throw new ConfigError(`--out ${shown}: an Azure Blob URL needs a SAS query (sv=...&sig=...)`, '--out');
   }
+  const container = target.searchParams.get('sr') === 'c' || target.pathname.endsWith('/');
+  if (routed && container && target.pathname.split('/').filter(Boolean).length >= 1) return;
   if (target.pathname.split('/').filter(Boolean).length < 2) {
     throw new ConfigError(`--out ${shown}: expected .../<container>/<blob>`, '--out');
   }

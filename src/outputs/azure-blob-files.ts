@@ -11,14 +11,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, open as openCallback } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import type { Dispatcher } from 'undici';
 import type { TransportConfig } from '../config/types.js';
-import { RunError } from '../errors/errors.js';
+import { ConfigError, RunError } from '../errors/errors.js';
 import { redactUrl } from '../transport/http/url.js';
 import type { Logger } from '../util/logger.js';
 import { createAzureBlobSink } from './azure-blob-sink.js';
@@ -33,8 +33,11 @@ const open = promisify(openCallback);
 export function azureRoutedOutput(url: string, cfg: TransportConfig, log: Logger, agent: Dispatcher): RoutedOutput {
   const u = new URL(url);
   const segments = u.pathname.split('/').filter(Boolean);
-  const namesBlob = segments.length > 1 && !u.pathname.endsWith('/');
+  // A container SAS (sr=c), or a path ending in '/', names the directory; a blob's (sr=b) names the first file.
+  const sr = u.searchParams.get('sr');
+  const namesBlob = sr === 'c' ? false : sr === 'b' ? true : !u.pathname.endsWith('/') && segments.length > 1;
   const dirPath = `/${(namesBlob ? segments.slice(0, -1) : segments).join('/')}`;
+  if (namesBlob && segments.length < 2) throw new ConfigError(`--out ${redactUrl(u)}: expected .../<container>/ or .../<container>/<blob>`, '--out');
   const blobUrl = (name: string): string => `${u.origin}${dirPath}/${encodeURIComponent(name)}${u.search}`;
   const shownDir = redactUrl(new URL(`${u.origin}${dirPath}/${u.search}`));
   let spoolDir: Promise<string> | undefined;
@@ -49,13 +52,14 @@ export function azureRoutedOutput(url: string, cfg: TransportConfig, log: Logger
         const dir = await spoolDir.catch((err: unknown) => {
           throw new RunError('ERR_OUTPUT', `--tmp-dir: cannot create the local spool of the Azure output: ${errnoText(err)}`, err);
         });
-        return spooledBlob(join(dir, `${randomBytes(4).toString('hex')}-${++n}`), (name) => createAzureBlobSink(blobUrl(name), cfg, log, agent), shownDir);
+        return spooledBlob(join(dir, `${randomBytes(4).toString('hex')}-${++n}`), (name) => createAzureBlobSink(blobUrl(name), cfg, log, agent), shownDir, () => rmdir(dir).catch(() => {}));
       },
     },
   };
 }
 
-function spooledBlob(spoolPath: string, blob: (name: string) => Sink, shownDir: string): FileSink {
+/** `done` is called once the file's spool is gone: the last one's removes the spool directory. */
+function spooledBlob(spoolPath: string, blob: (name: string) => Sink, shownDir: string, done: () => Promise<void>): FileSink {
   let name: string | undefined;
   let writable: FdWritable | undefined;
   let sink: Sink | undefined;
@@ -87,11 +91,13 @@ function spooledBlob(spoolPath: string, blob: (name: string) => Sink, shownDir: 
     async commit() {
       await sink!.commit();
       await rm(spoolPath, { force: true }).catch(() => {});
+      await done();
     },
     async abort(reason) {
       writable?.destroy();
       await sink?.abort(reason);
       await rm(spoolPath, { force: true }).catch(() => {});
+      await done();
     },
   };
 }
