@@ -206,6 +206,16 @@ describe('aam-outbound through the chunker and the engine', () => {
     expect(ws.output).toBe(`a,${sha('b,c')},d\nx,${sha('y')},\n`);
   });
 
+  it('--field-separator a file does not use: every row one field, field_count, each line searched once for it', async () => {
+    // 40,000 lines in one 2.4 MB chunk: a search from each line to the chunk's end would read ~50 GB.
+    const lines = Array.from({ length: 40_000 }, (_, i) => `${String(i).padStart(38, '0')} 1,2 3`);
+    const run = await runAam(Buffer.from(lines.join('\n') + '\n'), { chunkSize: 4 << 20, separator: 0x3b });
+    expect(run.output).toBe('');
+    expect(run.rejects.length).toBe(40_000);
+    expect(new Set(run.rejects.map((r) => r.reason))).toEqual(new Set(['field_count']));
+    expect(run.rejects[39_999]).toMatchObject({ line: 40_000, record: lines[39_999] });
+  });
+
   it('ops work on the columns: the id hashed, the segment lists copied as they are', async () => {
     const columns: ColumnOp[] = [{ index: 0, name: 'id', op: 'sha256', params: {} }];
     const run = await runAam(Buffer.from(' u1 1,2 3\nu2\t4\n'), { chunkSize: 1 << 16, columns });

@@ -34,14 +34,17 @@ export function lineAt(buf: Buffer, pos: number, length: number): { end: number;
  * non-whitespace bytes (leading and trailing whitespace separate nothing, as awk reads a line);
  * with a separator byte, the bytes between each one (empty fields count). Field i is
  * [starts[i], ends[i]) for i below the arrays' length; fields past it are counted, not kept.
- * Returns the number of fields.
+ * Returns the number of fields. The separator byte comes as a ByteFinder where records are split
+ * one after the other in one buffer (the reader), so that a file without it is not searched to
+ * its chunk's end once per line.
  */
-export function splitFields(buf: Buffer, pos: number, end: number, separator: number, starts: Int32Array, ends: Int32Array): number {
+export function splitFields(buf: Buffer, pos: number, end: number, separator: number | ByteFinder, starts: Int32Array, ends: Int32Array): number {
   const cap = starts.length;
   let nf = 0;
   if (separator !== WHITESPACE_RUNS) {
+    const find = typeof separator === 'number' ? (from: number): number => buf.indexOf(separator, from) : (from: number): number => separator.find(buf, from);
     let fieldStart = pos;
-    for (let i = buf.indexOf(separator, pos); i !== -1 && i < end; i = buf.indexOf(separator, i + 1)) {
+    for (let i = find(pos); i !== -1 && i < end; i = find(i + 1)) {
       if (nf < cap) {
         starts[nf] = fieldStart;
         ends[nf] = i;
@@ -70,5 +73,28 @@ export function splitFields(buf: Buffer, pos: number, end: number, separator: nu
       ends[nf] = i;
     }
     nf++;
+  }
+}
+
+/**
+ * Finds the next `byte` in one buffer, remembering where it is: records split one after the other
+ * search each stretch of the buffer once, even where the byte is rare or absent (a CR in an LF
+ * file, a separator a file does not use).
+ */
+export class ByteFinder {
+  private buf: Buffer | undefined;
+  private from = 0;
+  private at = -1;
+
+  constructor(readonly byte: number) {}
+
+  /** The position of the next `byte` at or after `from`, or -1. */
+  find(buf: Buffer, from: number): number {
+    if (buf !== this.buf || from < this.from || (this.at !== -1 && this.at < from)) {
+      this.buf = buf;
+      this.from = from;
+      this.at = buf.indexOf(this.byte, from);
+    }
+    return this.at;
   }
 }

@@ -7,7 +7,7 @@
 import { R_FIELD_COUNT, R_LINE_END, R_TOO_LARGE } from '../../protocol/codes.js';
 import { CR, LF } from '../line-ends.js';
 import type { RecordReader } from '../worker-format.js';
-import { isBlank, lineAt, splitFields } from './layout.js';
+import { ByteFinder, isBlank, lineAt, splitFields, WHITESPACE_RUNS } from './layout.js';
 
 /** A row needs its ID and its segment field; the removed list may be absent. */
 const MIN_FIELDS = 2;
@@ -22,15 +22,12 @@ export class AamRecordReader implements RecordReader {
   private strayCr = false;
   private readonly expectedFields: number;
   private readonly maxRecordBytes: number;
-  /** The next CR at or after `crFrom` in `crBuf` (-1: none), so a chunk is searched for CRs once. */
-  private crBuf: Buffer | undefined;
-  private crFrom = 0;
-  private crAt = -1;
+  /** A chunk is searched once for CRs, and for the separator byte when there is one. */
+  private readonly crs = new ByteFinder(CR);
+  private readonly separator: number | ByteFinder;
 
-  constructor(
-    private readonly separator: number,
-    limits: { fieldCount: number; maxRecordBytes: number },
-  ) {
+  constructor(separator: number, limits: { fieldCount: number; maxRecordBytes: number }) {
+    this.separator = separator === WHITESPACE_RUNS ? WHITESPACE_RUNS : new ByteFinder(separator);
     this.expectedFields = limits.fieldCount;
     this.maxRecordBytes = limits.maxRecordBytes;
     // One field more than a row may have: enough to tell that it has too many.
@@ -51,7 +48,8 @@ export class AamRecordReader implements RecordReader {
     const { end, next } = lineAt(buf, pos, length);
     this.recordEnd = end;
     this.lineFeeds = next > end && buf[next - 1] === LF ? 1 : 0;
-    this.strayCr = this.nextCr(buf, pos) < end;
+    const cr = this.crs.find(buf, pos);
+    this.strayCr = cr !== -1 && cr < end;
     const nf = splitFields(buf, pos, end, this.separator, this.starts, this.ends);
     this.fieldCount = nf;
     // An absent field (the removed list) is empty, at the record's end.
@@ -68,14 +66,5 @@ export class AamRecordReader implements RecordReader {
     if (this.strayCr) return R_LINE_END;
     if (this.fieldCount < MIN_FIELDS || this.fieldCount > this.expectedFields) return R_FIELD_COUNT;
     return -1;
-  }
-
-  private nextCr(buf: Buffer, pos: number): number {
-    if (buf !== this.crBuf || pos < this.crFrom || (this.crAt !== -1 && this.crAt < pos)) {
-      this.crBuf = buf;
-      this.crFrom = pos;
-      this.crAt = buf.indexOf(CR, pos);
-    }
-    return this.crAt === -1 ? Infinity : this.crAt;
   }
 }
