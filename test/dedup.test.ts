@@ -157,6 +157,22 @@ describe('the fingerprint table', () => {
     expect(table.size).toBe(n);
   });
 
+  it('memory per key stays within 16 bytes / 0.375 load, whatever the keys\' length (here 2,000,000 keys of 200 bytes)', () => {
+    const table = new FingerprintTable();
+    const fp = new Int32Array(4);
+    const key = Buffer.alloc(200, 0x61);
+    for (let i = 0; i < 2_000_000; i++) {
+      key.writeUInt32LE(i, 0);
+      fingerprint(key, 0, key.length, 7, fp);
+      table.add(fp);
+    }
+    expect(table.size).toBe(2_000_000);
+    // 2M keys at most 75% of the slots: 4,194,304 slots of 16 bytes (2^22), 33.5 bytes a key.
+    expect(table.memoryBytes).toBe(4_194_304 * 16);
+    // At 10M keys: 2^24 slots, 268 MB (README: Deduplication).
+    expect(2 ** Math.ceil(Math.log2(10_000_000 / 0.75)) * 16).toBe(268_435_456);
+  });
+
   it('MurmurHash3 x86_128 gives the reference vectors', () => {
     const fp = new Int32Array(4);
     const hex = (s: string, seed: number) => {

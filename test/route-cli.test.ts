@@ -80,6 +80,16 @@ describe.each([1, 3])('with %i worker(s)', (workers) => {
     expect(readdirSync(dir).filter((f) => f.startsWith('audience-pipe-dedup-'))).toEqual([]);
   });
 
+  it('--dedup-order on stdin: spooled in --tmp-dir like a file, not refused', async () => {
+    const { out, report } = outDir();
+    const spool = join(dir, `spool-${n}`);
+    mkdirSync(spool);
+    const r = await runCli(['process', '--in', '-', '--out', `${out}/`, '--name', 'd.csv', '--dedup-key', 'email', '--dedup-order', 'ts', '--hash', 'email=email_lc_sha256', '--tmp-dir', spool, '--report', report, ...common], { input: csv });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readReport(report)).toMatchObject({ recordsIn: 90, recordsOut: 40, recordsDeduplicated: 50 });
+    expect(readdirSync(spool)).toEqual([]);
+  });
+
   it('more --partition-by values than --max-audiences: exit 1 naming the limit, nothing published', async () => {
     const { out, report } = outDir();
     const r = await runCli(['process', '--in', input, '--out', `${out}/`, '--name', 'aud.csv', '--partition-by', 'email', '--max-audiences', '25', '--passthrough', '--report', report, ...common]);
@@ -105,6 +115,18 @@ describe('AAM inbound output', () => {
     const lines = readFileSync(join(out, 'ftp_dpm_1234_1700000000.sync'), 'utf8').split('\n').slice(0, -1);
     expect(lines.filter((l) => l.startsWith('u1\t'))).toHaveLength(200);
     expect(readReport(report)).toMatchObject({ recordsIn: 202, recordsOut: 201, recordsRejected: 1, rejectReasons: { too_many_lines_for_id: 1 } });
+  });
+
+  it('--max-rejects counts the routing stage\'s rejects too, also those of --dedup-order\'s second pass', async () => {
+    const { out, report } = outDir();
+    // 202 lines of u1, each trait once: no duplicate, two lines too many.
+    const unique = join(dir, 'aam-unique.csv');
+    writeFileSync(unique, `id,trait\n${Array.from({ length: 202 }, (_, k) => `u1,${k + 1}`).join('\n')}\n`);
+    const r = await runCli(['process', '--in', unique, '--out', `${out}/`, ...aam, '--dedup-key', 'trait', '--dedup-order', 'trait', '--tmp-dir', dir, '--max-rejects', '0', '--report', report]);
+    expect(r.code).toBe(1);
+    expect(readReport(report)).toMatchObject({ error: { code: 'ERR_TOO_MANY_REJECTS' }, recordsDeduplicated: 0, rejectReasons: { too_many_lines_for_id: 2 } });
+    expect(r.stderr).toContain('2 of 202 records rejected (1.0%), over --max-rejects 0; top reason too_many_lines_for_id (2); nothing was published');
+    expect(readdirSync(out)).toEqual([]);
   });
 
   it('--write-info with gzip parts: the .info published with them, and verify accepts it', async () => {

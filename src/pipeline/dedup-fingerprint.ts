@@ -116,6 +116,11 @@ export class FingerprintTable {
     return this.count;
   }
 
+  /** Bytes the table's arrays take. */
+  get memoryBytes(): number {
+    return this.slots.byteLength + (this.indexes?.byteLength ?? 0);
+  }
+
   /**
    * Adds the fingerprint `fp` (4 words) unless present; sets `added`. Returns the key's dense
    * index (with indexes) or 0.

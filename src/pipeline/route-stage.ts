@@ -85,7 +85,22 @@ export async function routed(config: ProcessConfig, settings: RouteSettings, s: 
   const batch = settings.writeInfo ? await import('../batch/info.js') : undefined;
   const info = batch ? { lineCounter: () => new batch.LineCounter(), info: (files: readonly OutputFileInfo[]) => infoFile(batch, files) } : {};
   await routeOutput(chunks, {
-    ...info, settings, probes, target: out.target, naming, files, ...(s.output.header ? { header: s.output.header } : {}), gzip: naming.gzip, release: (out) => dispatch.release(out), accounting: s.accounting, rejects, duplicates, signal: s.signal });
+    ...info,
+    settings,
+    probes,
+    target: out.target,
+    naming,
+    files,
+    ...(s.output.header ? { header: s.output.header } : {}),
+    gzip: naming.gzip,
+    release: (buffer) => dispatch.release(buffer),
+    accounting: s.accounting,
+    rejects,
+    duplicates,
+    signal: s.signal,
+  });
+  // Records rejected by the routing stage after the last chunk was counted (pass 2 of --dedup-order).
+  await options.rejectLimit.atEnd(s.accounting, options.delivered);
 }
 
 /**
