@@ -63,6 +63,28 @@ describe.each([1, 3])('--split-rows through the CLI with %i worker(s)', (workers
   });
 });
 
+describe('malformed input through a split', () => {
+  it('CRLF, quoted line breaks, invalid UTF-8, a bad quote, a short row: the parts together are exactly the one-file output, rejects alike', async () => {
+    const raw = Buffer.concat([Buffer.from('id,note\r\n1,"a\r\nb"\r\n2,x\r\n3,"y"z\r\n4,'), Buffer.from([0xff, 0xfe]), Buffer.from('\r\n5\r\n6,"q ""w"""\r\n7,last')]);
+    const path = join(dir, 'malformed.csv');
+    writeFileSync(path, raw);
+    for (const workers of ['1', '2']) {
+      const out = join(dir, `malformed-${workers}`);
+      mkdirSync(out);
+      const common = ['--passthrough', '--max-rejects', 'none', '--chunk-size', '64', '--workers', workers];
+      const one = await runCli(['process', '--in', path, '--rejects', join(dir, `one-${workers}.csv`), ...common]);
+      const split = await runCli(['process', '--in', path, '--out', `${out}/`, '--name', 's.csv', '--split-rows', '1', '--rejects', join(dir, `split-${workers}.csv`), ...common]);
+      expect(one.code).toBe(0);
+      expect(split.code).toBe(0);
+      const names = naturalParts(readdirSync(out));
+      const bodies = names.map((n) => readFileSync(join(out, n)).subarray('id,note\n'.length));
+      expect(Buffer.concat([Buffer.from('id,note\n'), ...bodies]).equals(one.stdout)).toBe(true);
+      expect(names).toHaveLength(5);
+      expect(readFileSync(join(dir, `split-${workers}.csv`), 'utf8')).toBe(readFileSync(join(dir, `one-${workers}.csv`), 'utf8'));
+    }
+  });
+});
+
 describe('a routed run that fails publishes no part', () => {
   it('--max-rejects stopping the run after parts were written: exit 1, no part and no temporary file left', async () => {
     const out = join(dir, 'failing');
