@@ -19,6 +19,13 @@ describe('format options', () => {
     expect(build({ from: 'aam-outbound', fieldSeparator: 'tab', listSeparator: ';' }).aamOutbound).toEqual({ fieldSeparator: 9, listSeparator: 0x3b });
   });
 
+  it('refuses --delimiter and --escape when neither side is CSV: aep-csv and the AAM formats have fixed dialects', () => {
+    refused({ from: 'aep-csv', delimiter: ';' }, 'delimiter', /--delimiter names the dialect of --from csv or --to csv; aep-csv and aep-csv have their own/);
+    refused({ from: 'aep-csv', to: 'aam-inbound', escape: '\\', dpid: 1, idColumn: 'a' }, 'escape', /--escape names the dialect/);
+    expect(build({ from: 'aam-outbound', delimiter: ';' })).toMatchObject({ to: 'csv', delimiter: 0x3b });
+    expect(build({ from: 'aep-csv', to: 'csv', delimiter: '|' }).delimiter).toBe(0x7c);
+  });
+
   it('refuses an unknown format, and aam-outbound as an output', () => {
     refused({ from: 'parquet' }, 'from', /--from: must be one of csv, aep-csv, aam-outbound, aam-inbound/);
     refused({ to: 'aam-outbound' }, 'to', /--to: must be one of csv, aep-csv, aam-inbound/);

@@ -185,6 +185,11 @@ export function buildProcessConfig(cli: RawOptions, file: RawOptions, env: NodeJ
     ),
   };
   checkFormatOptions(config);
+  // --delimiter and --escape name a CSV dialect: the input's with --from csv, the output's with --to csv.
+  const dialectOption = ['delimiter', 'escape'].find((k) => merged[k] !== undefined);
+  if (dialectOption && config.from !== 'csv' && config.to !== 'csv') {
+    throw new ConfigError(`--${dialectOption} names the dialect of --from csv or --to csv; ${config.from} and ${config.to} have their own (see Formats in the README)`, dialectOption);
+  }
   checkPassthrough(config);
   const frozen = deepFreeze(config);
   checkEndpoints(frozen);
