@@ -135,7 +135,7 @@ describe('malformed tables: every line is a profile or counted with its line num
     const path = table('flawed.csv', `\ufeff${HEADER}\r\nR1,C1,a@b.co,,1,Ann\r\n\r\nR2,C2,only-four,x\nR3,"C3"x,a@b.co,,2,Bob\nR4,"C,4","c@d.co",,3,"Say ""Hi"""\n\nR5,C5,e@f.co,,4,"open\n`);
     const { report, view } = await build(jobFor({ path }), csvFileProfiles(path));
     expect(report.profiles).toBe(2);
-    expect(report.flawedByReason).toEqual({ field_count: 1, bad_quote: 2, record_too_large: 0 });
+    expect(report.flawedByReason).toEqual({ field_count: 1, bad_quote: 2, record_too_large: 0, bad_line_end: 0 });
     expect(report.flawedLines).toEqual([4, 5, 8]);
     expect(report.blankLines).toBe(2);
     expect([view.field(1, 0).toString(), view.field(1, 1).toString(), view.field(1, 2).toString()]).toEqual(['R4', 'Say "Hi"', 'C,4']);
@@ -162,23 +162,36 @@ describe('malformed tables: every line is a profile or counted with its line num
     });
   });
 
-  it('a missing file, a cut gzip, an empty table and an endless quote are ERR_PROFILES naming the table', async () => {
+  it('a missing file, a cut gzip, an empty table, blank lines only and an endless header are ERR_PROFILES naming the table', async () => {
     const cases: Array<[string, RegExp]> = [
       [join(dir, 'none.csv'), /^profiles\.path: cannot read .*none\.csv: ENOENT$/],
       [table('cut.csv.gz', gzipSync(CSV).subarray(0, 2000)), /^profiles\.path: .*cut\.csv\.gz is not valid gzip: unexpected end of file$/],
-      [table('empty.csv', ''), /empty\.csv: line 1: no header \(the table is empty\)$/],
-      [table('blank.csv', '\n\nR1\n'), /blank\.csv: line 1: no header/],
+      [table('empty.csv', ''), /empty\.csv: line 1: input has no header$/],
+      [table('blank.csv', '\n\r\n\n'), /blank\.csv: line 1: input has no header$/],
+      [table('long-header.csv', `"${'h'.repeat(2 << 20)}\n`), /long-header\.csv: line 1: the header record does not end within --max-record-bytes \(1048576 bytes\)/],
     ];
     for (const [path, message] of cases) {
       await expect(build(jobFor({ path }), csvFileProfiles(path))).rejects.toMatchObject({ code: 'ERR_PROFILES', exitCode: 1, message: expect.stringMatching(message) });
     }
+  });
+
+  it('a quote that never closes costs its line only (bad_quote), a record over maxRecordBytes its record (record_too_large)', async () => {
     const endless = table('endless.csv', `${HEADER}\nR1,"${'x'.repeat(3 << 20)}\n`);
+    const a = await build(jobFor({ path: endless }), csvFileProfiles(endless));
+    expect(a.report).toMatchObject({ profiles: 0, flawed: 1, flawedByReason: { bad_quote: 1 }, flawedLines: [2] });
+    const big = table('big.csv', `${HEADER}\nR1,C1,a@b.co,,1,Ann\nR2,C2,${'y'.repeat(5000)}@b.co,,2,Bob\nR3,C3,c@d.co,,3,Cy\n`);
     const state = new SharedState();
-    const job = jobFor({ path: endless });
-    await expect(buildProfileIndex(job, csvFileProfiles(endless), defineIndexRegions(state, job.dataSources.length))).rejects.toMatchObject({
-      code: 'ERR_PROFILES',
-      message: expect.stringMatching(/endless\.csv: line 2: a record does not end within 1048576 bytes \(an unclosed quote\?\)$/),
-    });
+    const job = jobFor({ path: big });
+    const report = await buildProfileIndex(job, csvFileProfiles(big), defineIndexRegions(state, job.dataSources.length), { workers: 0, maxRecordBytes: 4096 });
+    expect(report).toMatchObject({ profiles: 2, flawed: 1, flawedByReason: { record_too_large: 1 }, flawedLines: [3] });
+  });
+
+  it('a table whose records end in CR alone (Excel for Mac) is read as one with LF', async () => {
+    const path = table('cr.csv', profilesCsv(ROWS.slice(0, 300)).replaceAll('\n', '\r'));
+    const { report, view } = await build(jobFor({ path }), csvFileProfiles(path));
+    expect(report.profiles).toBe(300);
+    expect(report.flawed).toBe(0);
+    expect(view.field(299, 0).toString()).toBe('R300');
   });
 
   it('an empty table (a header only) gives an index of no profiles that answers -1', async () => {

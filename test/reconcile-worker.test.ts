@@ -97,6 +97,25 @@ describe('the index in the workers', () => {
     });
   });
 
+  it('the build gives the same bytes in every region read by 0, 1 or 2 worker threads, chunk after chunk in table order', async () => {
+    // Bigger than one 1 MiB chunk of the build: the chunks' order matters for duplicates.
+    const rows = generateProfiles(30_000, 9);
+    const big = join(dir, 'big.csv');
+    writeFileSync(big, profilesCsv(rows));
+    const job = jobFor({ path: big }, dir);
+    const digestOf = async (workers: number) => {
+      const state = new SharedState();
+      const regions = defineIndexRegions(state, job.dataSources.length);
+      const report = await buildProfileIndex(job, csvFileProfiles(big), regions, { workers });
+      const all = [regions.meta, regions.fields, regions.fieldEnds, ...regions.keys, ...regions.keyEnds, ...regions.owners, ...regions.slots];
+      return { report, regions: all.map((r) => `${r.name} ${sha(new Uint8Array(r.buffer, 8, new Int32Array(r.buffer, 0, 2)[1]))}`) };
+    };
+    const inThread = await digestOf(0);
+    expect(inThread.report.profiles).toBe(rows.length);
+    expect(inThread.report.sources[0].duplicates).toBeGreaterThan(1000);
+    for (const workers of [1, 2]) expect(await digestOf(workers)).toEqual(inThread);
+  });
+
   it('a view of an index not yet published is refused (ERR_INTERNAL), not read as empty', async () => {
     const { ProfileIndexView } = (await import(`${ROOT}/dist/worker/lookup.js`)) as typeof import('../src/worker/lookup.js');
     const state = new SharedState();
@@ -119,7 +138,7 @@ describe('the index in the workers', () => {
 });
 
 describe('the worker-side lookup imports nothing of the main side', () => {
-  it('dist/worker/lookup.js reaches no src/reconcile, config, pipeline or pool module, nor zod or pg', () => {
+  it('dist/worker/lookup.js and the build worker reach no src/reconcile, config, pipeline or pool module, nor zod or pg', () => {
     const seen = new Set<string>();
     const visit = (file: string): void => {
       if (seen.has(file)) return;
@@ -134,6 +153,7 @@ describe('the worker-side lookup imports nothing of the main side', () => {
       }
     };
     visit(join(ROOT, 'dist', 'worker', 'lookup.js'));
+    visit(join(ROOT, 'dist', 'worker', 'lookup-build-entry.js'));
     expect([...seen].some((f) => f.endsWith('/dist/protocol/profile-index.js'))).toBe(true);
   });
 });

@@ -84,6 +84,12 @@ export const MAX_ENTRIES = SLOT_ENTRY_MASK - 1;
 /** The tag bits of a slot for `hash` (its top bits, which the probe position uses last). */
 export const slotTag = (hash: number): number => (hash >>> (32 - SLOT_TAG_BITS)) << SLOT_ENTRY_BITS;
 
+/** Whether a[as, as + n) and b[bs, bs + n) hold the same bytes: by hand, where keys are short and Buffer#compare's checks cost more. */
+export function sameBytes(a: Uint8Array, as: number, b: Uint8Array, bs: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[as + i] !== b[bs + i]) return false;
+  return true;
+}
+
 /** Slots of a new table; it doubles when it would be more than MAX_LOAD full. */
 export const FIRST_SLOTS = 1024;
 

@@ -1,34 +1,42 @@
 /**
  * Builds a job's profile index in shared memory (layout: src/protocol/profile-index.ts) as the
- * profile table is read, once: per data source, each profile's key in its matched form (the
- * SHA-256 of the hash method's input, or the normalised e-mail / phone / trimmed key as text)
- * into its key table (key-table.ts); the kept fields (profiles.id first) in an arena.
- * Duplicate keys: the first profile in table order keeps the key, the others are counted per
- * data source, as are empty and invalid keys. Every profile read is in each source's counts
- * exactly once: indexed + duplicates + empty + invalid = profiles.
+ * profile table is read, once. The table is cut into record-aligned chunks by the project's
+ * chunker (src/pipeline/chunker.ts, the framing every CSV input of `process` goes through);
+ * worker threads read the chunks (src/worker/lookup-build.ts: kept fields, and per data source
+ * each profile's key in its matched form: a SHA-256 digest, or the normalised e-mail / phone /
+ * trimmed key as text), and this thread adds them in table order to each source's key table
+ * (key-table.ts) and the kept fields' arena. Duplicate keys: the first profile in table order
+ * keeps the key, the others are counted per data source, as are empty and invalid keys; every
+ * profile is in each source's counts once: indexed + duplicates + empty + invalid = profiles.
  */
-import { ConfigError } from '../errors/errors.js';
-import { decodeField } from '../formats/csv/field-codec.js';
-import type { RecordScanner } from '../formats/csv/scan.js';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { ConfigError, RunError } from '../errors/errors.js';
+import { fromWire } from '../errors/wire.js';
+import { parseHeader } from '../formats/csv/header.js';
+import { CsvFraming } from '../formats/csv/framing.js';
+import type { Dialect } from '../formats/csv/scan.js';
+import { frameRecords } from '../pipeline/chunker.js';
 import {
   DIGEST_BYTES, FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN, INDEX_MAGIC, INDEX_VERSION, KEYS_DIGEST, KEYS_TEXT,
   M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION, S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK,
 } from '../protocol/profile-index.js';
-import { decodeHexStrictInto, isHex64 } from '../transforms/encoding.js';
-import { Bytes } from '../transforms/byte-buffers.js';
-import { Sha256Batch } from '../transforms/sha256-batch.js';
-import { KEY_EMPTY, KEY_INVALID, KEY_OK, KeyForms } from '../worker/lookup-key.js';
+import type { WireError } from '../protocol/messages.js';
+import { KEY_EMPTY, KEY_OK } from '../worker/lookup-key.js';
+import { FLAWS, ProfileExtractor, type ChunkExtract, type ExtractPlan } from '../worker/lookup-build.js';
 import { SharedBytesWriter, SharedWordsWriter, type IndexRegions } from './index-layout.js';
 import { KeyTable } from './key-table.js';
 import type { DataSource, Protection, ReconcileJob } from './job-types.js';
 import { matchedColumn } from './job-types.js';
 import type { ProfileSource } from './profiles/source.js';
-import { PROFILE_DIALECT, readProfileTable, type TableFlaw } from './profiles/table-reader.js';
 
-/** Profiles whose digests are computed in one call of the batch. */
-const BLOCK = 8192;
+/** PostgreSQL's COPY CSV and the usual exports: RFC 4180. */
+const PROFILE_DIALECT: Dialect = { delimiter: 0x2c, quote: 0x22, escape: 0x22 };
+const CHUNK_BYTES = 1 << 20;
 /** Lines of flawed records the report lists (the count is always whole). */
 const LISTED_LINES = 20;
+
+export type TableFlaw = (typeof FLAWS)[number];
 
 export interface SourceIndexCounts {
   readonly alias: string;
@@ -77,44 +85,62 @@ export function keyPlan(p: Protection): KeyPlan {
   }
 }
 
-/** One data source during the build. */
-class SourceBuild {
-  column = -1;
-  readonly table: KeyTable;
-  /** KEYS_DIGEST: the block's digests, slot k for profile blockStart + k, hashed in one call; and which slots hold one. */
-  readonly batch: Sha256Batch | undefined;
-  readonly digests: Buffer | undefined;
-  readonly digestWords: Uint32Array | undefined;
-  readonly queued: Uint8Array | undefined;
-  empty = 0;
-  invalid = 0;
-
-  constructor(
-    readonly source: DataSource,
-    readonly plan: KeyPlan,
-    regions: IndexRegions,
-    s: number,
-  ) {
-    this.table = new KeyTable(plan.keys, { keys: regions.keys[s], keyEnds: regions.keyEnds[s], owners: regions.owners[s] }, regions.slots[s]);
-    if (plan.keys === KEYS_DIGEST) {
-      this.batch = new Sha256Batch();
-      const block = new ArrayBuffer(BLOCK * DIGEST_BYTES);
-      this.digests = Buffer.from(block);
-      this.digestWords = new Uint32Array(block);
-      this.queued = new Uint8Array(BLOCK);
-    }
-  }
-
-  get counts(): Omit<SourceIndexCounts, 'alias' | 'label'> {
-    return { indexed: this.table.entries, duplicates: this.table.duplicates, empty: this.empty, invalid: this.invalid };
-  }
-}
-
 export interface BuildOptions {
   /** The plan of national phone numbers (phone hash methods, AES channel sms). */
   readonly defaultCountry?: string;
   readonly maxRecordBytes?: number;
+  /**
+   * Threads that read the chunks (default: one per core); 0 reads them in this thread. The
+   * workers run the built module (dist/worker/lookup-build-entry.js).
+   */
+  readonly workers?: number;
   readonly signal?: AbortSignal;
+}
+
+/** Reads the chunks of one build, in this thread or in workers; `read` answers in the order asked. */
+interface ChunkReader {
+  read(buffer: ArrayBuffer, length: number): Promise<ChunkExtract>;
+  close(): Promise<void>;
+}
+
+function inThread(plan: ExtractPlan): ChunkReader {
+  const extractor = new ProfileExtractor(plan);
+  return { read: async (buffer, length) => extractor.extract(Buffer.from(buffer, 0, length), length), close: async () => {} };
+}
+
+function inWorkers(plan: ExtractPlan, count: number): ChunkReader {
+  const entry = new URL('../worker/lookup-build-entry.js', import.meta.url);
+  const pending = new Map<number, { resolve: (r: ChunkExtract) => void; reject: (e: unknown) => void }>();
+  let failure: unknown;
+  const workers = Array.from({ length: count }, () => {
+    const w = new Worker(entry, { workerData: plan });
+    w.on('message', (m: { id: number; result?: ChunkExtract; error?: WireError }) => {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.error !== undefined) p?.reject(fromWire(m.error));
+      else p?.resolve(m.result as ChunkExtract);
+    });
+    w.on('error', (err) => {
+      failure = new RunError('ERR_WORKER', `a profile index worker stopped: ${err.message}`, err);
+      for (const p of pending.values()) p.reject(failure);
+      pending.clear();
+    });
+    return w;
+  });
+  let next = 0;
+  return {
+    read(buffer, length) {
+      if (failure !== undefined) return Promise.reject(failure);
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        workers[id % count].postMessage({ id, buffer, length }, [buffer]);
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
 }
 
 /**
@@ -123,185 +149,205 @@ export interface BuildOptions {
  * ERR_PROFILES when the table cannot be read.
  */
 export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource, regions: IndexRegions, opts: BuildOptions = {}): Promise<ProfileIndexReport> {
-  const builds = job.dataSources.map((source, s) => new SourceBuild(source, keyPlan(source.protection), regions, s));
-  const forms = new KeyForms(opts.defaultCountry);
+  const plans = job.dataSources.map((s) => keyPlan(s.protection));
+  const tables = job.dataSources.map((_, s) => new KeyTable(plans[s].keys, { keys: regions.keys[s], keyEnds: regions.keyEnds[s], owners: regions.owners[s] }, regions.slots[s]));
+  const counts = job.dataSources.map(() => ({ empty: 0, invalid: 0 }));
   const fields = new SharedBytesWriter(regions.fields);
   const fieldEnds = new SharedWordsWriter(regions.fieldEnds);
-  let fieldColumns: number[] = [];
-  const scratch = new Bytes(1 << 12);
-  const unquoted = new Bytes(1 << 12);
+  const maxRecordBytes = opts.maxRecordBytes ?? 1 << 20;
+  const flawedByReason: Record<TableFlaw, number> = { field_count: 0, bad_quote: 0, record_too_large: 0, bad_line_end: 0 };
+  const flawedLines: number[] = [];
+  const flawAt = (flaw: TableFlaw, line: number): void => {
+    flawedByReason[flaw]++;
+    if (flawedLines.length < LISTED_LINES) flawedLines.push(line);
+  };
   let profiles = 0;
-  /** The first profile of the block whose digests are queued. */
-  let blockStart = 0;
-  /** Bytes of the records read, until the key tables are sized (see below). */
+  let line = 1;
+  let blankLines = 0;
   let recordBytes = 0;
   let sized = false;
   const sizeHint = table.sizeHint?.();
-  const flawedByReason: Record<TableFlaw, number> = { field_count: 0, bad_quote: 0, record_too_large: 0 };
-  const flawedLines: number[] = [];
 
-  /** Hashes the block's queued keys and adds them in table order. */
-  const flushDigests = (): void => {
-    const n = profiles - blockStart;
-    for (const b of builds) {
-      if (b.batch === undefined) continue;
-      const queued = b.queued as Uint8Array;
-      const words = b.digestWords as Uint32Array;
-      b.batch.fillDigests(b.digests as Buffer);
-      for (let k = 0; k < n; k++) if (queued[k] === 1) b.table.addDigest(words, k * (DIGEST_BYTES >>> 2), blockStart + k);
-      queued.fill(0);
-    }
-    blockStart = profiles;
-    // The first block tells how many profiles a table of known size holds, and what share of
-    // them each source keeps: each key table is sized for its share (a tenth more) now, not
-    // doubled its way there.
-    if (!sized && sizeHint !== undefined && profiles > 0) {
-      const expected = (1.1 * sizeHint * profiles) / recordBytes;
-      for (const b of builds) b.table.reserve(Math.ceil((expected * b.table.entries) / profiles));
-    }
-    sized = true;
+  /** Adds a chunk's profiles, in table order; `line` is its first line. */
+  const add = (r: ChunkExtract): void => {
+    const firstLine = line;
+    line += r.lineFeeds;
+    if (!sized) recordBytes += r.bytes;
+    const base = fields.used;
+    fields.ensure(r.fieldBytes.length);
+    fields.bytes.set(r.fieldBytes, base);
+    fields.used += r.fieldBytes.length;
+    fieldEnds.grow(fieldEnds.count + r.fieldEnds.length);
+    for (let i = 0; i < r.fieldEnds.length; i++) fieldEnds.words[fieldEnds.count++] = base + r.fieldEnds[i];
+    r.sources.forEach((x, s) => {
+      const t = tables[s];
+      const c = counts[s];
+      const status = x.status;
+      let k = 0;
+      if (plans[s].keys === KEYS_DIGEST) {
+        const words = new Uint32Array(x.keyBytes.buffer, x.keyBytes.byteOffset, x.keyBytes.length >>> 2);
+        for (let i = 0; i < r.profiles; i++) {
+          const st = status[i];
+          if (st === KEY_OK) t.addDigest(words, (k++ * DIGEST_BYTES) >>> 2, profiles + i);
+          else if (st === KEY_EMPTY) c.empty++;
+          else c.invalid++;
+        }
+        return;
+      }
+      const ends = x.keyEnds;
+      const src = x.keyBytes;
+      for (let i = 0; i < r.profiles; i++) {
+        const st = status[i];
+        if (st === KEY_OK) {
+          const from = k === 0 ? 0 : ends[k - 1];
+          const n = ends[k++] - from;
+          t.keys.ensure(n);
+          const dst = t.keys.bytes;
+          const at = t.keys.used;
+          for (let j = 0; j < n; j++) dst[at + j] = src[from + j];
+          t.keys.used = at + n;
+          t.addText(profiles + i);
+        } else if (st === KEY_EMPTY) c.empty++;
+        else c.invalid++;
+      }
+    });
+    for (let i = 0; i < r.flaws.length; i += 2) flawAt(FLAWS[r.flaws[i + 1]], firstLine + r.flaws[i]);
+    profiles += r.profiles;
+    blankLines += r.blankLines;
   };
 
-  const stats = await readProfileTable(
-    table,
-    {
-      header(names) {
-        const column = (name: string, path: string): number => {
-          const i = names.indexOf(name);
-          if (i < 0) {
-            const shown = names.length > 20 ? `${names.slice(0, 20).join(', ')}, ...` : names.join(', ');
-            throw new ConfigError(`--job: ${path}: column '${name}' is not in the profile table ${table.description} (its columns: ${shown})`, 'job', undefined, 'ERR_JOB');
-          }
-          return i;
-        };
-        fieldColumns = [column(job.profiles.id, 'profiles.id'), ...job.profiles.fields.map((f, i) => column(f, `profiles.fields[${i}]`))];
-        if (job.profiles.email !== undefined) column(job.profiles.email, 'profiles.email');
-        if (job.profiles.phone !== undefined) column(job.profiles.phone, 'profiles.phone');
-        builds.forEach((b, s) => {
-          column(b.source.key, `dataSources[${s}].key`);
-          b.column = names.indexOf(matchedColumn(job, b.source));
-        });
-      },
-      record(buf: Buffer, sc: RecordScanner) {
-        const p = profiles++;
-        if (!sized) recordBytes += sc.recordEnd - sc.starts[0] + 1;
-        for (const c of fieldColumns) {
-          const fs = sc.starts[c];
-          const fe = sc.ends[c];
-          fields.ensure(fe - fs);
-          if (fe > fs && buf[fs] === PROFILE_DIALECT.quote) {
-            const n = decodeField(buf, fs, fe, PROFILE_DIALECT, fields.bytes.subarray(fields.used));
-            // Quoting the scanner let through but that does not decode: kept as it is.
-            if (n >= 0) fields.used += n;
-            else fields.used += buf.copy(fields.bytes, fields.used, fs, fe);
-          } else {
-            fields.used += buf.copy(fields.bytes, fields.used, fs, fe);
-          }
-          fieldEnds.push(fields.used);
+  const fail = (message: string, cause?: unknown): never => {
+    throw new RunError('ERR_PROFILES', `${table.description}: ${message}`, cause);
+  };
+  let reader: ChunkReader | undefined;
+  /** Chunks handed to the reader, not added yet, in table order. */
+  const inFlight: Promise<ChunkExtract>[] = [];
+  const workers = opts.workers ?? availableParallelism();
+  try {
+    const items = frameRecords(table.bytes(opts.signal), { framing: new CsvFraming(PROFILE_DIALECT), chunkSize: CHUNK_BYTES, maxRecordBytes });
+    for await (const item of items) {
+      if (item.kind === 'header') {
+        let names: string[] = [];
+        try {
+          names = parseHeader(item.bytes, PROFILE_DIALECT);
+        } catch (err) {
+          fail((err as Error).message, err);
         }
-        for (const b of builds) {
-          let src: Buffer = buf;
-          let s = sc.starts[b.column];
-          let e = sc.ends[b.column];
-          if (e > s && buf[s] === PROFILE_DIALECT.quote) {
-            unquoted.ensure(e - s);
-            const n = decodeField(buf, s, e, PROFILE_DIALECT, unquoted.bytes);
-            if (n < 0) {
-              b.invalid++;
-              continue;
-            }
-            src = unquoted.bytes;
-            s = 0;
-            e = n;
-          }
-          if (b.plan.keys === KEYS_TEXT) textKey(b, forms, src, s, e, p);
-          else digestKey(b, forms, scratch, src, s, e, p - blockStart);
-        }
-        if (profiles - blockStart === BLOCK) flushDigests();
-      },
-      flawed(flaw, line) {
-        flawedByReason[flaw]++;
-        if (flawedLines.length < LISTED_LINES) flawedLines.push(line);
-      },
-    },
-    { maxRecordBytes: opts.maxRecordBytes, signal: opts.signal },
-  );
-  flushDigests();
+        const plan = extractPlan(job, names, plans, table.description, item.lineEnd, maxRecordBytes, opts.defaultCountry);
+        reader = workers > 0 ? inWorkers(plan, workers) : inThread(plan);
+        line += item.lineFeeds;
+        blankLines += item.blankLines;
+        recordBytes += item.bytes.length + 1;
+        continue;
+      }
+      if (item.kind === 'reject') {
+        // A record the chunker gave up on (no end within the scan bound, or an open quote at the end).
+        inFlight.push(Promise.resolve(flawOnly(item.reason, item.lineFeeds, job.dataSources.length)));
+        continue;
+      }
+      inFlight.push((reader as ChunkReader).read(item.buffer, item.length));
+      // Bounded: two chunks per worker ahead of the one being added.
+      while (inFlight.length > Math.max(2, 2 * workers)) {
+        add(await (inFlight.shift() as Promise<ChunkExtract>));
+        sizeTables();
+      }
+    }
+    while (inFlight.length > 0) {
+      add(await (inFlight.shift() as Promise<ChunkExtract>));
+      sizeTables();
+    }
+  } catch (err) {
+    if (err instanceof RunError && (err.code === 'ERR_NO_HEADER' || err.code === 'ERR_HEADER_TOO_LARGE')) fail(`line 1: ${err.message}`, err);
+    if (err instanceof RunError || err instanceof ConfigError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (e?.name === 'AbortError') throw err;
+    throw new RunError('ERR_PROFILES', `${table.description}: ${e?.message ?? String(err)}`, err);
+  } finally {
+    // Whatever is still in flight settles before the workers go (a rejection is already the run's).
+    await Promise.allSettled(inFlight);
+    await reader?.close();
+  }
+  if (reader === undefined) fail('line 1: no header (the table is empty)');
+
+  /** The first chunk tells how many profiles a table of known size holds, and each source's share of them: each table is sized so now. */
+  function sizeTables(): void {
+    if (sized) return;
+    sized = true;
+    if (sizeHint === undefined || profiles === 0) return;
+    const expected = (1.1 * sizeHint * profiles) / recordBytes;
+    for (const t of tables) t.reserve(Math.ceil((expected * t.entries) / profiles));
+  }
 
   const meta = new SharedWordsWriter(regions.meta);
-  meta.grow(M_HEADER_WORDS + M_SOURCE_WORDS * builds.length);
+  meta.grow(M_HEADER_WORDS + M_SOURCE_WORDS * tables.length);
   const words = meta.words;
   words[M_MAGIC] = INDEX_MAGIC;
   words[M_VERSION] = INDEX_VERSION;
   words[M_PROFILES] = profiles;
-  words[M_SOURCES] = builds.length;
-  words[M_FIELDS] = fieldColumns.length;
+  words[M_SOURCES] = tables.length;
+  words[M_FIELDS] = 1 + job.profiles.fields.length;
   let bytes = fields.used + 4 * fieldEnds.count;
-  builds.forEach((b, s) => {
+  tables.forEach((t, s) => {
     const w = M_HEADER_WORDS + s * M_SOURCE_WORDS;
-    const counts = b.counts;
-    words[w + S_KEYS] = b.plan.keys;
-    words[w + S_FORM] = b.plan.form;
-    words[w + S_MASK] = b.table.slotMask;
-    words[w + S_ENTRIES] = counts.indexed;
-    words[w + S_DUPLICATES] = counts.duplicates;
-    words[w + S_EMPTY] = counts.empty;
-    words[w + S_INVALID] = counts.invalid;
-    if (b.plan.keys === KEYS_DIGEST) regions.keyEnds[s].publishWritten(0);
-    bytes += b.table.publish();
+    words[w + S_KEYS] = plans[s].keys;
+    words[w + S_FORM] = plans[s].form;
+    words[w + S_MASK] = t.slotMask;
+    words[w + S_ENTRIES] = t.entries;
+    words[w + S_DUPLICATES] = t.duplicates;
+    words[w + S_EMPTY] = counts[s].empty;
+    words[w + S_INVALID] = counts[s].invalid;
+    if (plans[s].keys === KEYS_DIGEST) regions.keyEnds[s].publishWritten(0);
+    bytes += t.publish();
   });
   fields.publish();
   fieldEnds.publish();
-  meta.count = M_HEADER_WORDS + M_SOURCE_WORDS * builds.length;
+  meta.count = M_HEADER_WORDS + M_SOURCE_WORDS * tables.length;
   // Last: a worker that sees the meta's new generation sees every region it describes.
   meta.publish();
 
   return {
     table: table.description,
     profiles,
-    flawed: flawedByReason.field_count + flawedByReason.bad_quote + flawedByReason.record_too_large,
+    flawed: Object.values(flawedByReason).reduce((a, b) => a + b, 0),
     flawedByReason,
     flawedLines,
-    blankLines: stats.blankLines,
-    sources: builds.map((b) => ({ alias: b.source.alias, label: b.source.label, ...b.counts })),
+    blankLines,
+    sources: job.dataSources.map((s, i) => ({ alias: s.alias, label: s.label, indexed: tables[i].entries, duplicates: tables[i].duplicates, ...counts[i] })),
     bytes,
   };
 }
 
-/** Appends the key's matched form to the source's key arena and adds it for profile p. */
-function textKey(b: SourceBuild, forms: KeyForms, src: Buffer, s: number, e: number, p: number): void {
-  const status = forms.write(b.plan.form, src, s, e, b.table.keys);
-  if (status === KEY_OK) b.table.addText(p);
-  else if (status === KEY_EMPTY) b.empty++;
-  else b.invalid++;
+/** The columns the job names, found in the header; ERR_JOB for one the table lacks. */
+function extractPlan(job: ReconcileJob, names: readonly string[], plans: readonly KeyPlan[], description: string, lineEnd: number, maxRecordBytes: number, defaultCountry: string | undefined): ExtractPlan {
+  const column = (name: string, path: string): number => {
+    const i = names.indexOf(name);
+    if (i < 0) {
+      const shown = names.length > 20 ? `${names.slice(0, 20).join(', ')}, ...` : names.join(', ');
+      throw new ConfigError(`--job: ${path}: column '${name}' is not in the profile table ${description} (its columns: ${shown})`, 'job', undefined, 'ERR_JOB');
+    }
+    return i;
+  };
+  const keptColumns = [column(job.profiles.id, 'profiles.id'), ...job.profiles.fields.map((f, i) => column(f, `profiles.fields[${i}]`))];
+  if (job.profiles.email !== undefined) column(job.profiles.email, 'profiles.email');
+  if (job.profiles.phone !== undefined) column(job.profiles.phone, 'profiles.phone');
+  const sources = job.dataSources.map((s: DataSource, i) => {
+    column(s.key, `dataSources[${i}].key`);
+    return { column: names.indexOf(matchedColumn(job, s)), ...plans[i] };
+  });
+  return { lineEnd, fieldCount: names.length, keptColumns, sources, defaultCountry, maxRecordBytes };
 }
 
-/** Queues the key's form for hashing into slot k of the block (or decodes a digest given as hex). */
-function digestKey(b: SourceBuild, forms: KeyForms, scratch: Bytes, src: Buffer, s: number, e: number, k: number): void {
-  let ts = s;
-  let te = e;
-  while (ts < te && (src[ts] === 0x20 || (src[ts] >= 0x09 && src[ts] <= 0x0d))) ts++;
-  while (te > ts && (src[te - 1] === 0x20 || (src[te - 1] >= 0x09 && src[te - 1] <= 0x0d))) te--;
-  const queued = b.queued as Uint8Array;
-  if (b.plan.hexIsDigest && isHex64(src, ts, te)) {
-    decodeHexStrictInto(src, ts, te, b.digests as Buffer, k * DIGEST_BYTES);
-    queued[k] = 1;
-    return;
-  }
-  scratch.used = 0;
-  const status = forms.write(b.plan.form, src, s, e, scratch);
-  if (status === KEY_EMPTY) {
-    b.empty++;
-    return;
-  }
-  if (status === KEY_INVALID) {
-    b.invalid++;
-    return;
-  }
-  const batch = b.batch as Sha256Batch;
-  const n = scratch.used;
-  const at = batch.begin(n);
-  scratch.bytes.copy(batch.bytes, at, 0, n);
-  batch.place(batch.commit(at, at + n), k * DIGEST_BYTES);
-  queued[k] = 1;
+/** A chunk of one flawed line (over `lineFeeds` line ends) and no profile. */
+function flawOnly(reason: 'bad_quote' | 'record_too_large', lineFeeds: number, sourceCount: number): ChunkExtract {
+  const none = new Uint8Array(0);
+  return {
+    bytes: 0,
+    profiles: 0,
+    lineFeeds,
+    blankLines: 0,
+    flaws: Int32Array.from([0, FLAWS.indexOf(reason)]),
+    fieldBytes: none,
+    fieldEnds: new Uint32Array(0),
+    sources: Array.from({ length: sourceCount }, () => ({ status: none, keyBytes: none, keyEnds: new Uint32Array(0) })),
+  };
 }

@@ -7,7 +7,7 @@
  */
 import type { SharedRegion } from '../pool/shared-state.js';
 import { RunError } from '../errors/errors.js';
-import { DIGEST_BYTES, FIRST_SLOTS, keyHash, KEYS_DIGEST, MAX_ENTRIES, MAX_LOAD, SLOT_ENTRY_MASK, slotTag } from '../protocol/profile-index.js';
+import { DIGEST_BYTES, FIRST_SLOTS, keyHash, KEYS_DIGEST, MAX_ENTRIES, MAX_LOAD, sameBytes, SLOT_ENTRY_MASK, slotTag } from '../protocol/profile-index.js';
 import { SHARED_HEADER_BYTES } from '../protocol/shared-layout.js';
 import { SharedBytesWriter, SharedWordsWriter } from './index-layout.js';
 
@@ -91,7 +91,7 @@ export class KeyTable {
         const entry = q & SLOT_ENTRY_MASK;
         const qs = entry === 1 ? 0 : w[entry - 2];
         const qe = w[entry - 1];
-        if (qe - qs === e - s && bytes.compare(bytes, s, e, qs, qe) === 0) {
+        if (qe - qs === e - s && sameBytes(bytes, s, bytes, qs, e - s)) {
           this.duplicates++;
           this.keys.used = s;
           return;

@@ -11,7 +11,7 @@
 import { RunError } from '../errors/errors.js';
 import {
   DIGEST_BYTES, INDEX_MAGIC, INDEX_VERSION, indexRegion, keyHash, KEYS_DIGEST, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION,
-  S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK, SLOT_ENTRY_MASK, slotTag,
+  S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK, sameBytes, SLOT_ENTRY_MASK, slotTag,
 } from '../protocol/profile-index.js';
 import { decodeHexStrictInto } from '../transforms/encoding.js';
 import { Bytes } from '../transforms/byte-buffers.js';
@@ -114,7 +114,7 @@ export class ProfileIndexView {
         const entry = q & SLOT_ENTRY_MASK;
         const qs = entry === 1 ? 0 : keyEnds[entry - 2];
         const qe = keyEnds[entry - 1];
-        if (qe - qs === n && keyBytes.compare(b, 0, n, qs, qe) === 0) return src.owners[entry - 1];
+        if (qe - qs === n && sameBytes(keyBytes, qs, b, 0, n)) return src.owners[entry - 1];
       }
       i = (i + 1) & mask;
     }

@@ -45,10 +45,11 @@ export function jobFor(table: Record<string, unknown>, dir: string, env: NodeJS.
   );
 }
 
+/** Builds in this thread (workers: 0): the tests run src/, the build's workers run dist/ (test/reconcile-worker.test.ts). */
 export async function build(job: ReconcileJob, source: ProfileSource) {
   const state = new SharedState();
   const regions = defineIndexRegions(state, job.dataSources.length);
-  const report = await buildProfileIndex(job, source, regions);
+  const report = await buildProfileIndex(job, source, regions, { workers: 0 });
   return { state, report, view: new ProfileIndexView(state.buffers) };
 }
 

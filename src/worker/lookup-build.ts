@@ -1,0 +1,246 @@
+/**
+ * The part of a profile index build that runs in the build's worker threads (or in the main
+ * thread when it has none): one chunk of whole records of the profile table in, per profile its
+ * kept fields and, per data source, its key in matched form (a SHA-256 digest, or the text) out,
+ * as plain arrays that move to the main thread, which adds them to the shared index in table
+ * order (src/reconcile/index-build.ts). Imports only worker-side modules.
+ */
+import { decodeField } from '../formats/csv/field-codec.js';
+import { RecordScanner, type Dialect } from '../formats/csv/scan.js';
+import { countLineFeeds, CR, LF } from '../formats/line-ends.js';
+import { DIGEST_BYTES, KEYS_TEXT } from '../protocol/profile-index.js';
+import { Bytes } from '../transforms/byte-buffers.js';
+import { decodeHexStrictInto, isHex64 } from '../transforms/encoding.js';
+import { Sha256Batch } from '../transforms/sha256-batch.js';
+import { KEY_EMPTY, KEY_INVALID, KEY_OK, KeyForms } from './lookup-key.js';
+
+/** What a chunk is read by: structured-clonable, the same for every chunk of a build. */
+export interface ExtractPlan {
+  /** LF, or CR for a table whose records end in CR alone. */
+  readonly lineEnd: number;
+  /** Fields of the header: a record with another count is no profile. */
+  readonly fieldCount: number;
+  /** The columns kept (profiles.id first, then profiles.fields). */
+  readonly keptColumns: readonly number[];
+  readonly sources: readonly { readonly column: number; readonly keys: number; readonly form: number; readonly hexIsDigest: boolean }[];
+  readonly defaultCountry: string | undefined;
+  readonly maxRecordBytes: number;
+}
+
+/** Why a line is no profile (FLAWS[code]). */
+export const FLAWS = ['field_count', 'bad_quote', 'record_too_large', 'bad_line_end'] as const;
+const F_FIELD_COUNT = 0;
+const F_QUOTE = 1;
+const F_TOO_LARGE = 2;
+/** An LF outside quotes in a table whose records end in CR. */
+const F_LINE_END = 3;
+
+export interface SourceExtract {
+  /** Per profile: KEY_OK, KEY_EMPTY or KEY_INVALID. */
+  readonly status: Uint8Array;
+  /** The keys of the KEY_OK profiles in order: 32-byte digests, or text whose ends are `keyEnds`. */
+  readonly keyBytes: Uint8Array;
+  readonly keyEnds: Uint32Array;
+}
+
+export interface ChunkExtract {
+  /** Bytes of the chunk. */
+  readonly bytes: number;
+  readonly profiles: number;
+  /** Line ends in the chunk. */
+  readonly lineFeeds: number;
+  readonly blankLines: number;
+  /** Pairs: the flawed line's offset from the chunk's first line, its FLAWS code. */
+  readonly flaws: Int32Array;
+  readonly fieldBytes: Uint8Array;
+  /** Per profile and kept column: the end of the value in fieldBytes. */
+  readonly fieldEnds: Uint32Array;
+  readonly sources: readonly SourceExtract[];
+}
+
+/** A value's bytes as the build reads them: trimmed of ASCII spaces. */
+const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
+/** The buffers a result moves with (each its own ArrayBuffer). */
+export function transferList(r: ChunkExtract): ArrayBuffer[] {
+  const list = [r.flaws.buffer, r.fieldBytes.buffer, r.fieldEnds.buffer, ...r.sources.flatMap((s) => [s.status.buffer, s.keyBytes.buffer, s.keyEnds.buffer])];
+  return [...new Set(list)] as ArrayBuffer[];
+}
+
+export class ProfileExtractor {
+  private readonly dialect: Dialect;
+  private readonly scanner: RecordScanner;
+  private readonly forms: KeyForms;
+  private readonly batches: (Sha256Batch | undefined)[];
+  private readonly unquoted = new Bytes(1 << 12);
+  private readonly scratch = new Bytes(1 << 12);
+  /** Room reused from chunk to chunk; a result gets exact copies of its part. */
+  private readonly fields = new Bytes(1 << 20);
+  private fieldEnds = new Uint32Array(1 << 14);
+  private readonly work: SourceWork[];
+
+  constructor(private readonly plan: ExtractPlan) {
+    this.dialect = { delimiter: 0x2c, quote: 0x22, escape: 0x22, lineEnd: plan.lineEnd };
+    this.scanner = new RecordScanner(this.dialect, plan.fieldCount + 1);
+    this.forms = new KeyForms(plan.defaultCountry);
+    this.batches = plan.sources.map((s) => (s.keys === KEYS_TEXT ? undefined : new Sha256Batch()));
+    this.work = plan.sources.map(() => ({ status: new Uint8Array(1 << 14), keys: new Bytes(1 << 16), ends: new Uint32Array(1 << 14), ok: 0 }));
+  }
+
+  /** Reads the whole records of buf[0, length). */
+  extract(buf: Buffer, length: number): ChunkExtract {
+    const { plan, scanner: sc, work } = this;
+    const eol = plan.lineEnd;
+    // Records are at most the chunk's line ends, plus an unterminated last one.
+    const most = countLineFeeds(buf, 0, length, eol) + 1;
+    const kept = plan.keptColumns.length;
+    if (this.fieldEnds.length < most * kept) this.fieldEnds = new Uint32Array(most * kept);
+    for (const w of work) {
+      if (w.status.length < most) w.status = new Uint8Array(most);
+      if (w.ends.length < most) w.ends = new Uint32Array(most);
+      w.keys.used = 0;
+      w.ok = 0;
+    }
+    this.fields.used = 0;
+    const flaws: number[] = [];
+    let profiles = 0;
+    let line = 0;
+    let blankLines = 0;
+    let pos = 0;
+    while (pos < length) {
+      const c = buf[pos];
+      if (c === eol || (eol === LF && c === CR && pos + 1 < length && buf[pos + 1] === LF)) {
+        blankLines++;
+        line++;
+        pos += c === eol ? 1 : 2;
+        continue;
+      }
+      const next = sc.scan(buf, pos, length);
+      const flaw = sc.openQuote || sc.badQuoteField >= 0 ? F_QUOTE : sc.strayLineFeed ? F_LINE_END : sc.recordEnd - pos > plan.maxRecordBytes ? F_TOO_LARGE : sc.fieldCount !== plan.fieldCount ? F_FIELD_COUNT : -1;
+      if (flaw >= 0) {
+        flaws.push(line, flaw);
+      } else {
+        this.keep(buf, profiles * kept);
+        for (let s = 0; s < work.length; s++) this.key(s, buf, work[s], profiles);
+        profiles++;
+      }
+      line += sc.lineFeeds;
+      pos = next;
+    }
+    const sources: SourceExtract[] = work.map((w, s) => {
+      const batch = this.batches[s];
+      if (batch !== undefined) batch.fillDigests(w.keys.bytes);
+      return { status: w.status.slice(0, profiles), keyBytes: own(w.keys.bytes, w.keys.used), keyEnds: w.ends.slice(0, w.ok) };
+    });
+    return {
+      bytes: length,
+      profiles,
+      lineFeeds: line,
+      blankLines,
+      flaws: Int32Array.from(flaws),
+      fieldBytes: own(this.fields.bytes, this.fields.used),
+      fieldEnds: this.fieldEnds.slice(0, profiles * kept),
+      sources,
+    };
+  }
+
+  /** The record's kept values, unquoted, one after the other; their ends from fieldEnds[at]. */
+  private keep(buf: Buffer, at: number): void {
+    const sc = this.scanner;
+    const fields = this.fields;
+    const ends = this.fieldEnds;
+    let f = at;
+    for (const c of this.plan.keptColumns) {
+      const fs = sc.starts[c];
+      const fe = sc.ends[c];
+      fields.ensure(fe - fs);
+      const dst = fields.bytes;
+      if (fe > fs && buf[fs] === this.dialect.quote) {
+        const n = decodeField(buf, fs, fe, this.dialect, dst.subarray(fields.used));
+        // Quoting the scanner let through but that does not decode: kept as it is.
+        fields.used += n >= 0 ? n : buf.copy(dst, fields.used, fs, fe);
+      } else if (fe - fs < 32) {
+        // A short value by hand: a native copy per field costs more than the copy.
+        let o = fields.used;
+        for (let i = fs; i < fe; i++) dst[o++] = buf[i];
+        fields.used = o;
+      } else {
+        fields.used += buf.copy(dst, fields.used, fs, fe);
+      }
+      ends[f++] = fields.used;
+    }
+  }
+
+  /** Source s's key of profile p (the chunk's p-th). */
+  private key(s: number, buf: Buffer, x: SourceWork, p: number): void {
+    const plan = this.plan.sources[s];
+    const sc = this.scanner;
+    let src: Buffer = buf;
+    let start = sc.starts[plan.column];
+    let end = sc.ends[plan.column];
+    if (end > start && buf[start] === this.dialect.quote) {
+      const u = this.unquoted;
+      u.ensure(end - start);
+      const n = decodeField(buf, start, end, this.dialect, u.bytes);
+      if (n < 0) {
+        x.status[p] = KEY_INVALID;
+        return;
+      }
+      src = u.bytes;
+      start = 0;
+      end = n;
+    }
+    let status: number;
+    if (plan.keys === KEYS_TEXT) {
+      status = this.forms.write(plan.form, src, start, end, x.keys);
+      if (status === KEY_OK) x.ends[x.ok] = x.keys.used;
+    } else {
+      status = this.digestKey(s, plan.form, plan.hexIsDigest, src, start, end, x);
+    }
+    x.status[p] = status;
+    if (status === KEY_OK) x.ok++;
+  }
+
+  /** Queues the key's form for hashing into the next digest slot (or decodes a digest given as hex); `keys.used` counts the slots. */
+  private digestKey(s: number, form: number, hexIsDigest: boolean, src: Buffer, start: number, end: number, x: { keys: Bytes; ok: number }): number {
+    let ts = start;
+    let te = end;
+    while (ts < te && isAsciiSpace(src[ts])) ts++;
+    while (te > ts && isAsciiSpace(src[te - 1])) te--;
+    if (hexIsDigest && isHex64(src, ts, te)) {
+      x.keys.ensure(DIGEST_BYTES);
+      decodeHexStrictInto(src, ts, te, x.keys.bytes, x.keys.used);
+      x.keys.used += DIGEST_BYTES;
+      return KEY_OK;
+    }
+    const scratch = this.scratch;
+    scratch.used = 0;
+    const status = this.forms.write(form, src, start, end, scratch);
+    if (status === KEY_EMPTY || status === KEY_INVALID) return status;
+    const batch = this.batches[s] as Sha256Batch;
+    const n = scratch.used;
+    const at = batch.begin(n);
+    const from = scratch.bytes;
+    const to = batch.bytes;
+    for (let i = 0; i < n; i++) to[at + i] = from[i];
+    x.keys.ensure(DIGEST_BYTES);
+    batch.place(batch.commit(at, at + n), x.keys.used);
+    x.keys.used += DIGEST_BYTES;
+    return KEY_OK;
+  }
+}
+
+/** One source's room while a chunk is read. */
+interface SourceWork {
+  status: Uint8Array;
+  readonly keys: Bytes;
+  ends: Uint32Array;
+  ok: number;
+}
+
+/** The first `n` bytes as an array with an ArrayBuffer of its own (to be moved). */
+function own(b: Uint8Array, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  out.set(b.subarray(0, n));
+  return out;
+}
