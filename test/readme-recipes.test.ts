@@ -1,0 +1,93 @@
+/**
+ * The README's recipes for the vendors' files run as written, with local stand-ins for what this
+ * machine has not got: the SFTP and Azure targets become a local directory (test/route-remote
+ * covers those transports), the example inputs are written here, and the AAM outbound batch is the
+ * one in fixtures/ (its IDs are encrypted under DOMAIN.md's test key and IV).
+ */
+import { cpSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempDir } from './helpers/cli.js';
+
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const section = readme.slice(readme.indexOf('\n## Recipes: the vendors\' files\n'), readme.indexOf('\n## Transports\n'));
+/** Each `npx audience-pipe ...` command of the section, continuation lines joined, as argv. */
+const commands = [...section.matchAll(/```bash\n([\s\S]*?)```/g)]
+  .flatMap((m) => m[1].replace(/\\\n\s*/g, '').split('\n'))
+  .filter((l) => l.startsWith('npx audience-pipe '))
+  .map((l) => [...l.slice('npx audience-pipe '.length).matchAll(/'([^']*)'|(\S+)/g)].map((t) => t[1] ?? t[2]));
+
+const { dir, cleanup } = tempDir('ap-readme-recipes-');
+afterAll(cleanup);
+const out = join(dir, 'out');
+
+/** The recipe's argv with the stand-ins: remote targets as a local directory, no SSH key, the fixture's IV. */
+function local(argv: string[]): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--out' && /^(sftp|https):/.test(argv[i + 1])) args.push('--out', `${out}/`);
+    else if (argv[i] === '--aes-iv') args.push('--aes-iv', '0123456789ABCDEFFEDCBA9876543210');
+    else if (argv[i] !== '--sftp-key') {
+      args.push(argv[i]);
+      continue;
+    }
+    i++;
+  }
+  return args;
+}
+
+describe('README recipes', () => {
+  it('has one recipe per direction', () => {
+    expect(commands.map((c) => c[0])).toEqual(['process', 'verify', 'process', 'process']);
+    const option = (c: string[], name: string) => c[c.indexOf(name) + 1];
+    expect([option(commands[0], '--to'), option(commands[2], '--from'), option(commands[3], '--to')]).toEqual(['aam-inbound', 'aam-outbound', 'aep-csv']);
+  });
+
+  it('CSV to AAM inbound: gzip parts and their .info, which verify accepts', async () => {
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(dir, 'crm-export.csv'), 'crm_id,email\n1,Ann@Example.com\n2,\n3,bob@example.org\n');
+    const res = await runCli(local(commands[0]), { cwd: dir });
+    expect(res.code, res.stderr).toBe(0);
+    const files = readdirSync(out).sort();
+    expect(files).toEqual([expect.stringMatching(/^ftp_dpm_123456_\d{10}\.info$/), expect.stringMatching(/^ftp_dpm_123456_\d{10}\.sync\.gz$/)]);
+    const lines = gunzipSync(readFileSync(join(out, files[1]))).toString().split('\n');
+    expect(lines).toEqual([expect.stringMatching(/^[0-9a-f]{64}\td_sid=987654$/), expect.stringMatching(/^[0-9a-f]{64}\td_sid=987654$/), '']);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    expect(report).toMatchObject({ recordsIn: 3, recordsOut: 2, recordsRejected: 1, rejectReasons: { missing_id: 1 } });
+    const verified = await runCli(['verify', join(out, files[0])]);
+    expect(verified.code, verified.stderr).toBe(0);
+  });
+
+  it('AAM outbound batch to CSV: verified, then decrypted', async () => {
+    cpSync(join(ROOT, 'fixtures', 'aam-outbound'), join(dir, 'inbox'), { recursive: true });
+    writeFileSync(join(dir, 'key.hex'), '0123456789ABCDEF0123456789ABCDEF\n', { mode: 0o600 });
+    const info = readdirSync(join(dir, 'inbox')).find((f) => f.endsWith('.info'))!;
+    const verify = await runCli(['verify', join(dir, 'inbox', info)]);
+    expect(verify.code, verify.stderr).toBe(0);
+    const res = await runCli(local(commands[2]), { cwd: dir });
+    expect(res.code, res.stderr).toBe(0);
+    const csv = readFileSync(join(dir, 'members.csv'), 'utf8').split('\n');
+    expect(csv[0]).toBe('id,segments,removed_segments');
+    expect(csv).toContain('johndoe@example.com,"4521,4533,4590",4410');
+  });
+
+  it('CSV to Campaign-ready AEP files: one audience per segment, deduplicated, mandatory checked', async () => {
+    writeFileSync(join(dir, 'profiles.csv'), [
+      'crm_id,email,first_name,segment,last_qualified',
+      'C1,ann@example.com,Ann,4521,2026-11-30T10:00:00Z',
+      'C2,ANN@example.com,Anne,4521,2026-12-01T10:00:00Z',
+      ',bob@example.com,Bob,4521,2026-12-01T10:00:00Z',
+      'C4,cy@example.com,Cy,4533,2026-11-01T00:00:00Z',
+    ].join('\n') + '\n');
+    const res = await runCli(local(commands[3]), { cwd: dir });
+    expect(res.code, res.stderr).toBe(0);
+    const files = readdirSync(out).filter((f) => f.startsWith('campaign_')).sort();
+    expect(files).toEqual([expect.stringMatching(/^campaign_segment4521_\d{14}\.csv$/), expect.stringMatching(/^campaign_segment4533_\d{14}\.csv$/)]);
+    const first = readFileSync(join(out, files[0]), 'utf8').split('\n');
+    expect(first[0]).toBe('crm_id,personalEmail_address,person_name_firstName,segment,segmentMembershipStatus');
+    expect(first.slice(1)).toEqual([expect.stringMatching(/^C2,[0-9a-f]{64},Anne,4521,realized$/), '']);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    expect(report).toMatchObject({ recordsIn: 4, recordsOut: 2, recordsRejected: 1, recordsDeduplicated: 1 });
+  });
+});
