@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { localFileTarget, type FileSink, type FileTarget } from '../src/outputs/output-files.js';
+import { localFileTarget, type FileSink, type FileTarget } from '../src/outputs/file-targets.js';
 import { chunkOf, filesIn, linesOf, route, type Rec } from './helpers/routed.js';
 
 let dir: string;

@@ -17,7 +17,7 @@ import { isHttpSpec } from '../transport/http/url.js';
 import { isSftpSpec } from '../transport/sftp/address.js';
 import type { Logger } from '../util/logger.js';
 import type { LogFormat } from './log-format.js';
-import { discardFileTarget } from '../outputs/output-files.js';
+import { discardFileTarget } from '../outputs/file-targets.js';
 import { humanSummary } from './summary.js';
 import type { Terminal } from './terminal.js';
 

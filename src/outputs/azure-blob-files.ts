@@ -23,7 +23,7 @@ import { redactUrl } from '../transport/http/url.js';
 import type { Logger } from '../util/logger.js';
 import { createAzureBlobSink } from './azure-blob-sink.js';
 import { FdWritable } from './fd-writable.js';
-import { checkPlainName, type FileSink, type RoutedOutput } from './output-files.js';
+import { checkPlainName, type FileSink, type RoutedOutput } from './file-targets.js';
 import { errnoText } from './resolve-target.js';
 import type { Sink } from './sink.js';
 import { endAndWait } from './target-writer.js';

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { ConfigError } from '../errors/errors.js';
 import type { Secrets, TransportConfig } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
-import { checkPlainName, type FileSink, type RoutedOutput } from './output-files.js';
+import { checkPlainName, type FileSink, type RoutedOutput } from './file-targets.js';
 import type { Sink } from './sink.js';
 import { parseSftpAddress, remoteJoin } from '../transport/sftp/address.js';
 import { SftpSink } from './sftp-upload.js';

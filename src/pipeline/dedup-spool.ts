@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunError } from '../errors/errors.js';
 import { errnoText } from '../outputs/resolve-target.js';
-import type { RoutedChunk } from './route.js';
+import type { RoutedChunk } from './route-chunk.js';
 
 /** outLength, records, lineBase, has lines, probe offsets count, probe bytes. */
 const HEAD_WORDS = 6;

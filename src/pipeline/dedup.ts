@@ -11,7 +11,7 @@
  * strings; --dedup-order adds per key 4 bytes and the longest order value's width.
  */
 import { fingerprint, FingerprintTable, runSeed } from './dedup-fingerprint.js';
-import type { Deduper, RoutedChunk } from './route.js';
+import type { Deduper, RoutedChunk } from './route-chunk.js';
 
 /** The key of record i: its key probes' bytes (two columns joined by 0xFF, a byte UTF-8 never has). */
 export class KeyPrint {

@@ -6,7 +6,7 @@
 import type { Agent } from 'undici';
 import type { ProcessConfig } from '../config/types.js';
 import { createFileSink, createStdoutSink } from '../outputs/local-sink.js';
-import type { RoutedOutput } from '../outputs/output-files.js';
+import type { RoutedOutput } from '../outputs/file-targets.js';
 import type { Sink } from '../outputs/sink.js';
 import { createFileSource, createStdinSource } from '../sources/local-source.js';
 import type { Source } from '../sources/source.js';
@@ -62,7 +62,7 @@ export class RunEndpoints {
   /** Where a routed run's files go (splits, partitions, dedup, AAM inbound: src/pipeline/route-run.ts). */
   async files(inputName: string | undefined): Promise<RoutedOutput> {
     const spec = this.config.out;
-    const { localRoutedOutput, singleFileTarget } = await import('../outputs/output-files.js');
+    const { localRoutedOutput, singleFileTarget } = await import('../outputs/file-targets.js');
     if (spec === '-') return { target: singleFileTarget(createStdoutSink()) };
     if (isSftpSpec(spec)) {
       const { sftpRoutedOutput } = await import('../outputs/sftp-sink.js');

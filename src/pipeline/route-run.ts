@@ -4,14 +4,16 @@
  * With `--dedup-order` the chunks are first spooled (pass 1, dedup-spool.ts) while the winners
  * are decided, then replayed through the router (pass 2); otherwise they are routed as they come.
  */
-import { OutputFile, type FileTarget, type LineCount, type OutputFileInfo } from '../outputs/output-files.js';
+import type { FileTarget } from '../outputs/file-targets.js';
+import { OutputFile, type LineCount, type OutputFileInfo } from '../outputs/output-files.js';
 import type { OutputPart } from '../outputs/output-set.js';
 import type { RejectsWriter } from '../report/rejects-writer.js';
 import type { RunAccounting } from '../report/run-report.js';
 import type { AccountedChunk } from './account.js';
 import { DedupSpool } from './dedup-spool.js';
 import { FirstWins, OrderWinners } from './dedup.js';
-import { routedChunk, Router, type FileNaming } from './route.js';
+import { routedChunk } from './route-chunk.js';
+import { Router, type FileNaming } from './route.js';
 import type { ProbePlan, RouteSettings } from './route-settings.js';
 
 export interface RouteRunOptions {

@@ -6,7 +6,8 @@
  */
 import type { ProcessConfig } from '../config/types.js';
 import { ConfigError, RunError } from '../errors/errors.js';
-import type { OutputFileInfo, RoutedOutput } from '../outputs/output-files.js';
+import type { RoutedOutput } from '../outputs/file-targets.js';
+import type { OutputFileInfo } from '../outputs/output-files.js';
 import type { OutputSet } from '../outputs/output-set.js';
 import type { BufferPool } from '../pool/buffer-pool.js';
 import type { ChunkPool } from '../pool/chunk-pool.js';

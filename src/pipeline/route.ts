@@ -10,63 +10,17 @@
  */
 import { RunError } from '../errors/errors.js';
 import type { OutputNaming } from '../outputs/naming.js';
-import { OutputFile, type FileTarget, type LineCount, type OutputFileInfo } from '../outputs/output-files.js';
+import type { FileTarget } from '../outputs/file-targets.js';
+import { OutputFile, type LineCount, type OutputFileInfo } from '../outputs/output-files.js';
 import type { OutputPart } from '../outputs/output-set.js';
 import type { RejectsWriter } from '../report/rejects-writer.js';
 import type { RunAccounting } from '../report/run-report.js';
-import type { AccountedChunk } from './account.js';
 import { fingerprint, FingerprintTable, runSeed } from './dedup-fingerprint.js';
+import type { Deduper, RoutedChunk } from './route-chunk.js';
 import { AAM_MAX_LINES_PER_ID } from './route-settings.js';
 
 /** What routing asks of the run's naming (src/outputs/naming.ts). */
 export type FileNaming = Pick<OutputNaming, 'name'>;
-
-/** Per written record: input field values as output (ChunkPlan.probes), packed. */
-export interface Probes {
-  readonly bytes: Uint8Array;
-  /** Record i, probe j: bytes[offsets[i*P + j], offsets[i*P + j + 1]). */
-  readonly offsets: Int32Array;
-}
-
-/** One chunk's written records as routing sees them. */
-export interface RoutedChunk {
-  readonly out: Buffer;
-  /** Records written in the chunk. */
-  readonly records: number;
-  /** Output offset just after each record. */
-  readonly ends: Int32Array;
-  /** Line feeds before each record, chunk-relative. */
-  readonly lines?: Int32Array;
-  readonly probes?: Probes;
-  readonly lineBase: number;
-  /** Pass 2 of --dedup-order: each record's key index (-1: an empty key). */
-  readonly keys?: Int32Array;
-}
-
-/** The worker contract's extra result fields (ChunkResult.probes, ChunkResult.recordLines). */
-interface ProbedResult {
-  readonly recordLines?: Int32Array;
-  readonly probes?: { readonly bytes: ArrayBuffer; readonly offsets: Int32Array };
-}
-
-export function routedChunk(c: AccountedChunk): RoutedChunk {
-  const r = c.result as AccountedChunk['result'] & ProbedResult;
-  if (r.recordsOut > 0 && r.recordEnds === undefined) throw new RunError('ERR_INTERNAL', 'a chunk came back without its records\' output offsets (ChunkPlan.recordEnds)');
-  return {
-    out: c.out,
-    records: r.recordsOut,
-    ends: r.recordEnds ?? new Int32Array(0),
-    ...(r.recordLines ? { lines: r.recordLines } : {}),
-    ...(r.probes ? { probes: { bytes: new Uint8Array(r.probes.bytes), offsets: r.probes.offsets } } : {}),
-    lineBase: c.lineBase,
-  };
-}
-
-/** Decides whether record i of a chunk is a duplicate; `seq` counts written records over the run. */
-export interface Deduper {
-  /** 'empty': the key is empty (missing_mandatory); true: a duplicate of an earlier record. */
-  verdict(chunk: RoutedChunk, i: number, seq: number): boolean | 'empty';
-}
 
 export interface RouterOptions {
   readonly target: FileTarget;

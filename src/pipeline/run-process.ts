@@ -30,7 +30,7 @@ import { planOutput } from './plan-output.js';
 import { ProgressMeter, type ProgressDisplay } from './progress.js';
 import { RejectLimit } from './reject-limit.js';
 import { routeSettings } from './route-settings.js';
-import type { RoutedOutput } from '../outputs/output-files.js';
+import type { RoutedOutput } from '../outputs/file-targets.js';
 
 // Kept exported from here: the library entry and the bench command import them from this module.
 export { planColumns, type ProcessOutcome };

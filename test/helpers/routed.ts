@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { AccountedChunk } from '../../src/pipeline/account.js';
-import { localFileTarget, type FileTarget } from '../../src/outputs/output-files.js';
+import { localFileTarget, type FileTarget } from '../../src/outputs/file-targets.js';
 import { OutputSet } from '../../src/outputs/output-set.js';
 import { namingFor } from '../../src/outputs/naming.js';
 import { routeOutput, type RouteRunOptions } from '../../src/pipeline/route-run.js';
