@@ -89,6 +89,11 @@ export class ProfileIndexView {
     return this.sources.length;
   }
 
+  /** How source s holds its keys: KEYS_DIGEST (an ID is 64 hex digits) or KEYS_TEXT. */
+  keysOf(s: number): number {
+    return this.sources[s].keys;
+  }
+
   /** What the build counted for source s. */
   counts(s: number): SourceView['counts'] {
     return this.sources[s].counts;

@@ -1,0 +1,139 @@
+/**
+ * Matching incoming IDs against the index (issue #12, "Matching rules"): sources tried in
+ * priority order (or the one an alias names), the first that finds a profile wins; AES IDs (hex
+ * and base64) decrypted in a batch and matched on the normalised e-mail / phone / key; a wrong
+ * key gives bad_ciphertext counts, not a crash; unmatched IDs get no_profile or invalid_id.
+ * Expected profiles come from the independent computation (test/helpers/profile-keys.ts).
+ */
+import { createCipheriv, createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { byPriority } from '../src/reconcile/job-types.js';
+import { csvFileProfiles } from '../src/reconcile/profiles/csv-file.js';
+import { IdMatcher, UNMATCHED_REASONS, type MatchSource } from '../src/worker/lookup-match.js';
+import { tempDir } from './helpers/cli.js';
+import { expectedKey, expectedSource } from './helpers/profile-keys.js';
+import { generateProfiles, profilesCsv } from './helpers/profiles.js';
+import { build, KEY_HEX } from './helpers/reconcile.js';
+import { parseJob } from '../src/reconcile/job-file.js';
+import type { ReconcileJob } from '../src/reconcile/job-types.js';
+
+const { dir, cleanup } = tempDir('ap-match-');
+afterAll(cleanup);
+const IV = '00112233445566778899aabbccddeeff';
+writeFileSync(join(dir, 'k.hex'), KEY_HEX);
+const ROWS = generateProfiles(2000, 31);
+const path = join(dir, 'profiles.csv');
+writeFileSync(path, profilesCsv(ROWS));
+
+const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+const encrypt = (plain: string, key = KEY_HEX, encoding: 'hex' | 'base64' = 'hex'): string => {
+  const c = createCipheriv('aes-128-cbc', Buffer.from(key, 'hex'), Buffer.from(IV, 'hex'));
+  return Buffer.concat([c.update(plain, 'utf8'), c.final()]).toString(encoding);
+};
+
+const job: ReconcileJob = parseJob(
+  {
+    profiles: { path, id: 'recipient_id', email: 'email', phone: 'phone', fields: ['first_name'] },
+    dataSources: [
+      { label: 'Visitor ID', alias: 'MID', type: 'visitor', key: 'ecid', priority: 1 },
+      { label: 'CRM hashed', alias: 'CRM', type: 'declared', key: 'crm_id', protection: { hash: 'sha256' }, priority: 10 },
+      { label: 'Encrypted e-mail', alias: 'EMAIL', type: 'declared', key: 'email', protection: { aes: { keyFile: 'k.hex', iv: IV }, channel: 'email' }, priority: 5 },
+      { label: 'Encrypted phone', alias: 'SMS', type: 'declared', key: 'phone', protection: { aes: { keyFile: 'k.hex', iv: IV, cipherEncoding: 'base64' }, channel: 'sms' }, priority: 4 },
+      { label: 'Encrypted CRM', alias: 'CRMENC', type: 'declared', key: 'crm_id', protection: { aes: { keyFile: 'k.hex', iv: IV }, channel: 'other' }, priority: 3 },
+    ],
+  },
+  { baseDir: dir, env: {} },
+);
+const matchSources = (order: readonly number[]): MatchSource[] =>
+  order.map((index) => {
+    const p = job.dataSources[index].protection;
+    return p.kind === 'aes' ? { index, aes: { key: p.key, iv: p.iv, encoding: p.encoding } } : { index };
+  });
+
+function run(matcher: IdMatcher, ids: readonly string[]) {
+  const bytes = Buffer.from(ids.join(''));
+  const starts = new Int32Array(ids.length);
+  const ends = new Int32Array(ids.length);
+  let at = 0;
+  ids.forEach((id, i) => {
+    starts[i] = at;
+    at += Buffer.byteLength(id);
+    ends[i] = at;
+  });
+  const r = matcher.match(bytes, starts, ends, ids.length);
+  return ids.map((_, i) => ({ profile: r.profiles[i], source: r.sources[i], reason: UNMATCHED_REASONS[r.reasons[i]] }));
+}
+
+const firstOf = (rule: Parameters<typeof expectedSource>[0], column: keyof (typeof ROWS)[number]) => expectedSource(rule, ROWS.map((r) => r[column])).first;
+
+describe('matching incoming IDs in priority order', () => {
+  it('each kind of ID is matched by its source, the first profile of its key, whatever the case or spaces', async () => {
+    const { view } = await build(job, csvFileProfiles(path));
+    const order = byPriority(job);
+    expect(order).toEqual([1, 2, 3, 4, 0]);
+    const matcher = new IdMatcher(view, matchSources(order));
+    const crm = firstOf('sha256', 'crm_id');
+    const email = firstOf('aes_email', 'email');
+    const phone = firstOf('aes_sms', 'phone');
+    const other = firstOf('aes_other', 'crm_id');
+    const ecid = firstOf('plain', 'ecid');
+    const cases: Array<{ id: string; profile: number; source: number }> = [];
+    ROWS.forEach((row, p) => {
+      const k = expectedKey('sha256', row.crm_id);
+      if (p % 5 === 0 && k !== 'EMPTY') cases.push({ id: p % 2 ? k.toUpperCase() : k, profile: crm.get(k) as number, source: 1 });
+      const e = expectedKey('aes_email', row.email);
+      // The sender encrypted the address as it had it (case, spaces): it decrypts and is normalised.
+      if (p % 5 === 1 && e !== 'EMPTY' && e !== 'INVALID') cases.push({ id: encrypt(` ${row.email.trim().toUpperCase()} `), profile: email.get(e) as number, source: 2 });
+      const ph = expectedKey('aes_sms', row.phone);
+      if (p % 5 === 2 && ph !== 'EMPTY' && ph !== 'INVALID') cases.push({ id: encrypt(row.phone, KEY_HEX, 'base64'), profile: phone.get(ph) as number, source: 3 });
+      const o = expectedKey('aes_other', row.crm_id);
+      if (p % 5 === 3 && o !== 'EMPTY') cases.push({ id: encrypt(row.crm_id).toUpperCase(), profile: other.get(o) as number, source: 4 });
+      const v = expectedKey('plain', row.ecid);
+      if (p % 5 === 4 && v !== 'EMPTY') cases.push({ id: row.ecid, profile: ecid.get(v) as number, source: 0 });
+    });
+    const got = run(matcher, cases.map((c) => c.id));
+    const wrong = cases.filter((c, i) => got[i].profile !== c.profile || got[i].source !== c.source || got[i].reason !== '');
+    expect(wrong).toEqual([]);
+    expect(new Set(cases.map((c) => c.source)).size).toBe(5);
+    expect(cases.length).toBeGreaterThan(1500);
+  });
+
+  it('where two sources could match, the higher priority wins; an alias names the one source tried', async () => {
+    const small = join(dir, 'overlap.csv');
+    writeFileSync(small, 'recipient_id,crm_id,email,phone,ecid,first_name\nR1,12345,,,999,Ann\nR2,777,,,12345,Bob\n');
+    const two = parseJob(
+      {
+        profiles: { path: small, id: 'recipient_id', fields: [] },
+        dataSources: [
+          { label: 'CRM', alias: 'CRM', type: 'declared', key: 'crm_id', priority: 1 },
+          { label: 'MID', alias: 'MID', type: 'visitor', key: 'ecid', priority: 2 },
+        ],
+      },
+      { baseDir: dir, env: {} },
+    );
+    const { view } = await build(two, csvFileProfiles(small));
+    expect(run(new IdMatcher(view, byPriority(two).map((index) => ({ index }))), ['12345', '777', '999', '4242'])).toEqual([
+      { profile: 1, source: 1, reason: '' },
+      { profile: 1, source: 0, reason: '' },
+      { profile: 0, source: 1, reason: '' },
+      { profile: -1, source: -1, reason: 'no_profile' },
+    ]);
+    // --alias CRM: only that source; 12345 is then R1's crm_id.
+    expect(run(new IdMatcher(view, [{ index: 0 }]), ['12345'])).toEqual([{ profile: 0, source: 0, reason: '' }]);
+  });
+
+  it('a wrong key gives bad_ciphertext for IDs only AES sources could read; no_profile and invalid_id for the rest', async () => {
+    const { view } = await build(job, csvFileProfiles(path));
+    const aesOnly = new IdMatcher(view, matchSources([2, 3]));
+    const known = ROWS.find((r) => expectedKey('aes_email', r.email) !== 'INVALID' && r.email.trim() !== '')!.email;
+    const wrongKey = 'ffeeddccbbaa99887766554433221100';
+    const got = run(aesOnly, [encrypt(known, wrongKey), encrypt(known, wrongKey), encrypt('nobody@example.com'), '', '  ', 'not hex, not base64!', encrypt(known)]);
+    expect(got.map((g) => g.reason)).toEqual(['bad_ciphertext', 'bad_ciphertext', 'no_profile', 'invalid_id', 'invalid_id', 'invalid_id', '']);
+    expect(got[6].source).toBe(2);
+    // A hashed source reads only 64 hex digits; anything else fits no source.
+    const hashed = new IdMatcher(view, matchSources([1]));
+    expect(run(hashed, [sha('nobody'), 'CRM123', sha(ROWS.find((r) => r.crm_id.trim() !== '')!.crm_id.trim())]).map((g) => g.reason)).toEqual(['no_profile', 'invalid_id', '']);
+  });
+});
