@@ -62,6 +62,17 @@ describe.each([1, 3])('with %i worker(s)', (workers) => {
     expect(readFileSync(dups, 'utf8')).not.toContain('@');
   });
 
+  it('an empty --dedup-key value is rejected missing_mandatory with its column (the key columns are mandatory)', async () => {
+    const { out, report } = outDir();
+    const withEmpty = join(dir, `empty-key-${n}.csv`);
+    writeFileSync(withEmpty, 'id,email,seg,ts\n1,a@x.org,s1,t\n2,,s1,t\n3,  ,s2,t\n4,A@x.org,s2,t\n');
+    const rejects = join(dir, `empty-key-rejects-${n}.csv`);
+    const r = await runCli(['process', '--in', withEmpty, '--out', `${out}/`, '--name', 'd.csv', '--hash', 'email=email_lc_sha256', '--dedup-key', 'email', '--rejects', rejects, '--max-rejects', 'none', '--report', report, ...common]);
+    expect(r.code).toBe(0);
+    expect(readReport(report)).toMatchObject({ recordsIn: 4, recordsOut: 1, recordsRejected: 2, recordsDeduplicated: 1, rejectReasons: { missing_mandatory: 2 } });
+    expect(readFileSync(rejects, 'utf8').split('\n').slice(1, -1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['3,email,missing_mandatory', '4,email,missing_mandatory']);
+  });
+
   it('--dedup-order (raw keys: case matters without a hash): the greatest timestamp wins, ties by input order, output in input order', async () => {
     const { out, report } = outDir();
     const r = await runCli(['process', '--in', input, '--out', `${out}/`, '--name', 'd.csv', '--dedup-key', 'email', '--dedup-order', 'ts', '--tmp-dir', dir, '--passthrough', '--report', report, ...common]);

@@ -32,11 +32,12 @@ export interface RoutedChunk {
 /** A counted chunk as routing reads it: the worker's per-record offsets, lines and probe values. */
 export function routedChunk(c: AccountedChunk): RoutedChunk {
   const r = c.result;
-  if (r.recordsOut > 0 && r.recordEnds === undefined) throw new RunError('ERR_INTERNAL', 'a chunk came back without its records\' output offsets (ChunkPlan.recordEnds)');
+  const ends = r.recordEnds ?? new Int32Array(0);
+  if (ends.length !== r.recordsOut) throw new RunError('ERR_INTERNAL', `a chunk came back with ${ends.length} record offsets for ${r.recordsOut} records written (ChunkPlan.recordEnds)`);
   return {
     out: c.out,
     records: r.recordsOut,
-    ends: r.recordEnds ?? new Int32Array(0),
+    ends,
     ...(r.recordLines ? { lines: r.recordLines } : {}),
     ...(r.probes ? { probes: { bytes: new Uint8Array(r.probes.bytes), offsets: r.probes.offsets } } : {}),
     lineBase: c.lineBase,
