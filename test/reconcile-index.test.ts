@@ -11,7 +11,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SharedState } from '../src/pool/shared-state.js';
 import { buildProfileIndex } from '../src/reconcile/index-build.js';
-import { defineIndexRegions } from '../src/reconcile/index-layout.js';
+import { defineIndexRegions, SharedBytesWriter, SharedWordsWriter } from '../src/reconcile/index-layout.js';
 import type { ReconcileJob } from '../src/reconcile/job-types.js';
 import { csvFileProfiles } from '../src/reconcile/profiles/csv-file.js';
 import type { ProfileSource } from '../src/reconcile/profiles/source.js';
@@ -202,5 +202,23 @@ describe('malformed tables: every line is a profile or counted with its line num
       const id = Buffer.from('a'.repeat(64));
       expect(view.lookup(s, id, 0, id.length)).toBe(-1);
     }
+  });
+});
+
+describe('the index arenas', () => {
+  it('grow in place, keeping what was written, up to what their region reserves, then ERR_PROFILES naming the region', () => {
+    const state = new SharedState();
+    const bytes = new SharedBytesWriter(state.region('profile-index:test-bytes', 3 << 20));
+    bytes.ensure(10);
+    bytes.bytes.write('0123456789', 0);
+    bytes.used = 10;
+    bytes.ensure(2 << 20);
+    expect(bytes.bytes.toString('latin1', 0, 10)).toBe('0123456789');
+    expect(() => bytes.ensure(3 << 20)).toThrow(expect.objectContaining({ code: 'ERR_PROFILES', message: expect.stringMatching(/profile-index:test-bytes would exceed 3145728 bytes; split the table$/) }));
+    const words = new SharedWordsWriter(state.region('profile-index:test-words', 1 << 20));
+    for (let i = 0; i < 1000; i++) words.push(i * 3);
+    words.grow(200_000);
+    expect(words.words[999]).toBe(2997);
+    expect(() => words.grow((1 << 18) + 1)).toThrow(expect.objectContaining({ code: 'ERR_PROFILES', message: expect.stringMatching(/profile-index:test-words would exceed 1048576 bytes/) }));
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Where a reconciliation job's profile table comes from, behind one small interface: raw CSV
  * bytes, header line first, as a stream. A CSV file (csv-file.ts, gzip too) and a PostgreSQL
- * query read with COPY (postgres.ts) both give that; table-reader.ts frames the records of
- * either, so the index is built the same way from both.
+ * query read with COPY (postgres.ts) both give that, and the index build (../index-build.ts)
+ * frames and reads the records of either the same way.
  */
 import type { ProfileTableSpec } from '../job-types.js';
 import { csvFileProfiles } from './csv-file.js';
