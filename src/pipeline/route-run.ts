@@ -70,7 +70,11 @@ export async function routeOutput(chunks: AsyncIterable<AccountedChunk>, o: Rout
         o.release?.(c.out);
       }
       router = new Router({ ...base, dedup: { deduper: winners.deduper(), column: dedupColumn, ...(o.duplicates ? { duplicates: o.duplicates } : {}) } });
-      for await (const c of spool.replay()) await router.chunk(c);
+      for await (const c of spool.replay()) {
+        // Pass 2 reads no input: a signal is looked at here.
+        o.signal.throwIfAborted();
+        await router.chunk(c);
+      }
     } finally {
       await spool.close();
     }
