@@ -106,6 +106,20 @@ describe('--dedup-order: the greatest value wins, ties by input order', () => {
     expect(linesOf(join(dir, 'seg.csv')).map((l) => l.split(',')[0])).toEqual(['2', '4']);
   });
 
+  it('over 65,536 keys (several pages) with a longer value arriving late (every page laid out again): winners as computed here', async () => {
+    const keys = 70_000;
+    const all: Rec[] = [];
+    // Each key twice: first with a short value, then with a value that wins on odd keys only.
+    for (let k = 0; k < keys; k++) all.push(rec(k, `k${k}`, 'm'));
+    for (let k = 0; k < keys; k++) all.push(rec(keys + k, `k${k}`, k === keys - 1 ? `n${'x'.repeat(100)}` : k % 2 ? 'n' : 'a'));
+    const chunks = Array.from({ length: Math.ceil(all.length / 10_000) }, (_, c) => chunkOf(all.slice(c * 10_000, c * 10_000 + 10_000), c * 10_000));
+    const { error, accounting } = await route({ dir, settings: { dedupKey: ['email'], dedupOrder: 'ts', tmpDir: spoolDir }, columns, chunks });
+    expect(error).toBeUndefined();
+    const expected = [...Array.from({ length: keys }, (_, k) => k).filter((k) => k % 2 === 0 && k !== keys - 1), ...Array.from({ length: keys }, (_, k) => k).filter((k) => k % 2 === 1 || k === keys - 1).map((k) => keys + k)];
+    expect(linesOf(join(dir, 'seg.csv')).map((l) => Number(l.split(',')[0]))).toEqual(expected);
+    expect(accounting.recordsDeduplicated).toBe(keys);
+  });
+
   it('with partitions and splits after dedup: the winners routed as usual', async () => {
     const r = (id: number, email: string, ts: string, seg: string): Rec => ({ out: `${id},${email},${ts},${seg}`, probes: [email, ts, seg] });
     const all = [r(1, 'a', '1', 's1'), r(2, 'a', '2', 's1'), r(3, 'b', '1', 's2'), r(4, 'c', '1', 's1'), r(5, 'd', '1', 's1')];

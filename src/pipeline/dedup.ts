@@ -74,18 +74,24 @@ export class FirstWins implements Deduper {
   }
 }
 
+/** Keys per page of OrderWinners' arrays: pages are added as keys come, never copied to grow. */
+const PAGE_BITS = 16;
+const PAGE = 1 << PAGE_BITS;
+const IN_PAGE = PAGE - 1;
+
 /**
  * Pass 1 of --dedup-order: per key, the greatest order value so far and the sequence number of
  * its record (the earliest among equals). Values are kept inline at the width of the longest
- * one seen (rounded up to 8 bytes).
+ * one seen (rounded up to 8 bytes, at least 32), in pages of 65,536 keys, so that growing never
+ * holds two copies: 8 bytes plus that width per key.
  */
 export class OrderWinners {
   private readonly table = new FingerprintTable(1 << 16, true);
   private readonly print: KeyPrint;
-  private winners = new Uint32Array(1 << 16);
-  private lengths = new Uint32Array(1 << 16);
+  private readonly winners: Uint32Array[] = [];
+  private readonly lengths: Uint32Array[] = [];
+  private values: Uint8Array[] = [];
   private width = 32;
-  private values = new Uint8Array((1 << 16) * 32);
 
   constructor(
     key: readonly number[],
@@ -103,12 +109,14 @@ export class OrderWinners {
     const { bytes, offsets } = c.probes!;
     const s = offsets[at];
     const len = offsets[at + 1] - s;
-    if (index >= this.winners.length) this.growKeys();
+    const page = index >>> PAGE_BITS;
+    const slot = index & IN_PAGE;
+    if (page === this.winners.length) this.addPage();
     if (len > this.width) this.widen(len);
-    if (this.table.added || this.greater(index, bytes, s, len)) {
-      this.winners[index] = seq;
-      this.lengths[index] = len;
-      this.values.set(bytes.subarray(s, s + len), index * this.width);
+    if (this.table.added || this.greater(page, slot, bytes, s, len)) {
+      this.winners[page][slot] = seq;
+      this.lengths[page][slot] = len;
+      this.values[page].set(bytes.subarray(s, s + len), slot * this.width);
     }
     return index;
   }
@@ -119,7 +127,7 @@ export class OrderWinners {
       verdict: (c, i, seq) => {
         const index = c.keys![i];
         if (index < 0) return 'empty';
-        return this.winners[index] !== seq;
+        return this.winners[index >>> PAGE_BITS][index & IN_PAGE] !== seq;
       },
     };
   }
@@ -128,39 +136,40 @@ export class OrderWinners {
     return this.table.size;
   }
 
+  /** Bytes the per-key arrays and the key table take. */
+  get memoryBytes(): number {
+    return this.table.memoryBytes + this.winners.length * PAGE * 8 + this.values.reduce((n, v) => n + v.byteLength, 0);
+  }
+
   /** Strictly greater, as bytes (UTF-8 byte order is code point order): ties keep the earlier record. */
-  private greater(index: number, bytes: Uint8Array, s: number, len: number): boolean {
-    const base = index * this.width;
-    const old = this.lengths[index];
+  private greater(page: number, slot: number, bytes: Uint8Array, s: number, len: number): boolean {
+    const values = this.values[page];
+    const base = slot * this.width;
+    const old = this.lengths[page][slot];
     const n = Math.min(old, len);
     for (let k = 0; k < n; k++) {
       const a = bytes[s + k];
-      const b = this.values[base + k];
+      const b = values[base + k];
       if (a !== b) return a > b;
     }
     return len > old;
   }
 
-  private growKeys(): void {
-    const n = Math.ceil(this.winners.length * 1.5);
-    const winners = new Uint32Array(n);
-    winners.set(this.winners);
-    this.winners = winners;
-    const lengths = new Uint32Array(n);
-    lengths.set(this.lengths);
-    this.lengths = lengths;
-    const values = new Uint8Array(n * this.width);
-    values.set(this.values);
-    this.values = values;
+  private addPage(): void {
+    this.winners.push(new Uint32Array(PAGE));
+    this.lengths.push(new Uint32Array(PAGE));
+    this.values.push(new Uint8Array(PAGE * this.width));
   }
 
+  /** A value longer than the width: every page is laid out again, one at a time. */
   private widen(len: number): void {
     const width = Math.ceil(len / 8) * 8;
-    const keys = this.winners.length;
-    const values = new Uint8Array(keys * width);
-    const used = this.table.size;
-    for (let k = 0; k < used; k++) values.set(this.values.subarray(k * this.width, k * this.width + this.lengths[k]), k * width);
-    this.values = values;
+    this.values = this.values.map((old, page) => {
+      const values = new Uint8Array(PAGE * width);
+      const lengths = this.lengths[page];
+      for (let k = 0; k < PAGE; k++) if (lengths[k] > 0) values.set(old.subarray(k * this.width, k * this.width + lengths[k]), k * width);
+      return values;
+    });
     this.width = width;
   }
 }
