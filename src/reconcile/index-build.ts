@@ -10,9 +10,7 @@
  * profile is in each source's counts once: indexed + duplicates + empty + invalid = profiles.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { ConfigError, RunError } from '../errors/errors.js';
-import { fromWire } from '../errors/wire.js';
 import { parseHeader } from '../formats/csv/header.js';
 import { CsvFraming } from '../formats/csv/framing.js';
 import type { Dialect } from '../formats/csv/scan.js';
@@ -21,9 +19,9 @@ import {
   DIGEST_BYTES, FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN, INDEX_MAGIC, INDEX_VERSION, KEYS_DIGEST, KEYS_TEXT,
   M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION, S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK,
 } from '../protocol/profile-index.js';
-import type { WireError } from '../protocol/messages.js';
 import { KEY_EMPTY, KEY_OK } from '../worker/lookup-key.js';
-import { FLAWS, ProfileExtractor, type ChunkExtract, type ExtractPlan } from '../worker/lookup-build.js';
+import { FLAWS, type ChunkExtract, type ExtractPlan } from '../worker/lookup-build.js';
+import { inThread, inWorkers, type ChunkReader } from './build-workers.js';
 import { SharedBytesWriter, SharedWordsWriter, type IndexRegions } from './index-layout.js';
 import { KeyTable } from './key-table.js';
 import type { DataSource, Protection, ReconcileJob } from './job-types.js';
@@ -95,52 +93,6 @@ export interface BuildOptions {
    */
   readonly workers?: number;
   readonly signal?: AbortSignal;
-}
-
-/** Reads the chunks of one build, in this thread or in workers; `read` answers in the order asked. */
-interface ChunkReader {
-  read(buffer: ArrayBuffer, length: number): Promise<ChunkExtract>;
-  close(): Promise<void>;
-}
-
-function inThread(plan: ExtractPlan): ChunkReader {
-  const extractor = new ProfileExtractor(plan);
-  return { read: async (buffer, length) => extractor.extract(Buffer.from(buffer, 0, length), length), close: async () => {} };
-}
-
-function inWorkers(plan: ExtractPlan, count: number): ChunkReader {
-  const entry = new URL('../worker/lookup-build-entry.js', import.meta.url);
-  const pending = new Map<number, { resolve: (r: ChunkExtract) => void; reject: (e: unknown) => void }>();
-  let failure: unknown;
-  const workers = Array.from({ length: count }, () => {
-    const w = new Worker(entry, { workerData: plan });
-    w.on('message', (m: { id: number; result?: ChunkExtract; error?: WireError }) => {
-      const p = pending.get(m.id);
-      pending.delete(m.id);
-      if (m.error !== undefined) p?.reject(fromWire(m.error));
-      else p?.resolve(m.result as ChunkExtract);
-    });
-    w.on('error', (err) => {
-      failure = new RunError('ERR_WORKER', `a profile index worker stopped: ${err.message}`, err);
-      for (const p of pending.values()) p.reject(failure);
-      pending.clear();
-    });
-    return w;
-  });
-  let next = 0;
-  return {
-    read(buffer, length) {
-      if (failure !== undefined) return Promise.reject(failure);
-      const id = next++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        workers[id % count].postMessage({ id, buffer, length }, [buffer]);
-      });
-    },
-    async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
-  };
 }
 
 /**
