@@ -120,6 +120,23 @@ describe('--dedup-order: the greatest value wins, ties by input order', () => {
     expect(accounting.recordsDeduplicated).toBe(keys);
   });
 
+  it('with --partition-by a key is one per partition: the same key in two audiences is kept in each (first wins and --dedup-order)', async () => {
+    const r = (id: number, email: string, ts: string, seg: string): Rec => ({ out: `${id},${email},${ts},${seg}`, probes: [email, ts, seg] });
+    const all = [r(1, 'a', '1', 's1'), r(2, 'a', '1', 's2'), r(3, 'a', '2', 's1'), r(4, 'a', '3', 's2'), r(5, 'b', '1', 's2')];
+    const cols = ['id', 'email', 'ts', 'seg'];
+    const first = await route({ dir, settings: { dedupKey: ['email'], partitionBy: 'seg' }, columns: cols, chunks: [chunkOf(all.map((x) => ({ out: x.out, probes: [x.probes![0], x.probes![2]] })))] });
+    expect(first.error).toBeUndefined();
+    expect(linesOf(join(dir, 'seg_s1.csv'))).toEqual(['1,a,1,s1']);
+    expect(linesOf(join(dir, 'seg_s2.csv'))).toEqual(['2,a,1,s2', '5,b,1,s2']);
+    expect(first.accounting.recordsDeduplicated).toBe(2);
+    rmSync(join(dir, 'seg_s1.csv'));
+    rmSync(join(dir, 'seg_s2.csv'));
+    const ordered = await route({ dir, settings: { dedupKey: ['email'], dedupOrder: 'ts', partitionBy: 'seg', tmpDir: spoolDir }, columns: cols, chunks: [chunkOf(all)] });
+    expect(ordered.error).toBeUndefined();
+    expect(linesOf(join(dir, 'seg_s1.csv'))).toEqual(['3,a,2,s1']);
+    expect(linesOf(join(dir, 'seg_s2.csv'))).toEqual(['4,a,3,s2', '5,b,1,s2']);
+  });
+
   it('with partitions and splits after dedup: the winners routed as usual', async () => {
     const r = (id: number, email: string, ts: string, seg: string): Rec => ({ out: `${id},${email},${ts},${seg}`, probes: [email, ts, seg] });
     const all = [r(1, 'a', '1', 's1'), r(2, 'a', '2', 's1'), r(3, 'b', '1', 's2'), r(4, 'c', '1', 's1'), r(5, 'd', '1', 's1')];

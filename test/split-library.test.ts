@@ -19,10 +19,11 @@ describe('processFile with routing options', () => {
     const out = join(dir, 'out');
     mkdirSync(out);
     const report = await processFile({ in: input, out: `${out}/`, name: 'aud.csv', partitionBy: 'tier', splitRows: 2, dedupKey: 'email', hash: 'email=email_lc_sha256', workers: 1 });
-    expect(report).toMatchObject({ status: 'ok', recordsIn: 12, recordsOut: 5, recordsDeduplicated: 7 });
+    // Dedup is per partition: u1 in both tiers is kept in each.
+    expect(report).toMatchObject({ status: 'ok', recordsIn: 12, recordsOut: 9, recordsDeduplicated: 3 });
     expect(readdirSync(out).sort()).toEqual(report.files.map((f: { name: string }) => f.name).sort());
-    expect(report.files.reduce((n: number, f: { records: number }) => n + f.records, 0)).toBe(5);
-    expect(report.partitions).toEqual({ b: 2, a: 3 });
+    expect(report.files.reduce((n: number, f: { records: number }) => n + f.records, 0)).toBe(9);
+    expect(report.partitions).toEqual({ b: 4, a: 5 });
   });
 
   it('a failed routed run throws with its code and publishes nothing', async () => {

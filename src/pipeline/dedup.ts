@@ -7,47 +7,62 @@
  * the output (dedup-spool.ts) while OrderWinners keeps, per key, the best value and the
  * sequence number of its record; pass 2 emits the winners in input order.
  *
- * Memory: the keys are 128-bit fingerprints in typed arrays (dedup-fingerprint.ts), never JS
- * strings; --dedup-order adds per key 4 bytes and the longest order value's width.
+ * With --partition-by a key is one per partition (an audience's export is deduplicated on its
+ * own). Memory: the keys are 128-bit fingerprints in typed arrays (dedup-fingerprint.ts), never
+ * JS strings; --dedup-order adds per key 8 bytes and the longest order value's width.
  */
 import { fingerprint, FingerprintTable, runSeed } from './dedup-fingerprint.js';
 import type { Deduper, RoutedChunk } from './route-chunk.js';
 
-/** The key of record i: its key probes' bytes (two columns joined by 0xFF, a byte UTF-8 never has). */
+/**
+ * The key of record i: its key probes' bytes, and with `--partition-by` its partition's (a key
+ * is one per audience: the same profile in two audiences is no duplicate). Several parts are
+ * each hashed with their length before them, so no two different lists of values give the same
+ * bytes, whatever bytes the values hold.
+ */
 export class KeyPrint {
   private readonly seed = runSeed();
   readonly fp = new Int32Array(4);
   private scratch = new Uint8Array(256);
+  private readonly parts: readonly number[];
 
   constructor(
     private readonly key: readonly number[],
     private readonly probeCount: number,
-  ) {}
+    /** The partition's probe position, when the run partitions. */
+    scope?: number,
+  ) {
+    this.parts = scope === undefined ? key : [scope, ...key];
+  }
 
   /** Fills `fp`; false when a key column is empty. */
   of(c: RoutedChunk, i: number): boolean {
     const { bytes, offsets } = c.probes!;
     const base = i * this.probeCount;
-    if (this.key.length === 1) {
+    if (this.parts.length === 1) {
       const s = offsets[base + this.key[0]];
       const e = offsets[base + this.key[0] + 1];
       if (e === s) return false;
       fingerprint(bytes, s, e, this.seed, this.fp);
       return true;
     }
+    for (const k of this.key) if (offsets[base + k + 1] === offsets[base + k]) return false;
     let n = 0;
-    for (let k = 0; k < this.key.length; k++) {
-      const s = offsets[base + this.key[k]];
-      const e = offsets[base + this.key[k] + 1];
-      if (e === s) return false;
-      if (n + (e - s) + 1 > this.scratch.length) {
-        const grown = new Uint8Array(Math.max(this.scratch.length * 2, n + (e - s) + 1));
+    for (const probe of this.parts) {
+      const s = offsets[base + probe];
+      const e = offsets[base + probe + 1];
+      if (n + (e - s) + 4 > this.scratch.length) {
+        const grown = new Uint8Array(Math.max(this.scratch.length * 2, n + (e - s) + 4));
         grown.set(this.scratch.subarray(0, n));
         this.scratch = grown;
       }
-      if (k > 0) this.scratch[n++] = 0xff;
+      const len = e - s;
+      this.scratch[n++] = len & 0xff;
+      this.scratch[n++] = (len >>> 8) & 0xff;
+      this.scratch[n++] = (len >>> 16) & 0xff;
+      this.scratch[n++] = len >>> 24;
       this.scratch.set(bytes.subarray(s, e), n);
-      n += e - s;
+      n += len;
     }
     fingerprint(this.scratch, 0, n, this.seed, this.fp);
     return true;
@@ -59,8 +74,8 @@ export class FirstWins implements Deduper {
   private readonly seen = new FingerprintTable(1 << 16);
   private readonly print: KeyPrint;
 
-  constructor(key: readonly number[], probeCount: number) {
-    this.print = new KeyPrint(key, probeCount);
+  constructor(key: readonly number[], probeCount: number, scope?: number) {
+    this.print = new KeyPrint(key, probeCount, scope);
   }
 
   verdict(c: RoutedChunk, i: number): boolean | 'empty' {
@@ -97,8 +112,9 @@ export class OrderWinners {
     key: readonly number[],
     private readonly order: number,
     private readonly probeCount: number,
+    scope?: number,
   ) {
-    this.print = new KeyPrint(key, probeCount);
+    this.print = new KeyPrint(key, probeCount, scope);
   }
 
   /** Offers record i (sequence `seq`); returns its key index, or -1 for an empty key. */

@@ -58,7 +58,7 @@ export async function routeOutput(chunks: AsyncIterable<AccountedChunk>, o: Rout
   };
   let router: Router;
   if (settings.dedupKey !== undefined && probes.order !== undefined) {
-    const winners = new OrderWinners(probes.key, probes.order, probes.fields.length);
+    const winners = new OrderWinners(probes.key, probes.order, probes.fields.length, probes.partition);
     const spool = await DedupSpool.create(settings.tmpDir);
     try {
       let seq = 0;
@@ -79,7 +79,7 @@ export async function routeOutput(chunks: AsyncIterable<AccountedChunk>, o: Rout
       await spool.close();
     }
   } else {
-    const dedup = settings.dedupKey === undefined ? undefined : { deduper: new FirstWins(probes.key, probes.fields.length), column: dedupColumn, ...(o.duplicates ? { duplicates: o.duplicates } : {}) };
+    const dedup = settings.dedupKey === undefined ? undefined : { deduper: new FirstWins(probes.key, probes.fields.length, probes.partition), column: dedupColumn, ...(o.duplicates ? { duplicates: o.duplicates } : {}) };
     router = new Router({ ...base, ...(dedup ? { dedup } : {}) });
     for await (const item of chunks) {
       const { released } = await router.chunk(routedChunk(item));
