@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyStatement } from '../src/reconcile/profiles/postgres.js';
 import { profileSource } from '../src/reconcile/profiles/source.js';
 import { csvFileProfiles } from '../src/reconcile/profiles/csv-file.js';
-import { tempDir } from './helpers/cli.js';
+import { ROOT, tempDir } from './helpers/cli.js';
 import { freePort } from './helpers/ports.js';
 import { startPostgres, type Postgres } from './helpers/postgres.js';
 import { expectedSource } from './helpers/profile-keys.js';
@@ -70,6 +70,17 @@ describe('a profile table in PostgreSQL', () => {
         if (!fromPg.view.field(p, f).equals(fromCsv.view.field(p, f))) throw new Error(`profile ${p} field ${f} differs`);
       }
     }
+  });
+
+  it("read by the build's worker threads (the built code) too, the report is the same", async () => {
+    const { SharedState } = (await import(`${ROOT}/dist/pool/shared-state.js`)) as typeof import('../src/pool/shared-state.js');
+    const { defineIndexRegions } = (await import(`${ROOT}/dist/reconcile/index-layout.js`)) as typeof import('../src/reconcile/index-layout.js');
+    const { buildProfileIndex } = (await import(`${ROOT}/dist/reconcile/index-build.js`)) as typeof import('../src/reconcile/index-build.js');
+    const { profileSource: distSource } = (await import(`${ROOT}/dist/reconcile/profiles/source.js`)) as typeof import('../src/reconcile/profiles/source.js');
+    const job = withPassword({ AUDIENCE_PIPE_PG_PASSWORD: pg.password });
+    const threads = await buildProfileIndex(job, distSource(job.profiles.table), defineIndexRegions(new SharedState(), job.dataSources.length), { workers: 2 });
+    const here = await build(job, profileSource(job.profiles.table));
+    expect(threads).toEqual(here.report);
   });
 
   it('takes PGPASSWORD when AUDIENCE_PIPE_PG_PASSWORD is unset', async () => {

@@ -116,6 +116,28 @@ describe('the index in the workers', () => {
     for (const workers of [1, 2]) expect(await digestOf(workers)).toEqual(inThread);
   });
 
+  it('an aborted build stops reading, rejects with the abort and ends its workers (the test ends)', async () => {
+    const rows = generateProfiles(30_000, 11);
+    const big = join(dir, 'abort.csv');
+    writeFileSync(big, profilesCsv(rows));
+    const job = jobFor({ path: big }, dir);
+    const controller = new AbortController();
+    const source = csvFileProfiles(big);
+    let chunks = 0;
+    const slow = {
+      description: source.description,
+      async *bytes(signal?: AbortSignal) {
+        for await (const b of source.bytes(signal)) {
+          if (++chunks === 2) controller.abort(new Error('stop now'));
+          yield b;
+        }
+      },
+    };
+    const state = new SharedState();
+    await expect(buildProfileIndex(job, slow, defineIndexRegions(state, job.dataSources.length), { workers: 2, signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(chunks).toBeLessThan(5);
+  });
+
   it('a view of an index not yet published is refused (ERR_INTERNAL), not read as empty', async () => {
     const { ProfileIndexView } = (await import(`${ROOT}/dist/worker/lookup.js`)) as typeof import('../src/worker/lookup.js');
     const state = new SharedState();
