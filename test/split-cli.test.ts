@@ -99,3 +99,21 @@ describe('a routed run that fails publishes no part', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 });
+
+describe('a signal during a routed run', () => {
+  it('SIGINT while parts are written (stdin still open): exit 130, no part and no temporary file left', async () => {
+    const { watchCli, waitFor, exitWithin } = await import('./helpers/outputs.js');
+    const out = join(dir, 'signalled');
+    mkdirSync(out);
+    const run = watchCli(['process', '--in', '-', '--out', `${out}/`, '--name', 's.csv', '--split-rows', '50', '--passthrough', '--chunk-size', '4096', '--log-level', 'warn']);
+    const row = (i: number): string => `${i},user${i}@example.com,${'x'.repeat(40)}\n`;
+    run.child.stdin!.write(`id,email,pad\n${Array.from({ length: 400 }, (_, i) => row(i)).join('')}`);
+    // Several parts under their temporary names: the run is mid-way, waiting for more input.
+    await waitFor('temporary parts', () => readdirSync(out).filter((n) => n.startsWith('.routed-')).length >= 3);
+    run.child.kill('SIGINT');
+    const r = await exitWithin(run);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('interrupted by SIGINT: nothing was published');
+    expect(readdirSync(out)).toEqual([]);
+  });
+});

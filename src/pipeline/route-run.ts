@@ -63,6 +63,7 @@ export async function routeOutput(chunks: AsyncIterable<AccountedChunk>, o: Rout
     try {
       let seq = 0;
       for await (const item of chunks) {
+        o.signal.throwIfAborted();
         const c = routedChunk(item);
         const keys = new Int32Array(c.records);
         for (let i = 0; i < c.records; i++) keys[i] = winners.offer(c, i, seq++);
@@ -71,7 +72,6 @@ export async function routeOutput(chunks: AsyncIterable<AccountedChunk>, o: Rout
       }
       router = new Router({ ...base, dedup: { deduper: winners.deduper(), column: dedupColumn, ...(o.duplicates ? { duplicates: o.duplicates } : {}) } });
       for await (const c of spool.replay()) {
-        // Pass 2 reads no input: a signal is looked at here.
         o.signal.throwIfAborted();
         await router.chunk(c);
       }
@@ -82,6 +82,8 @@ export async function routeOutput(chunks: AsyncIterable<AccountedChunk>, o: Rout
     const dedup = settings.dedupKey === undefined ? undefined : { deduper: new FirstWins(probes.key, probes.fields.length, probes.partition), column: dedupColumn, ...(o.duplicates ? { duplicates: o.duplicates } : {}) };
     router = new Router({ ...base, ...(dedup ? { dedup } : {}) });
     for await (const item of chunks) {
+      // The plain path's pipeline stops on the signal; here the loop does, chunk by chunk.
+      o.signal.throwIfAborted();
       const { released } = await router.chunk(routedChunk(item));
       if (o.release) void released.then(() => o.release!(item.out));
     }
