@@ -15,6 +15,7 @@ import { defineIndexRegions, SharedBytesWriter, SharedWordsWriter } from '../src
 import type { ReconcileJob } from '../src/reconcile/job-types.js';
 import { csvFileProfiles } from '../src/reconcile/profiles/csv-file.js';
 import type { ProfileSource } from '../src/reconcile/profiles/source.js';
+import { currentIndexView } from '../src/worker/lookup.js';
 import { tempDir } from './helpers/cli.js';
 import { expectedSource, type KeyRule } from './helpers/profile-keys.js';
 import { generateProfiles, PROFILE_COLUMNS, profilesCsv, type ProfileRow } from './helpers/profiles.js';
@@ -220,5 +221,27 @@ describe('the index arenas', () => {
     words.grow(200_000);
     expect(words.words[999]).toBe(2997);
     expect(() => words.grow((1 << 18) + 1)).toThrow(expect.objectContaining({ code: 'ERR_PROFILES', message: expect.stringMatching(/profile-index:test-words would exceed 1048576 bytes/) }));
+  });
+});
+
+describe('a worker keeps its view while the index is unchanged', () => {
+  it('currentIndexView gives the same view until the index is built again into the same regions, then a new one over the new content', async () => {
+    const a = join(dir, 'gen-a.csv');
+    const b = join(dir, 'gen-b.csv');
+    writeFileSync(a, profilesCsv(ROWS.slice(0, 100)));
+    writeFileSync(b, profilesCsv(ROWS.slice(100, 150)));
+    const job = jobFor({ path: a });
+    const state = new SharedState();
+    const regions = defineIndexRegions(state, job.dataSources.length);
+    await buildProfileIndex(job, csvFileProfiles(a), regions, { workers: 0 });
+    const first = currentIndexView(state.buffers);
+    expect(currentIndexView(state.buffers)).toBe(first);
+    expect(first.profiles).toBe(100);
+    await buildProfileIndex(job, csvFileProfiles(b), regions, { workers: 0 });
+    const second = currentIndexView(state.buffers);
+    expect(second).not.toBe(first);
+    expect(second.generation).toBe(first.generation + 1);
+    expect(second.profiles).toBe(50);
+    expect(second.field(0, 0).toString()).toBe('R101');
   });
 });

@@ -155,3 +155,20 @@ export class ProfileIndexView {
     return this.fieldBytes.subarray(start, this.fieldEnds[i]);
   }
 }
+
+let cached: ProfileIndexView | undefined;
+/** The meta region the cached view was made from. */
+let cachedFor: SharedArrayBuffer | undefined;
+
+/**
+ * The view of the index in `shared` a task should read: the one made before while the main
+ * thread has published nothing new (the meta region's generation), else a new one. Views are
+ * cheap but not free (a dozen typed arrays): a worker asks once per task, not per ID.
+ */
+export function currentIndexView(shared: Shared, defaultCountry?: string): ProfileIndexView {
+  const meta = shared?.[indexRegion.meta];
+  if (cached !== undefined && meta !== undefined && cachedFor === meta && readShared(shared, indexRegion.meta).generation === cached.generation) return cached;
+  cached = new ProfileIndexView(shared, defaultCountry);
+  cachedFor = meta;
+  return cached;
+}
