@@ -101,6 +101,18 @@ describe.each([1, 3])('with %i worker(s)', (workers) => {
     expect(readdirSync(spool)).toEqual([]);
   });
 
+  it('to stdout: one output, deduplicated; splits and partitions refused before any output (exit 2)', async () => {
+    const r = await runCli(['process', '--in', input, '--dedup-key', 'email', '--hash', 'email=email_lc_sha256', ...common]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.toString().split('\n').slice(0, -1);
+    expect(lines[0]).toBe('id,email,seg,ts');
+    expect(lines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(rows.slice(0, 40).map((x) => x.id));
+    const refused = await runCli(['process', '--in', input, '--partition-by', 'seg', '--passthrough', ...common]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout.length).toBe(0);
+    expect(refused.stderr).toContain('--partition-by writes several files: give --out <directory>/');
+  });
+
   it('more --partition-by values than --max-audiences: exit 1 naming the limit, nothing published', async () => {
     const { out, report } = outDir();
     const r = await runCli(['process', '--in', input, '--out', `${out}/`, '--name', 'aud.csv', '--partition-by', 'email', '--max-audiences', '25', '--passthrough', '--report', report, ...common]);

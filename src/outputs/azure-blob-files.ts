@@ -52,14 +52,15 @@ export function azureRoutedOutput(url: string, cfg: TransportConfig, log: Logger
         const dir = await spoolDir.catch((err: unknown) => {
           throw new RunError('ERR_OUTPUT', `--tmp-dir: cannot create the local spool of the Azure output: ${errnoText(err)}`, err);
         });
-        return spooledBlob(join(dir, `${randomBytes(4).toString('hex')}-${++n}`), (name) => createAzureBlobSink(blobUrl(name), cfg, log, agent), shownDir, () => rmdir(dir).catch(() => {}));
+        const blob = (name: string): Sink => createAzureBlobSink(blobUrl(name), cfg, log, agent);
+        return spooledBlob(join(dir, `${randomBytes(4).toString('hex')}-${++n}`), blob, (name) => redactUrl(new URL(blobUrl(name))), () => rmdir(dir).catch(() => {}));
       },
     },
   };
 }
 
 /** `done` is called once the file's spool is gone: the last one's removes the spool directory. */
-function spooledBlob(spoolPath: string, blob: (name: string) => Sink, shownDir: string, done: () => Promise<void>): FileSink {
+function spooledBlob(spoolPath: string, blob: (name: string) => Sink, shown: (name: string) => string, done: () => Promise<void>): FileSink {
   let name: string | undefined;
   let writable: FdWritable | undefined;
   let sink: Sink | undefined;
@@ -67,7 +68,7 @@ function spooledBlob(spoolPath: string, blob: (name: string) => Sink, shownDir: 
   const fail = (err: NodeJS.ErrnoException): Error => new RunError('ERR_OUTPUT', `cannot write the local spool ${spoolPath} of the Azure output: ${errnoText(err)}`, err);
   return {
     get description() {
-      return sink?.description ?? (name === undefined ? `${shownDir} (spooled)` : `${shownDir}${name}`);
+      return sink?.description ?? (name === undefined ? spoolPath : shown(name));
     },
     releasesWrittenChunks: true,
     setName(n) {
