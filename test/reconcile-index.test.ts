@@ -16,6 +16,8 @@ import type { ReconcileJob } from '../src/reconcile/job-types.js';
 import { csvFileProfiles } from '../src/reconcile/profiles/csv-file.js';
 import type { ProfileSource } from '../src/reconcile/profiles/source.js';
 import { currentIndexView } from '../src/worker/lookup.js';
+import { createLibraryPhoneNormalizer } from '../src/transforms/phone.js';
+import { prng } from './helpers/profiles.js';
 import { tempDir } from './helpers/cli.js';
 import { expectedSource, type KeyRule } from './helpers/profile-keys.js';
 import { generateProfiles, PROFILE_COLUMNS, profilesCsv, type ProfileRow } from './helpers/profiles.js';
@@ -243,5 +245,20 @@ describe('a worker keeps its view while the index is unchanged', () => {
     expect(second.generation).toBe(first.generation + 1);
     expect(second.profiles).toBe(50);
     expect(second.field(0, 0).toString()).toBe('R101');
+  });
+});
+
+describe('phones without a default country', () => {
+  it('a number with neither a + nor a leading 00 is an invalid key, as the library itself says (it is not asked)', () => {
+    const library = createLibraryPhoneNormalizer(undefined);
+    const r = prng(99);
+    const shapes = [(d: string) => d, (d: string) => `(${d.slice(0, 3)}) ${d.slice(3)}`, (d: string) => `${d.slice(0, 2)}-${d.slice(2)}`, (d: string) => `0${d}`, (d: string) => `${d} ext 12`, (d: string) => `1 ${d}`, (d: string) => `tel:${d}`];
+    for (let i = 0; i < 3000; i++) {
+      const digits = Array.from({ length: 6 + Math.floor(r() * 9) }, () => Math.floor(r() * 10)).join('');
+      const text = shapes[i % shapes.length](digits);
+      // A leading 00 is the international prefix: those go to the library.
+      if (text.startsWith('00')) continue;
+      expect(typeof library(text), text).not.toBe('string');
+    }
   });
 });

@@ -24,6 +24,9 @@ export interface ByteSink {
   ensure(extra: number): void;
 }
 
+/** A plus sign, ASCII or fullwidth, as the phone library reads one. */
+const PLUS = /[+\uFF0B]/;
+
 const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 const isHexDigit = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
@@ -103,6 +106,10 @@ export class KeyForms {
   }
 
   private writePhone(form: number, text: string, out: ByteSink): KeyStatus {
+    // Without a default country only an international number (a '+', or the '00' prefix) has
+    // a plan: the library would throw for any other (PHONE_NEEDS_COUNTRY), at a few microseconds
+    // an exception, for what is most of the phones of a national table.
+    if (this.defaultCountry === undefined && !PLUS.test(text) && !(text.charCodeAt(0) === 48 && text.charCodeAt(1) === 48)) return KEY_INVALID;
     this.phone ??= createPhoneNormalizer(this.defaultCountry);
     const e164 = this.phone(text);
     if (e164 === PHONE_INVALID || e164 === PHONE_NEEDS_COUNTRY) return KEY_INVALID;
