@@ -18,7 +18,14 @@ export interface ChunkReader {
 
 export function inThread(plan: ExtractPlan): ChunkReader {
   const extractor = new ProfileExtractor(plan);
-  return { read: async (buffer, length) => extractor.extract(Buffer.from(buffer, 0, length), length), close: async () => {} };
+  return {
+    read: async (buffer, length) => {
+      const result = extractor.extract(Buffer.from(buffer, 0, length), length);
+      result.chunk = buffer;
+      return result;
+    },
+    close: async () => {},
+  };
 }
 
 export function inWorkers(plan: ExtractPlan, count: number): ChunkReader {

@@ -20,6 +20,7 @@ const port = parentPort;
 port?.on('message', (chunk: BuildChunk) => {
   try {
     const result = extractor.extract(Buffer.from(chunk.buffer, 0, chunk.length), chunk.length);
+    result.chunk = chunk.buffer;
     port.postMessage({ id: chunk.id, result }, transferList(result));
   } catch (err) {
     port.postMessage({ id: chunk.id, error: toWire(err, { thread: 'index-build' }) });

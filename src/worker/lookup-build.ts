@@ -56,6 +56,8 @@ export interface ChunkExtract {
   /** Per profile and kept column: the end of the value in fieldBytes. */
   readonly fieldEnds: Uint32Array;
   readonly sources: readonly SourceExtract[];
+  /** The chunk's buffer, given back to be filled again (the chunker's next chunks). */
+  chunk?: ArrayBuffer;
 }
 
 /** A value's bytes as the build reads them: trimmed of ASCII spaces. */
@@ -63,7 +65,7 @@ const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x
 
 /** The buffers a result moves with (each its own ArrayBuffer). */
 export function transferList(r: ChunkExtract): ArrayBuffer[] {
-  const list = [r.flaws.buffer, r.fieldBytes.buffer, r.fieldEnds.buffer, ...r.sources.flatMap((s) => [s.status.buffer, s.keyBytes.buffer, s.keyEnds.buffer])];
+  const list = [r.flaws.buffer, r.fieldBytes.buffer, r.fieldEnds.buffer, ...r.sources.flatMap((s) => [s.status.buffer, s.keyBytes.buffer, s.keyEnds.buffer]), ...(r.chunk === undefined ? [] : [r.chunk])];
   return [...new Set(list)] as ArrayBuffer[];
 }
 
