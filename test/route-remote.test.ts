@@ -37,8 +37,13 @@ describe('SFTP', { timeout: 60_000 }, () => {
     const remote = join(server.files, 'routed');
     mkdirSync(remote);
     const report = join(dir, 'sftp.json');
-    const r = await runCli(['process', '--in', input, '--out', url(`${remote}/`), '--name', 'aud.csv', '--partition-by', 'tier', '--split-rows', '5', ...JOB, ...auth(), '--report', report], { env: env() });
+    const r = await runCli(['process', '--in', input, '--out', url(`${remote}/`), '--name', 'aud.csv', '--partition-by', 'tier', '--split-rows', '5', ...JOB, ...auth(), '--report', report, '--log-level', 'debug'], { env: env() });
     expect(r.code, r.stderr).toBe(0);
+    // A finished part lets its connection go (suspend) and a fresh one renames it at the end: one
+    // connection per part to write it, and one more for each of the 4 parts finished before the
+    // run's end (the last part of each partition keeps its own until it is renamed).
+    const connects = r.stderr.split('\n').filter((l) => l.includes('"msg":"sftp connected"')).length;
+    expect(connects).toBe(6 + 4);
     expect(readdirSync(remote).sort()).toEqual(['aud_gold.csv', 'aud_gold_2.csv', 'aud_gold_3.csv', 'aud_silver.csv', 'aud_silver_2.csv', 'aud_silver_3.csv']);
     const gold = ['aud_gold.csv', 'aud_gold_2.csv', 'aud_gold_3.csv'].flatMap((f) => readFileSync(join(remote, f), 'utf8').split('\n').slice(1, -1));
     expect(gold.map((l) => Number(l.split(',')[0]))).toEqual(rows.filter((_, i) => i % 2).map((_, k) => 2 * k + 2));

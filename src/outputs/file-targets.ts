@@ -23,6 +23,12 @@ const open = promisify(openCallback);
 export interface FileSink extends Sink {
   /** The plain file name the output is published under. Set once, before prepare/commit. */
   setName(name: string): void;
+  /**
+   * For sinks whose prepare() needs no final name: called (after prepare) once the file is
+   * complete, before the run ends; the sink may free what it holds until commit() (SFTP: its
+   * connection).
+   */
+  suspend?(): Promise<void>;
 }
 
 /** Where a routed run's files go: a local directory, a remote directory, or one direct output. */

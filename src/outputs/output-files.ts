@@ -67,6 +67,7 @@ export class OutputFile implements OutputPart {
   private readonly compressing: Promise<Buffer>[] = [];
   private ended = false;
   private finalName: string | undefined;
+  private prepared = false;
 
   constructor(
     private readonly sink: FileSink,
@@ -197,8 +198,21 @@ export class OutputFile implements OutputPart {
     };
   }
 
+  /**
+   * A finished part, while the run goes on: complete it now, and with a sink that can (SFTP),
+   * prepare it and let its connection go until the publish.
+   */
+  async settle(): Promise<void> {
+    await this.end();
+    if (this.sink.suspend === undefined) return;
+    await this.prepare();
+    await this.sink.suspend();
+  }
+
   async prepare(): Promise<void> {
     await this.end();
+    if (this.prepared) return;
+    this.prepared = true;
     await this.sink.prepare?.();
   }
 

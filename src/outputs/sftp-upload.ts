@@ -70,10 +70,10 @@ export class SftpSink implements Sink {
   /**
    * A routed run's file (src/outputs/output-files.ts) streams to `<temporary name>.part` and
    * learns its final name only once the run's parts are counted: commit renames the `.part`
-   * to this path instead. Before prepare()/commit() only.
+   * to this path instead. Before commit() only (prepare() checks the `.part`, whose name stays).
    */
   setFinalPath(path: string): void {
-    if (this.state !== 'new' && this.state !== 'open') throw new RunError('ERR_INTERNAL', `SftpSink.setFinalPath() in state ${this.state}`);
+    if (this.state !== 'new' && this.state !== 'open' && this.state !== 'prepared') throw new RunError('ERR_INTERNAL', `SftpSink.setFinalPath() in state ${this.state}`);
     this.finalPath = path;
     this.description = remoteUrl(this.addr, path);
   }
@@ -158,6 +158,14 @@ export class SftpSink implements Sink {
       this.state = 'prepared';
     };
     let last = this.liveError;
+    // A prepared part whose connection was let go (suspend()): a fresh one renames it.
+    if (publish && last === undefined && this.partComplete && this.session === undefined) {
+      try {
+        await this.connect();
+      } catch (err) {
+        last = toSftpError(err, { where: this.description, op: 'publish', path: displayPath(this.finalPath) });
+      }
+    }
     if (last === undefined && (tee.liveComplete || this.partComplete) && this.session !== undefined) {
       try {
         await finish(this.session);
@@ -245,6 +253,14 @@ export class SftpSink implements Sink {
     await this.cleanupLocal();
     const mbps = this.durationMs > 0 ? Math.round((bytes / 1e6 / (this.durationMs / 1000)) * 10) / 10 : undefined;
     this.log.info({ ...this.details(), mbPerSec: mbps }, 'sftp upload published');
+  }
+
+  /**
+   * Once prepared, lets the connection go until commit() (which then connects again to rename):
+   * a routed run's finished parts do not each hold a connection while the run goes on.
+   */
+  async suspend(): Promise<void> {
+    if (this.state === 'prepared') await this.endSession();
   }
 
   async abort(reason: unknown): Promise<void> {

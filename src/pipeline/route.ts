@@ -185,8 +185,8 @@ export class Router {
     const state: FileState = { file, records: 0, bytes: this.headerBytes };
     if (o.idLimit) state.ids = { table: new FingerprintTable(1 << 10, true), counts: new Uint8Array(1 << 10) };
     p.current = state;
-    // The finished part is completed now (its zlib state and buffers go); it is published at the end.
-    if (previous) await previous.file.end();
+    // The finished part is completed now (its buffers go, an SFTP part its connection); it is published at the end.
+    if (previous) await previous.file.settle();
     return state;
   }
 
