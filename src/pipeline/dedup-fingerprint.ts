@@ -126,9 +126,9 @@ export class FingerprintTable {
    * index (with indexes) or 0.
    */
   add(fp: Int32Array): number {
-    // An all-zero fingerprint marks a free slot: such a key is stored with its first word 1
-    // (it then shares a fingerprint with that one key: a 2^-128 chance more).
-    const a = fp[0] === 0 && fp[1] === 0 && fp[2] === 0 && fp[3] === 0 ? 1 : fp[0];
+    // A first word of 0 marks a free slot: a fingerprint whose first word is 0 is stored with 1
+    // (it then also matches the one whose first word is 1 and other 96 bits equal: a 2^-96 chance).
+    const a = fp[0] === 0 ? 1 : fp[0];
     const b = fp[1];
     const c = fp[2];
     const d = fp[3];
@@ -137,7 +137,7 @@ export class FingerprintTable {
     for (;;) {
       const p = i * 4;
       const s0 = slots[p];
-      if (s0 === 0 && slots[p + 1] === 0 && slots[p + 2] === 0 && slots[p + 3] === 0) break;
+      if (s0 === 0) break;
       if (s0 === a && slots[p + 1] === b && slots[p + 2] === c && slots[p + 3] === d) {
         this.added = false;
         return this.indexes ? this.indexes[i] : 0;
@@ -167,10 +167,9 @@ export class FingerprintTable {
     for (let j = 0; j < oldN; j++) {
       const q = j * 4;
       const a = oldSlots[q];
-      if (a === 0 && oldSlots[q + 1] === 0 && oldSlots[q + 2] === 0 && oldSlots[q + 3] === 0) continue;
-      // Every word of a free slot is 0; a taken one has a word that is not (see add()).
+      if (a === 0) continue;
       let i = a & mask;
-      while (slots[i * 4] !== 0 || slots[i * 4 + 1] !== 0 || slots[i * 4 + 2] !== 0 || slots[i * 4 + 3] !== 0) i = (i + 1) & mask;
+      while (slots[i * 4] !== 0) i = (i + 1) & mask;
       const p = i * 4;
       slots[p] = a;
       slots[p + 1] = oldSlots[q + 1];
