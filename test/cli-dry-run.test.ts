@@ -51,6 +51,22 @@ describe('process --dry-run', () => {
     expect(r.stderr).not.toContain(KEY);
   });
 
+  it('a routed run lists the files the sample would make, with deduplicated records counted, and writes none', async () => {
+    const out = join(dir, 'routed');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(out);
+    const rows = ['email,segment', 'a@x.org,s1', 'A@x.org ,s1', 'b@x.org,s2', 'a@x.org,s2'];
+    const routedIn = join(dir, 'routed.csv');
+    writeFileSync(routedIn, rows.join('\n') + '\n');
+    const res = await runCli(['process', '--in', routedIn, '--out', `${out}/`, '--hash', 'email=email_lc_sha256', '--dedup-key', 'email', '--partition-by', 'segment', '--name', 'aud.csv', '--dry-run']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout.length).toBe(0);
+    const plan = res.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'dry_run')! as { sample: unknown; targets: { out: string } };
+    expect(plan.sample).toMatchObject({ recordsIn: 4, recordsOut: 3, recordsDeduplicated: 1, files: [{ name: 'aud_s1.csv', records: 1 }, { name: 'aud_s2.csv', records: 2 }] });
+    expect(plan.targets.out).toMatch(/the files below/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
   it('off a terminal the plan is one NDJSON line', async () => {
     const r = await runCli(['process', '--dry-run', '--in', input, '--hash', 'email=email_lc_sha256']);
     expect(r.code, r.stderr).toBe(0);

@@ -110,11 +110,17 @@ interface DryRunPlan {
   readonly aes?: string;
   readonly targets: Record<string, string>;
   readonly limits: string;
-  readonly sample: Pick<RunReport, 'recordsIn' | 'recordsOut' | 'recordsRejected' | 'rejectReasons' | 'bytesIn'>;
+  readonly sample: Pick<RunReport, 'recordsIn' | 'recordsOut' | 'recordsRejected' | 'recordsDeduplicated' | 'rejectReasons' | 'bytesIn'> & {
+    /** A routed run's files the sample would make (names, records), when it writes several or names them itself. */
+    readonly files?: readonly { readonly name: string; readonly records: number }[];
+  };
 }
 
 function plan(config: ProcessConfig, source: Source, targets: readonly CheckedTarget[], report: RunReport): DryRunPlan {
   const byOption = Object.fromEntries(targets.map((t) => [t.option, targetText(t)]));
+  // A routed run names its files itself (splits, partitions, the format's names): the target's one name does not apply.
+  const routedDir = report.files !== undefined && config.out !== '-' && /\/$/.test(config.out);
+  if (routedDir) byOption.out = `${config.out} (the files below, each written under a temporary name; all renamed at the end)`;
   const targetsText: Record<string, string> = {
     out: byOption.out ?? shownSpec(config.out),
     rejects: config.rejects === undefined ? 'not kept (rejects are counted only)' : (byOption.rejects ?? config.rejects),
@@ -126,14 +132,15 @@ function plan(config: ProcessConfig, source: Source, targets: readonly CheckedTa
     ...(aesKey !== undefined ? [`AES-${aesKey.length * 8}-CBC key (${aesKey.length} bytes), IV ${config.secrets.keys[DEFAULT_KEY] ? 'set' : 'missing'}, ciphertext in ${config.cipherEncoding}`] : []),
     ...named.map((name) => `key ${name}: AES-${config.secrets.keys[name].key.length * 8}-CBC`),
   ];
-  const { recordsIn, recordsOut, recordsRejected, rejectReasons, bytesIn } = report;
+  const { recordsIn, recordsOut, recordsRejected, recordsDeduplicated, rejectReasons, bytesIn } = report;
+  const files = report.files && config.out !== '-' ? report.files.map(({ name, records }) => ({ name, records })) : undefined;
   return {
     input: source.description,
     transforms: transformsText(config),
     ...(aes.length > 0 ? { aes: aes.join('; ') } : {}),
     targets: targetsText,
     limits: limitsText(config),
-    sample: { recordsIn, recordsOut, recordsRejected, rejectReasons, bytesIn },
+    sample: { recordsIn, recordsOut, recordsRejected, recordsDeduplicated, rejectReasons, bytesIn, ...(files ? { files } : {}) },
   };
 }
 
@@ -148,9 +155,18 @@ function planLines(p: DryRunPlan): string {
     ['rejects', p.targets.rejects],
     ['report', p.targets.report],
     ['limits', p.limits],
-    ['sample', `${n(p.sample.recordsIn)} records (first ${(p.sample.bytesIn / 1e6).toFixed(1)} MB): ${n(p.sample.recordsOut)} would be written, ${n(p.sample.recordsRejected)} rejected${reasons.length ? ` (${reasons.join(', ')})` : ''}`],
+    ['sample', `${n(p.sample.recordsIn)} records (first ${(p.sample.bytesIn / 1e6).toFixed(1)} MB): ${n(p.sample.recordsOut)} would be written, ${n(p.sample.recordsRejected)} rejected${reasons.length ? ` (${reasons.join(', ')})` : ''}${p.sample.recordsDeduplicated > 0 ? `, ${n(p.sample.recordsDeduplicated)} deduplicated` : ''}`],
+    ...filesRows(p.sample.files ?? []),
   ];
   return ['dry run: checked, nothing written', ...rows.map(([k, v]) => `  ${k.padEnd(9)}${v}`)].join('\n');
+}
+
+/** The sample's files, a few by name: a partitioned run may make hundreds. */
+function filesRows(files: readonly { name: string; records: number }[]): Array<[string, string]> {
+  const SHOWN = 5;
+  const rows = files.slice(0, SHOWN).map((f, i): [string, string] => [i === 0 ? 'files' : '', `${f.name} (${f.records.toLocaleString('en-US')} records in the sample)`]);
+  if (files.length > SHOWN) rows.push(['', `... ${files.length - SHOWN} more (${files.length} in all)`]);
+  return rows;
 }
 
 export interface DryRunDeps {

@@ -35,7 +35,7 @@ export function humanSummary(r: RunReport, to: Destinations): string {
     lines.push(`  ${speed}${speed ? ', ' : ''}${mb(r.bytesIn)} in, ${mb(r.bytesOut)} out, ${r.workers} worker${r.workers === 1 ? '' : 's'}`);
   }
   const width = 9;
-  const files = r.files && r.status !== 'failed' ? ` (${n(r.files.length)} file${r.files.length === 1 ? '' : 's'}${r.partitions ? `, ${n(Object.keys(r.partitions).length)} partitions` : ''})` : '';
+  const files = r.files && r.status !== 'failed' && r.output !== '-' ? ` (${n(r.files.length)} file${r.files.length === 1 ? '' : 's'}${r.partitions ? `, ${n(Object.keys(r.partitions).length)} partitions` : ''})` : '';
   lines.push(`  ${'output'.padEnd(width)}${r.output === '-' ? 'stdout' : r.output}${files}`);
   if (to.duplicates !== undefined) lines.push(`  ${'dupes'.padEnd(width)}${to.duplicates}`);
   if (to.rejects !== undefined) lines.push(`  ${'rejects'.padEnd(width)}${to.rejects}`);
