@@ -5,7 +5,7 @@
  * stage (route-run.ts) writes the run's files in place of the one sink.
  */
 import type { ProcessConfig } from '../config/types.js';
-import { ConfigError, RunError } from '../errors/errors.js';
+import { ConfigError } from '../errors/errors.js';
 import type { RoutedOutput } from '../outputs/file-targets.js';
 import type { OutputFileInfo } from '../outputs/output-files.js';
 import type { OutputSet } from '../outputs/output-set.js';
@@ -51,7 +51,8 @@ export interface RoutedStage {
 export async function routed(config: ProcessConfig, settings: RouteSettings, s: RoutedStage): Promise<void> {
   const { columns: names, lineEnd } = s.inputs.start;
   const probes = probePlan(settings, names);
-  if (s.deps.openFiles === undefined) throw new RunError('ERR_INTERNAL', 'this caller of runProcess gives no openFiles: the run needs several output files');
+  // A library caller of runProcess that gives only openSink (RunEndpoints.files() is the usual openFiles).
+  if (s.deps.openFiles === undefined) throw new ConfigError('runProcess: splits, partitions, dedup and AAM inbound output need deps.openFiles (e.g. RunEndpoints.files)', 'openFiles');
   const out = await s.deps.openFiles(s.inputName);
   const several = [settings.splitRows && '--split-rows', settings.splitBytes && '--split-bytes', settings.partitionBy && '--partition-by', settings.writeInfo && '--write-info'].filter(Boolean);
   if (out.target.single && several.length > 0) {

@@ -66,6 +66,7 @@ export class Router {
   /** The partitions' values as text. */
   private readonly values = new Set<string>();
   private readonly files: OutputFile[] = [];
+  private only: Partition | undefined;
   private readonly seed = runSeed();
   private readonly fp = new Int32Array(4);
   private seq = 0;
@@ -140,13 +141,13 @@ export class Router {
     return o.splitBytes !== undefined && state.bytes + size > o.splitBytes;
   }
 
+  /** The one partition of a run without --partition-by. */
   private single(): Partition {
-    let p = this.partitions.get(undefined);
-    if (p === undefined) {
-      p = { value: undefined, files: [], current: undefined };
-      this.partitions.set(undefined, p);
+    if (this.only === undefined) {
+      this.only = { value: undefined, files: [], current: undefined };
+      this.partitions.set(undefined, this.only);
     }
-    return p;
+    return this.only;
   }
 
   private partitionOf(c: RoutedChunk, i: number): Partition {
