@@ -4,10 +4,12 @@
  * for every protection kind: counts per data source, every lookup, the kept fields; malformed
  * tables are counted line by line, never silently dropped.
  */
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SharedState } from '../src/pool/shared-state.js';
 import { buildProfileIndex } from '../src/reconcile/index-build.js';
@@ -15,13 +17,14 @@ import { defineIndexRegions, SharedBytesWriter, SharedWordsWriter } from '../src
 import type { ReconcileJob } from '../src/reconcile/job-types.js';
 import { csvFileProfiles } from '../src/reconcile/profiles/csv-file.js';
 import type { ProfileSource } from '../src/reconcile/profiles/source.js';
-import { currentIndexView } from '../src/worker/lookup.js';
+import { parseJob } from '../src/reconcile/job-file.js';
+import { currentIndexView, ProfileIndexView } from '../src/worker/lookup.js';
 import { createLibraryPhoneNormalizer } from '../src/transforms/phone.js';
 import { prng } from './helpers/profiles.js';
 import { tempDir } from './helpers/cli.js';
 import { expectedSource, type KeyRule } from './helpers/profile-keys.js';
 import { generateProfiles, PROFILE_COLUMNS, profilesCsv, type ProfileRow } from './helpers/profiles.js';
-import { build as buildIndex, expectedMatch, incoming, jobFor as jobIn, SOURCES } from './helpers/reconcile.js';
+import { build as buildIndex, expectedMatch, incoming, jobFor as jobIn, KEY_HEX, SOURCES } from './helpers/reconcile.js';
 
 const { dir, cleanup } = tempDir('ap-index-');
 afterAll(cleanup);
@@ -260,5 +263,65 @@ describe('phones without a default country', () => {
       if (text.startsWith('00')) continue;
       expect(typeof library(text), text).not.toBe('string');
     }
+  });
+});
+
+describe("the job's profiles.defaultCountry", () => {
+  /** National and international numbers, an invalid one and an empty one. */
+  const PHONES = ['(907) 934-0885', '917-519-0085', '+1 212 555 0147', '0044 20 7946 0958', '020 7946 0958', '12', ''];
+  const e164 = (v: string, country: CountryCode): string | undefined => {
+    try {
+      const p = parsePhoneNumberWithError(v.startsWith('00') ? `+${v.slice(2)}` : v, country);
+      return p.isPossible() ? p.number : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const path = join(dir, 'national.csv');
+  writeFileSync(path, ['recipient_id,phone', ...PHONES.map((p, i) => `R${i},${p}`)].join('\n') + '\n');
+  const jobWith = (country: string | undefined): ReconcileJob => {
+    writeFileSync(join(dir, 'k.hex'), KEY_HEX);
+    return parseJob({
+      profiles: { path, id: 'recipient_id', phone: 'phone', fields: [], ...(country === undefined ? {} : { defaultCountry: country }) },
+      dataSources: [
+        { label: 'phone', alias: 'P', type: 'declared', key: 'phone', protection: { hash: 'phone_sha256' }, priority: 2 },
+        { label: 'sms', alias: 'M', type: 'declared', key: 'recipient_id', protection: { aes: { keyFile: 'k.hex', iv: '00112233445566778899aabbccddeeff' }, channel: 'sms' }, priority: 1 },
+      ],
+    }, { baseDir: dir });
+  };
+  const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+  it('reads national numbers with its plan: hashed and plain (sms) keys as the library normalises them; the view takes the same plan', async () => {
+    const { report, view } = await build(jobWith('us'), csvFileProfiles(path));
+    const expected = PHONES.map((p) => (p.trim() === '' ? 'EMPTY' : e164(p, 'US') ?? 'INVALID'));
+    const valid = expected.filter((k) => k !== 'EMPTY' && k !== 'INVALID').length;
+    // Both US numbers without a country code count now; the GB national number is no US number.
+    expect(expected.slice(0, 2).every((k) => k.startsWith('+1'))).toBe(true);
+    expect(report.sources.map((s) => [s.indexed, s.empty, s.invalid])).toEqual([[valid, 1, PHONES.length - 1 - valid], [valid, 1, PHONES.length - 1 - valid]]);
+    expect(view.defaultCountry).toBe('US');
+    expected.forEach((k, p) => {
+      if (k === 'EMPTY' || k === 'INVALID') return;
+      const hashed = Buffer.from(sha(k.slice(1)).toUpperCase());
+      expect(view.lookup(0, hashed, 0, hashed.length), PHONES[p]).toBe(p);
+      // An AES sms plaintext written nationally is read with the build's plan, in the worker too.
+      const plain = Buffer.from(PHONES[p]);
+      expect(view.lookup(1, plain, 0, plain.length), PHONES[p]).toBe(p);
+    });
+  });
+
+  it('without it the national numbers are invalid keys; BuildOptions.defaultCountry takes its place when given', async () => {
+    const none = await build(jobWith(undefined), csvFileProfiles(path));
+    expect(none.report.sources[0]).toMatchObject({ indexed: 2, empty: 1, invalid: PHONES.length - 3 });
+    expect(none.view.defaultCountry).toBeUndefined();
+    const state = new SharedState();
+    const regions = defineIndexRegions(state, 2);
+    const report = await buildProfileIndex(jobWith('US'), csvFileProfiles(path), regions, { workers: 0, defaultCountry: 'GB' });
+    const gb = PHONES.map((p) => (p.trim() === '' ? undefined : e164(p, 'GB')));
+    // Under GB's plan 020 7946 0958 is the number 0044 20 7946 0958 gave: a duplicate.
+    expect(report.sources[0]).toMatchObject({ indexed: new Set(gb.filter((k) => k !== undefined)).size, duplicates: 1 });
+    const view = new ProfileIndexView(state.buffers);
+    expect(view.defaultCountry).toBe('GB');
+    const london = Buffer.from(sha((gb[4] as string).slice(1)));
+    expect(view.lookup(0, london, 0, london.length)).toBe(3);
   });
 });

@@ -70,6 +70,12 @@ describe('a valid job file', () => {
     expect(matchedColumn(job, job.dataSources[0])).toBe('crm_id');
   });
 
+  it('takes profiles.defaultCountry in either case as the upper-case code; none when it is not given', () => {
+    expect(parse(edited((j) => ((j.profiles as Record<string, unknown>).defaultCountry = ' gb '))).profiles.defaultCountry).toBe('GB');
+    expect(parse(edited((j) => ((j.profiles as Record<string, unknown>).defaultCountry = 'US'))).profiles.defaultCountry).toBe('US');
+    expect(parse(example()).profiles.defaultCountry).toBeUndefined();
+  });
+
   it('takes the key from keyEnv, base64 ciphertexts, channels sms and other; tries sources highest priority first, ties in file order', () => {
     const job = parse(
       edited((j) => {
@@ -169,6 +175,10 @@ describe('a wrong job file stops with ERR_JOB, exit 2, naming the key path', () 
       aes.keyEnv = 'RECONCILE_TEST_UNSET';
     }, '--job: dataSources[1].protection.aes.keyEnv: the variable RECONCILE_TEST_UNSET is not set'],
     ['dataSources[1].protection.aes unknown key', (j) => ((j.dataSources[1].protection as { aes: Record<string, unknown> }).aes.keyfile = 'x'), "--job: dataSources[1].protection.aes: unknown key 'keyfile' (did you mean 'keyFile'?)"],
+    ['profiles.defaultCountry not a country', (j) => ((j.profiles as Record<string, unknown>).defaultCountry = 'XX'), "--job: profiles.defaultCountry: 'XX' is not an ISO 3166-1 alpha-2 country with a phone numbering plan"],
+    ['profiles.defaultCountry alpha-3', (j) => ((j.profiles as Record<string, unknown>).defaultCountry = 'USA'), "--job: profiles.defaultCountry: 'USA' is not an ISO 3166-1 alpha-2 country"],
+    ['profiles.defaultCountry empty', (j) => ((j.profiles as Record<string, unknown>).defaultCountry = ' '), "--job: profiles.defaultCountry: '' is not an ISO 3166-1 alpha-2 country"],
+    ['profiles.defaultCountry a number', (j) => ((j.profiles as Record<string, unknown>).defaultCountry = 1), '--job: profiles.defaultCountry: expected an ISO 3166-1 alpha-2 country code (got 1)'],
     ['channel email without profiles.email', (j) => delete (j.profiles as Record<string, unknown>).email, '--job: dataSources[1].protection.channel: channel email matches on the e-mail column: profiles.email must name it'],
     ['channel sms without profiles.phone', (j) => {
       delete (j.profiles as Record<string, unknown>).phone;

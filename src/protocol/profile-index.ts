@@ -5,7 +5,8 @@
  *
  * One index is a set of shared regions (src/pool/shared-state.ts), each written once as the
  * profile table is read and grown in place, never copied:
- * - `meta`: Uint32 words, the counts and, per data source, how its keys are held (below);
+ * - `meta`: Uint32 words, the counts, the default country of phone numbers and, per data
+ *   source, how its keys are held (below);
  * - `fields`, `field-ends`: the kept profile fields (profiles.id first, then profiles.fields),
  *   back to back; Uint32 `field-ends[p * F + f]` is the end of profile p's field f, its start
  *   the previous end (0 for the first);
@@ -44,6 +45,8 @@ export const M_VERSION = 1;
 export const M_PROFILES = 2;
 export const M_SOURCES = 3;
 export const M_FIELDS = 4;
+/** The default country the build read national phone numbers with: its two ASCII letters (first in the low byte), 0 for none. */
+export const M_COUNTRY = 5;
 export const M_HEADER_WORDS = 8;
 /** Per data source, from word M_HEADER_WORDS + s * M_SOURCE_WORDS. */
 export const M_SOURCE_WORDS = 8;

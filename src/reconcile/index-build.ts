@@ -17,7 +17,7 @@ import type { Dialect } from '../formats/csv/scan.js';
 import { frameRecords } from '../pipeline/chunker.js';
 import {
   DIGEST_BYTES, FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN, INDEX_MAGIC, INDEX_VERSION, KEYS_DIGEST, KEYS_TEXT,
-  M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION, S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK,
+  M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION, S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK,
 } from '../protocol/profile-index.js';
 import { KEY_EMPTY, KEY_OK } from '../worker/lookup-key.js';
 import { FLAWS, type ChunkExtract, type ExtractPlan } from '../worker/lookup-build.js';
@@ -84,7 +84,10 @@ export function keyPlan(p: Protection): KeyPlan {
 }
 
 export interface BuildOptions {
-  /** The plan of national phone numbers (phone hash methods, AES channel sms). */
+  /**
+   * The plan of national phone numbers (phone hash methods, AES channel sms): given, it is used
+   * in place of the job's profiles.defaultCountry (a command's --default-country, say).
+   */
   readonly defaultCountry?: string;
   readonly maxRecordBytes?: number;
   /**
@@ -102,6 +105,7 @@ export interface BuildOptions {
  */
 export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource, regions: IndexRegions, opts: BuildOptions = {}): Promise<ProfileIndexReport> {
   const plans = job.dataSources.map((s) => keyPlan(s.protection));
+  const defaultCountry = opts.defaultCountry ?? job.profiles.defaultCountry;
   const tables = job.dataSources.map((_, s) => new KeyTable(plans[s].keys, { keys: regions.keys[s], keyEnds: regions.keyEnds[s], owners: regions.owners[s] }, regions.slots[s]));
   const counts = job.dataSources.map(() => ({ empty: 0, invalid: 0 }));
   const fields = new SharedBytesWriter(regions.fields);
@@ -194,7 +198,7 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
         } catch (err) {
           fail((err as Error).message, err);
         }
-        const plan = extractPlan(job, names, plans, table.description, item.lineEnd, maxRecordBytes, opts.defaultCountry);
+        const plan = extractPlan(job, names, plans, table.description, item.lineEnd, maxRecordBytes, defaultCountry);
         reader = workers > 0 ? inWorkers(plan, workers) : inThread(plan);
         line += item.lineFeeds;
         blankLines += item.blankLines;
@@ -247,6 +251,8 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
   words[M_PROFILES] = profiles;
   words[M_SOURCES] = tables.length;
   words[M_FIELDS] = 1 + job.profiles.fields.length;
+  // The workers read an AES channel sms plaintext with the plan the profiles' phones were read with.
+  words[M_COUNTRY] = defaultCountry === undefined ? 0 : defaultCountry.charCodeAt(0) | (defaultCountry.charCodeAt(1) << 8);
   let bytes = fields.used + 4 * fieldEnds.count;
   tables.forEach((t, s) => {
     const w = M_HEADER_WORDS + s * M_SOURCE_WORDS;

@@ -55,6 +55,7 @@ function build(z: typeof Z) {
     id: column,
     email: column.optional(),
     phone: column.optional(),
+    defaultCountry: z.string({ error: 'expected an ISO 3166-1 alpha-2 country code' }).trim().optional(),
     fields: z.array(column, { error: 'expected a list of column names' }),
   }, object);
   const job = z.strictObject({
@@ -83,7 +84,7 @@ function keysAt(path: readonly PropertyKey[]): readonly string[] {
   const last = path.filter((p) => typeof p === 'string').at(-1);
   const table: Record<string, readonly string[]> = {
     '': ['profiles', 'dataSources', '$schema'],
-    profiles: ['path', 'postgres', 'id', 'email', 'phone', 'fields'],
+    profiles: ['path', 'postgres', 'id', 'email', 'phone', 'defaultCountry', 'fields'],
     postgres: ['url', 'query'],
     dataSources: ['label', 'alias', 'dpid', 'type', 'key', 'protection', 'priority'],
     protection: ['hash', 'aes', 'channel'],
@@ -154,7 +155,22 @@ function readProfiles(p: RawJob['profiles'], at: (path: string) => string, env: 
     if (seen.has(f)) fail(['profiles', 'fields', i], `'${f}' is listed twice (profiles.id is always kept)`);
     seen.add(f);
   });
-  return { table, id: p.id, email: p.email, phone: p.phone, fields: p.fields };
+  return { table, id: p.id, email: p.email, phone: p.phone, defaultCountry: readCountry(p.defaultCountry), fields: p.fields };
+}
+
+/**
+ * profiles.defaultCountry: the plan of the table's national phone numbers (without it, a number
+ * with neither '+' nor '00' is an invalid key), checked as process's --default-country is: two
+ * letters (either case) of a country libphonenumber-js has a numbering plan for.
+ */
+function readCountry(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const code = value.toUpperCase();
+  const isSupportedCountry = (c: string): boolean => (lazyRequire('libphonenumber-js') as typeof import('libphonenumber-js')).isSupportedCountry(c);
+  if (!/^[A-Z]{2}$/.test(code) || !isSupportedCountry(code)) {
+    fail(['profiles', 'defaultCountry'], `'${value}' is not an ISO 3166-1 alpha-2 country with a phone numbering plan`);
+  }
+  return code;
 }
 
 /** A postgres:// or postgresql:// URL with no password in it; the message never shows the URL, which may hold one. */

@@ -31,6 +31,11 @@ export interface ProfilesSpec {
   readonly email: string | undefined;
   /** The phone column, needed by an AES data source of channel `sms`. */
   readonly phone: string | undefined;
+  /**
+   * ISO 3166-1 alpha-2 (upper case): the plan of phone numbers written without a country code
+   * (phone hash methods, AES channel sms); none: such a number is an invalid key.
+   */
+  readonly defaultCountry: string | undefined;
   /** Columns kept for output, besides `id`. */
   readonly fields: readonly string[];
 }

@@ -10,7 +10,7 @@
  */
 import { RunError } from '../errors/errors.js';
 import {
-  DIGEST_BYTES, INDEX_MAGIC, INDEX_VERSION, indexRegion, keyHash, KEYS_DIGEST, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION,
+  DIGEST_BYTES, INDEX_MAGIC, INDEX_VERSION, indexRegion, keyHash, KEYS_DIGEST, M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION,
   S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK, sameBytes, SLOT_ENTRY_MASK, slotTag,
 } from '../protocol/profile-index.js';
 import { decodeHexStrictInto } from '../transforms/encoding.js';
@@ -43,6 +43,8 @@ export class ProfileIndexView {
   readonly fieldCount: number;
   /** The meta region's generation this view was made for. */
   readonly generation: number;
+  /** The plan national phone numbers are read with (undefined: none). */
+  readonly defaultCountry: string | undefined;
   private readonly sources: SourceView[] = [];
   private readonly fieldBytes: Buffer;
   private readonly fieldEnds: Uint32Array;
@@ -53,7 +55,9 @@ export class ProfileIndexView {
 
   /**
    * The index the main thread published into `shared`; ERR_INTERNAL when there is none yet.
-   * `defaultCountry`: the plan of national numbers for an AES channel sms source's plaintexts.
+   * `defaultCountry`: the plan of national numbers for an AES channel sms source's plaintexts;
+   * by default the one the build read the profiles' phones with (BuildOptions or the job's
+   * profiles.defaultCountry), so both sides normalise a national number alike.
    */
   constructor(shared: Shared, defaultCountry?: string) {
     const meta = readShared(shared, indexRegion.meta);
@@ -64,7 +68,9 @@ export class ProfileIndexView {
     this.generation = meta.generation;
     this.profiles = m[M_PROFILES];
     this.fieldCount = m[M_FIELDS];
-    this.forms = new KeyForms(defaultCountry);
+    const country = m[M_COUNTRY];
+    this.defaultCountry = defaultCountry ?? (country === 0 ? undefined : String.fromCharCode(country & 0xff, country >>> 8));
+    this.forms = new KeyForms(this.defaultCountry);
     this.fieldBytes = asBuffer(readShared(shared, indexRegion.fields).bytes);
     this.fieldEnds = words(readShared(shared, indexRegion.fieldEnds).bytes);
     for (let s = 0; s < m[M_SOURCES]; s++) {
