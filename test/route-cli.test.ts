@@ -113,6 +113,16 @@ describe.each([1, 3])('with %i worker(s)', (workers) => {
     expect(refused.stderr).toContain('--partition-by writes several files: give --out <directory>/');
   });
 
+  it('to stdout, --max-rejects passed at the end: the message says what stdout already got, not "nothing was published"', async () => {
+    const bad = join(dir, `stdout-bad-${++n}.csv`);
+    writeFileSync(bad, `id,email\n${Array.from({ length: 30 }, (_, i) => `${i},${i < 10 ? `u${i}@x.org` : 'not-an-email'}`).join('\n')}\n`);
+    const r = await runCli(['process', '--in', bad, '--hash', 'email=email_lc_sha256', '--dedup-key', 'id', '--max-rejects', '5', ...common]);
+    expect(r.code).toBe(1);
+    const written = r.stdout.toString();
+    expect(written.split('\n')).toHaveLength(12);
+    expect(r.stderr).toContain(`20 of 30 records rejected (66.7%), over --max-rejects 5; top reason invalid_email (20); 10 records (${Buffer.byteLength(written)} bytes) had already been written to stdout`);
+  });
+
   it('more --partition-by values than --max-audiences: exit 1 naming the limit, nothing published', async () => {
     const { out, report } = outDir();
     const r = await runCli(['process', '--in', input, '--out', `${out}/`, '--name', 'aud.csv', '--partition-by', 'email', '--max-audiences', '25', '--passthrough', '--report', report, ...common]);

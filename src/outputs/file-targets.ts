@@ -39,6 +39,8 @@ export interface FileTarget {
    * Its file's name is the one it was opened under (setName is ignored).
    */
   readonly single?: boolean;
+  /** Its bytes reach the reader as written (stdout, a FIFO): a failed run cannot take them back. */
+  readonly direct?: boolean;
   /** A new file under a temporary name. */
   create(): Promise<FileSink>;
   /** Shown as `where/name` for a final file name. */
@@ -125,6 +127,7 @@ export function singleFileTarget(sink: Sink): FileTarget {
   return {
     description: sink.description,
     single: true,
+    direct: sink.direct === true,
     describe: () => sink.description,
     async create() {
       if (used) throw new RunError('ERR_INTERNAL', `${sink.description} takes one output file only`);

@@ -45,6 +45,12 @@ export interface OutputFileInfo {
 }
 
 /** Counts the lines of a file's uncompressed content (src/batch/info.ts's LineCounter). */
+/** What a run has handed its files so far (the --max-rejects message of a direct output). */
+export interface Tally {
+  records: number;
+  bytes: number;
+}
+
 export interface LineCount {
   add(piece: Uint8Array): void;
   readonly lines: number;
@@ -75,6 +81,8 @@ export class OutputFile implements OutputPart {
     readonly partition: string | undefined,
     readonly part: number,
     private readonly lineCount?: LineCount,
+    /** Counts the bytes stored, as they are. */
+    private readonly tally?: Tally,
   ) {}
 
   get name(): string {
@@ -111,6 +119,11 @@ export class OutputFile implements OutputPart {
   /** When the last piece given to write() is no longer referenced. */
   held: Promise<void> = DONE;
 
+  /** Hands what is gathered on now (a direct output streams chunk by chunk, as the plain path does). */
+  flush(): Promise<void> {
+    return this.flushGathered();
+  }
+
   private async flushGathered(): Promise<void> {
     if (this.gather === undefined || this.gathered === 0) return;
     const full = this.gather.subarray(0, this.gathered);
@@ -145,6 +158,7 @@ export class OutputFile implements OutputPart {
     if (this.failure) return { accepted: Promise.reject(this.failure), written: DONE };
     this.md5.update(data);
     this.bytes += data.length;
+    if (this.tally) this.tally.bytes += data.length;
     const w = this.writable!;
     let done!: () => void;
     const written = new Promise<void>((resolve) => (done = resolve));

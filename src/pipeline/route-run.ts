@@ -5,7 +5,7 @@
  * are decided, then replayed through the router (pass 2); otherwise they are routed as they come.
  */
 import type { FileTarget } from '../outputs/file-targets.js';
-import { OutputFile, type LineCount, type OutputFileInfo } from '../outputs/output-files.js';
+import { OutputFile, type LineCount, type OutputFileInfo, type Tally } from '../outputs/output-files.js';
 import type { OutputPart } from '../outputs/output-set.js';
 import type { RejectsWriter } from '../report/rejects-writer.js';
 import type { RunAccounting } from '../report/run-report.js';
@@ -32,6 +32,8 @@ export interface RouteRunOptions {
   /** `--write-info`: each file's lines are counted, and the .info file's name and body made for the files written. */
   readonly lineCounter?: () => LineCount;
   readonly info?: (files: readonly OutputFileInfo[]) => { name: string; body: string };
+  /** Kept up to date with what the files were handed. */
+  readonly tally?: Tally;
   /** Takes back a worker's output buffer once its bytes are written (ChunkDispatch.release). */
   readonly release?: (out: Buffer) => void;
   readonly signal: AbortSignal;
@@ -51,6 +53,7 @@ export async function routeOutput(chunks: AsyncIterable<AccountedChunk>, o: Rout
     ...(probes.partition === undefined ? {} : { partition: { probe: probes.partition, column: settings.partitionBy!, max: settings.maxAudiences } }),
     ...(probes.id === undefined ? {} : { idLimit: { probe: probes.id, column: settings.idColumn ?? 'id' } }),
     ...(o.lineCounter ? { lineCounter: o.lineCounter } : {}),
+    ...(o.tally ? { tally: o.tally } : {}),
     probeCount: probes.fields.length,
     accounting: o.accounting,
     ...(o.rejects ? { rejects: o.rejects } : {}),

@@ -20,7 +20,7 @@ import { ChunkDispatch, dispatched } from './dispatch.js';
 import type { OpenedInputs } from './inputs.js';
 import type { OutputDesign } from './plan-output.js';
 import type { ProgressMeter } from './progress.js';
-import { RejectLimit } from './reject-limit.js';
+import { RejectLimit, type Delivered } from './reject-limit.js';
 import { routeOutput } from './route-run.js';
 import { outputNaming, type OutputNaming } from '../outputs/naming.js';
 import { probePlan, type RouteSettings } from './route-settings.js';
@@ -71,12 +71,15 @@ export async function routed(config: ProcessConfig, settings: RouteSettings, s: 
   }
   s.progress?.start();
   const dispatch = new ChunkDispatch(s.pool, plan, s.buffers);
+  // A direct output (stdout, a FIFO) has its records already: --max-rejects says how many.
+  const tally = { records: 0, bytes: 0 };
+  const delivered = async (): Promise<Delivered | undefined> => (out.target.direct ? { ...tally, output: out.target.description } : undefined);
   const options: AccountOptions = {
     accounting: s.accounting,
     columns: names,
     rejects,
     rejectLimit: new RejectLimit(config.maxRejects),
-    delivered: async () => undefined,
+    delivered,
     buffers: s.buffers,
     poolError: () => s.pool.poolError,
     onRecordsOut: () => {},
@@ -95,6 +98,7 @@ export async function routed(config: ProcessConfig, settings: RouteSettings, s: 
     files,
     ...(s.output.header ? { header: s.output.header } : {}),
     gzip: naming.gzip,
+    tally,
     release: (buffer) => dispatch.release(buffer),
     accounting: s.accounting,
     rejects,

@@ -11,7 +11,7 @@
 import { RunError } from '../errors/errors.js';
 import type { OutputNaming } from '../outputs/naming.js';
 import type { FileTarget } from '../outputs/file-targets.js';
-import { OutputFile, type LineCount, type OutputFileInfo } from '../outputs/output-files.js';
+import { OutputFile, type LineCount, type OutputFileInfo, type Tally } from '../outputs/output-files.js';
 import type { OutputPart } from '../outputs/output-set.js';
 import type { RejectsWriter } from '../report/rejects-writer.js';
 import type { RunAccounting } from '../report/run-report.js';
@@ -38,6 +38,8 @@ export interface RouterOptions {
   readonly idLimit?: { readonly probe: number; readonly column: string };
   /** Each file's lines counted (for the .info of --write-info). */
   readonly lineCounter?: () => LineCount;
+  /** Records and bytes handed to the files so far, kept up to date. */
+  readonly tally?: Tally;
   /** Probes per record (ChunkPlan.probes.length). */
   readonly probeCount: number;
   readonly accounting: RunAccounting;
@@ -88,6 +90,7 @@ export class Router {
     const P = o.probeCount;
     if (c.records > 0 && P > 0 && c.probes === undefined) throw new RunError('ERR_INTERNAL', 'a chunk came back without the probe values routing asked for (ChunkPlan.probes)');
     let runFile: FileState | undefined;
+    let routed = 0;
     let runStart = 0;
     let runEnd = 0;
     for (let i = 0; i < c.records; i++) {
@@ -122,6 +125,7 @@ export class Router {
       state.records++;
       state.bytes += size;
       state.file.records++;
+      routed++;
       if (runFile !== state) {
         if (runFile) await this.write(runFile, c.out, runStart, runEnd);
         runFile = state;
@@ -130,6 +134,8 @@ export class Router {
       runEnd = end;
     }
     if (runFile) await this.write(runFile, c.out, runStart, runEnd);
+    if (o.target.direct) for (const f of this.files) await f.flush();
+    if (o.tally) o.tally.records += routed;
     return { released: Promise.all(this.held) };
   }
 
@@ -177,7 +183,7 @@ export class Router {
   private async newPart(p: Partition): Promise<FileState> {
     const previous = p.current;
     const o = this.options;
-    const file = new OutputFile(await o.target.create(), o.gzip, p.value, p.files.length + 1, o.lineCounter?.());
+    const file = new OutputFile(await o.target.create(), o.gzip, p.value, p.files.length + 1, o.lineCounter?.(), o.tally);
     o.register(file);
     this.files.push(file);
     p.files.push(file);
