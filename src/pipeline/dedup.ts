@@ -20,7 +20,7 @@ import type { Deduper, RoutedChunk } from './route-chunk.js';
  * each hashed with their length before them, so no two different lists of values give the same
  * bytes, whatever bytes the values hold.
  */
-export class KeyPrint {
+class KeyPrint {
   private readonly seed = runSeed();
   readonly fp = new Int32Array(4);
   private scratch = new Uint8Array(256);
@@ -83,10 +83,6 @@ export class FirstWins implements Deduper {
     this.seen.add(this.print.fp);
     return !this.seen.added;
   }
-
-  get keys(): number {
-    return this.seen.size;
-  }
 }
 
 /** Keys per page of OrderWinners' arrays: pages are added as keys come, never copied to grow. */
@@ -146,15 +142,6 @@ export class OrderWinners {
         return this.winners[index >>> PAGE_BITS][index & IN_PAGE] !== seq;
       },
     };
-  }
-
-  get keys(): number {
-    return this.table.size;
-  }
-
-  /** Bytes the per-key arrays and the key table take. */
-  get memoryBytes(): number {
-    return this.table.memoryBytes + this.winners.length * PAGE * 8 + this.values.reduce((n, v) => n + v.byteLength, 0);
   }
 
   /** Strictly greater, as bytes (UTF-8 byte order is code point order): ties keep the earlier record. */

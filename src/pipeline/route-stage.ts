@@ -26,7 +26,7 @@ import { outputNaming, type OutputNaming } from '../outputs/naming.js';
 import { probePlan, type RouteSettings } from './route-settings.js';
 import type { ProcessDeps } from './run-process.js';
 
-export interface RoutedStage {
+interface RoutedStage {
   readonly deps: ProcessDeps;
   readonly columns: readonly ColumnOp[];
   readonly inputName: string | undefined;

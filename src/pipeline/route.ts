@@ -22,7 +22,7 @@ import { AAM_MAX_LINES_PER_ID } from './route-settings.js';
 /** What routing asks of the run's naming (src/outputs/naming.ts). */
 export type FileNaming = Pick<OutputNaming, 'name'>;
 
-export interface RouterOptions {
+interface RouterOptions {
   readonly target: FileTarget;
   /** Where each new file is registered, in creation order, to be published with the run. */
   readonly register: (part: OutputPart) => void;
