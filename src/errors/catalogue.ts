@@ -155,7 +155,7 @@ export const CATALOGUE = {
   ERR_SPOOL: {
     exit: 1,
     meaning: 'the spool of --dedup-order (pass 1 of two, in --tmp-dir or the OS temporary directory) cannot be created, written or read back; the message has the system error',
-    action: 'give --tmp-dir a directory with room for the output (about its size plus 12 bytes a record)',
+    action: 'give --tmp-dir a directory with room for the output (about its size plus 16 bytes and the dedup key and order values per record)',
   },
   ERR_DUPLICATES: {
     exit: 1,
