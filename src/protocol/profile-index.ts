@@ -12,15 +12,29 @@
  *   the previous end (0 for the first);
  * - per data source s, its distinct keys as entries 0.., in table order (the first profile of a
  *   key makes its entry; a later profile with the same key is a duplicate and makes none), each
- *   in its matched form: `s<s>-keys` holds them, KEYS_DIGEST 32 bytes each (the raw SHA-256,
- *   entry e's at e * 32), KEYS_TEXT back to back with Uint32 `s<s>-key-ends[e]` the end of entry
- *   e's; Uint32 `s<s>-owners[e]` is the profile number of entry e;
+ *   in its matched form, held (S_HELD) one of two ways in `s<s>-keys`:
+ *   - HELD_FINGERPRINT (the default): FINGERPRINT_WORDS Uint32 words each, entry e's at e * 12:
+ *     the first 96 bits of the SHA-256 of the matched form (of a hashed source, its digest's own
+ *     first 96 bits; of a text source, the SHA-256 of the normalised e-mail, phone or trimmed
+ *     key). 12 bytes an entry whatever the key, against 32 for a digest and ~29 for an e-mail.
+ *   - HELD_FULL (BuildOptions.fullKeys): KEYS_DIGEST 32 bytes each (the raw SHA-256, entry e's
+ *     at e * 32), KEYS_TEXT back to back with Uint32 `s<s>-key-ends[e]` the end of entry e's.
+ *   Uint32 `s<s>-owners[e]` is the profile number of entry e;
  * - per data source s, `s<s>-slots`: an open-addressing table of Int32 slots (a power of two,
  *   at most 70% full), linear probing from `hash & mask`; a slot holds entry + 1 in its low
  *   SLOT_ENTRY_BITS and the hash's top SLOT_TAG_BITS above them (`slotTag`), 0 is empty. A probe
  *   whose tag differs is passed without reading the entry's key (most of them: the keys are far
- *   in memory, the slots near); a lookup confirms the full key bytes, so a false match cannot
- *   happen. The hash is `keyHash(key)` for KEYS_TEXT, a digest's first Uint32 word.
+ *   in memory, the slots near). The hash is the first Uint32 word of the digest / fingerprint,
+ *   `keyHash(key)` for a KEYS_TEXT key held in full.
+ *
+ * False matches. HELD_FULL confirms the whole key, so none can happen. HELD_FINGERPRINT
+ * confirms the 96 bits: with SHA-256 taken as a random function, an incoming ID whose key is in
+ * no profile matches one of the N entries with probability at most N / 2^96, so a run of L
+ * lookups (each ID tried against each source) makes a false match with probability at most
+ * L * N / 2^96: for 10^7 IDs tried against 3 sources of 10^7 keys each, 3*10^7 * 10^7 / 7.9*10^28
+ * < 4 * 10^-15 (the issue asks for below 10^-6). Two distinct profile keys sharing a fingerprint
+ * (the later would count as a duplicate) happen with probability at most N^2 / 2^97: < 10^-15
+ * at N = 10^7. The slot tag's 5 bits come from the same first word, so they add nothing here.
  */
 
 /** Names of an index's regions: the same prefix for all of them. */
@@ -37,7 +51,7 @@ export const indexRegion = {
 
 /** `meta` word 0. */
 export const INDEX_MAGIC = 0x58495041; // 'APIX'
-export const INDEX_VERSION = 2;
+export const INDEX_VERSION = 3;
 
 /** `meta` words. */
 export const M_MAGIC = 0;
@@ -58,11 +72,19 @@ export const S_ENTRIES = 3;
 export const S_DUPLICATES = 4;
 export const S_EMPTY = 5;
 export const S_INVALID = 6;
+/** HELD_FINGERPRINT or HELD_FULL. */
+export const S_HELD = 7;
 
 /** How a source's keys are held. */
 export const KEYS_DIGEST = 1;
 export const KEYS_TEXT = 2;
 export const DIGEST_BYTES = 32;
+
+/** How a source's entries are held in `s<s>-keys` (see above). */
+export const HELD_FULL = 1;
+export const HELD_FINGERPRINT = 2;
+/** Uint32 words of a fingerprint: 96 bits. */
+export const FINGERPRINT_WORDS = 3;
 
 /**
  * The form a value takes before it is held (hashed, for KEYS_DIGEST): the same rule reads the

@@ -16,8 +16,8 @@ import { CsvFraming } from '../formats/csv/framing.js';
 import type { Dialect } from '../formats/csv/scan.js';
 import { frameRecords } from '../pipeline/chunker.js';
 import {
-  DIGEST_BYTES, FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN, INDEX_MAGIC, INDEX_VERSION, KEYS_DIGEST, KEYS_TEXT,
-  M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION, S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK,
+  DIGEST_BYTES, FINGERPRINT_WORDS, FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN, HELD_FINGERPRINT, HELD_FULL, INDEX_MAGIC, INDEX_VERSION, KEYS_DIGEST, KEYS_TEXT,
+  M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION, S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_HELD, S_INVALID, S_KEYS, S_MASK,
 } from '../protocol/profile-index.js';
 import { KEY_EMPTY, KEY_OK } from '../worker/lookup-key.js';
 import { FLAWS, type ChunkExtract, type ExtractPlan } from '../worker/lookup-build.js';
@@ -65,23 +65,40 @@ export interface ProfileIndexReport {
 
 /** How one source's keys are read and held. */
 interface KeyPlan {
+  /** What an incoming ID is: 64 hex digits (KEYS_DIGEST), or text in `form`. */
   readonly keys: typeof KEYS_DIGEST | typeof KEYS_TEXT;
   readonly form: number;
   /** A value of 64 hex digits is already the digest (never hashed twice). */
   readonly hexIsDigest: boolean;
+  readonly held: typeof HELD_FINGERPRINT | typeof HELD_FULL;
+  /** Whether the reader gives each key as a SHA-256 digest (all but text keys held in full). */
+  readonly hashed: boolean;
 }
 
-export function keyPlan(p: Protection): KeyPlan {
-  if (p.kind === 'none') return { keys: KEYS_TEXT, form: FORM_PLAIN, hexIsDigest: false };
-  if (p.kind === 'aes') return { keys: KEYS_TEXT, form: p.channel === 'email' ? FORM_EMAIL : p.channel === 'sms' ? FORM_PHONE : FORM_PLAIN, hexIsDigest: false };
+/**
+ * Fingerprints by default, for every source: at 10M profiles the full keys alone (32 bytes a
+ * digest, ~29 an e-mail with its end) would take ~600 MB of the 1 GiB the whole build may use,
+ * their 96-bit fingerprints ~250 MB, with a false match per run below 4 * 10^-15 (the
+ * arithmetic: src/protocol/profile-index.ts). Full keys (`fullKeys`) confirm every match and
+ * cost little for a table of a few hundred thousand profiles.
+ */
+export function keyPlan(p: Protection, fullKeys = false): KeyPlan {
+  const held = fullKeys ? HELD_FULL : HELD_FINGERPRINT;
+  const text = (form: number): KeyPlan => ({ keys: KEYS_TEXT, form, hexIsDigest: false, held, hashed: !fullKeys });
+  const digest = (form: number, hexIsDigest: boolean): KeyPlan => ({ keys: KEYS_DIGEST, form, hexIsDigest, held, hashed: true });
+  if (p.kind === 'none') return text(FORM_PLAIN);
+  if (p.kind === 'aes') return text(p.channel === 'email' ? FORM_EMAIL : p.channel === 'sms' ? FORM_PHONE : FORM_PLAIN);
   switch (p.method) {
-    case 'sha256': return { keys: KEYS_DIGEST, form: FORM_EXACT, hexIsDigest: false };
-    case 'sha256_lc': return { keys: KEYS_DIGEST, form: FORM_LOWER, hexIsDigest: false };
-    case 'email_lc_sha256': return { keys: KEYS_DIGEST, form: FORM_EMAIL, hexIsDigest: true };
-    case 'phone_sha256': return { keys: KEYS_DIGEST, form: FORM_PHONE, hexIsDigest: true };
-    case 'phone_sha256_e164': return { keys: KEYS_DIGEST, form: FORM_PHONE_PLUS, hexIsDigest: true };
+    case 'sha256': return digest(FORM_EXACT, false);
+    case 'sha256_lc': return digest(FORM_LOWER, false);
+    case 'email_lc_sha256': return digest(FORM_EMAIL, true);
+    case 'phone_sha256': return digest(FORM_PHONE, true);
+    case 'phone_sha256_e164': return digest(FORM_PHONE_PLUS, true);
   }
 }
+
+/** Uint32 words of a source's entry: a fingerprint, a digest held in full, or 0 (text held in full). */
+const entryWidth = (plan: KeyPlan): number => (plan.held === HELD_FINGERPRINT ? FINGERPRINT_WORDS : plan.keys === KEYS_DIGEST ? DIGEST_BYTES >>> 2 : 0);
 
 export interface BuildOptions {
   /**
@@ -96,6 +113,11 @@ export interface BuildOptions {
    */
   readonly workers?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Holds every key in full and confirms each match on it (what a table of a few hundred
+   * thousand profiles can afford) instead of 96-bit fingerprints (the default, see keyPlan).
+   */
+  readonly fullKeys?: boolean;
 }
 
 /**
@@ -104,9 +126,9 @@ export interface BuildOptions {
  * ERR_PROFILES when the table cannot be read.
  */
 export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource, regions: IndexRegions, opts: BuildOptions = {}): Promise<ProfileIndexReport> {
-  const plans = job.dataSources.map((s) => keyPlan(s.protection));
+  const plans = job.dataSources.map((s) => keyPlan(s.protection, opts.fullKeys === true));
   const defaultCountry = opts.defaultCountry ?? job.profiles.defaultCountry;
-  const tables = job.dataSources.map((_, s) => new KeyTable(plans[s].keys, { keys: regions.keys[s], keyEnds: regions.keyEnds[s], owners: regions.owners[s] }, regions.slots[s]));
+  const tables = job.dataSources.map((_, s) => new KeyTable(entryWidth(plans[s]), { keys: regions.keys[s], keyEnds: regions.keyEnds[s], owners: regions.owners[s] }, regions.slots[s]));
   const counts = job.dataSources.map(() => ({ empty: 0, invalid: 0 }));
   const fields = new SharedBytesWriter(regions.fields);
   const fieldEnds = new SharedWordsWriter(regions.fieldEnds);
@@ -143,7 +165,7 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
       const c = counts[s];
       const status = x.status;
       let k = 0;
-      if (plans[s].keys === KEYS_DIGEST) {
+      if (plans[s].hashed) {
         const words = new Uint32Array(x.keyBytes.buffer, x.keyBytes.byteOffset, x.keyBytes.length >>> 2);
         for (let i = 0; i < r.profiles; i++) {
           const st = status[i];
@@ -263,7 +285,8 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
     words[w + S_DUPLICATES] = t.duplicates;
     words[w + S_EMPTY] = counts[s].empty;
     words[w + S_INVALID] = counts[s].invalid;
-    if (plans[s].keys === KEYS_DIGEST) regions.keyEnds[s].publishWritten(0);
+    words[w + S_HELD] = plans[s].held;
+    if (t.width > 0) regions.keyEnds[s].publishWritten(0);
     bytes += t.publish();
   });
   fields.publish();

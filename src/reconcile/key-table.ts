@@ -7,11 +7,9 @@
  */
 import type { SharedRegion } from '../pool/shared-state.js';
 import { RunError } from '../errors/errors.js';
-import { DIGEST_BYTES, FIRST_SLOTS, keyHash, KEYS_DIGEST, MAX_ENTRIES, MAX_LOAD, sameBytes, SLOT_ENTRY_MASK, slotTag } from '../protocol/profile-index.js';
+import { FIRST_SLOTS, keyHash, MAX_ENTRIES, MAX_LOAD, sameBytes, SLOT_ENTRY_MASK, slotTag } from '../protocol/profile-index.js';
 import { SHARED_HEADER_BYTES } from '../protocol/shared-layout.js';
 import { SharedBytesWriter, SharedWordsWriter } from './index-layout.js';
-
-const WORDS = DIGEST_BYTES >>> 2;
 
 export class KeyTable {
   readonly keys: SharedBytesWriter;
@@ -20,16 +18,20 @@ export class KeyTable {
   duplicates = 0;
   private slots: Int32Array;
   private mask: number;
-  /** `keys` as words (KEYS_DIGEST), remade when the arena grows into a new view. */
+  /** `keys` as words (entries of words), remade when the arena grows into a new view. */
   private keyWords: Uint32Array;
 
+  /**
+   * `width`: Uint32 words an entry (8 for a digest held in full, FINGERPRINT_WORDS for a
+   * fingerprint), whose first word is its hash; 0 for text keys held in full (`addText`).
+   */
   constructor(
-    readonly kind: number,
+    readonly width: number,
     regions: { keys: SharedRegion; keyEnds: SharedRegion; owners: SharedRegion },
     private readonly slotRegion: SharedRegion,
   ) {
     this.keys = new SharedBytesWriter(regions.keys);
-    this.ends = kind === KEYS_DIGEST ? undefined : new SharedWordsWriter(regions.keyEnds);
+    this.ends = width > 0 ? undefined : new SharedWordsWriter(regions.keyEnds);
     this.owners = new SharedWordsWriter(regions.owners);
     this.keyWords = this.wordsOfKeys();
     this.slots = this.emptySlots(FIRST_SLOTS);
@@ -44,11 +46,12 @@ export class KeyTable {
     return this.mask;
   }
 
-  /** Profile p's key is the digest d[w, w + 8) (words): a new entry, or a duplicate. */
+  /** Profile p's key is the entry d[w, w + width) (words): a new entry, or a duplicate. */
   addDigest(d: Uint32Array, w: number, p: number): void {
     let k = this.keyWords;
     const slots = this.slots;
     const mask = this.mask;
+    const width = this.width;
     const hash = d[w];
     const tag = slotTag(hash);
     let i = hash & mask;
@@ -56,8 +59,8 @@ export class KeyTable {
       const q = slots[i];
       if (q === 0) break;
       if ((q & ~SLOT_ENTRY_MASK) === tag) {
-        const v = ((q & SLOT_ENTRY_MASK) - 1) * WORDS;
-        if (k[v] === d[w] && k[v + 1] === d[w + 1] && k[v + 2] === d[w + 2] && k[v + 3] === d[w + 3] && k[v + 4] === d[w + 4] && k[v + 5] === d[w + 5] && k[v + 6] === d[w + 6] && k[v + 7] === d[w + 7]) {
+        const v = ((q & SLOT_ENTRY_MASK) - 1) * width;
+        if (sameWords(k, v, d, w, width)) {
           this.duplicates++;
           return;
         }
@@ -65,10 +68,11 @@ export class KeyTable {
       i = (i + 1) & mask;
     }
     const e = this.owners.count;
-    this.keys.ensure(DIGEST_BYTES);
+    this.keys.ensure(4 * width);
     if (this.keys.bytes.length >>> 2 !== k.length) k = this.keyWords = this.wordsOfKeys();
-    for (let j = 0; j < WORDS; j++) k[e * WORDS + j] = d[w + j];
-    this.keys.used += DIGEST_BYTES;
+    const at = e * width;
+    for (let j = 0; j < width; j++) k[at + j] = d[w + j];
+    this.keys.used += 4 * width;
     this.commit(i, tag, p);
   }
 
@@ -137,10 +141,11 @@ export class KeyTable {
     const slots = this.emptySlots(size);
     const mask = size - 1;
     const n = this.owners.count;
-    if (this.kind === KEYS_DIGEST) {
+    if (this.width > 0) {
       const k = this.keyWords;
+      const width = this.width;
       for (let e = 0; e < n; e++) {
-        const hash = k[e * WORDS];
+        const hash = k[e * width];
         let i = hash & mask;
         while (slots[i] !== 0) i = (i + 1) & mask;
         slots[i] = (e + 1) | slotTag(hash);
@@ -170,4 +175,11 @@ export class KeyTable {
     const b = this.keys.bytes;
     return new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
   }
+}
+
+/** Whether a[as, as + n) and b[bs, bs + n) hold the same words (n is 3 or 8: the fingerprint's first). */
+function sameWords(a: Uint32Array, as: number, b: Uint32Array, bs: number, n: number): boolean {
+  if (a[as] !== b[bs] || a[as + 1] !== b[bs + 1] || a[as + 2] !== b[bs + 2]) return false;
+  for (let j = 3; j < n; j++) if (a[as + j] !== b[bs + j]) return false;
+  return true;
 }

@@ -8,7 +8,7 @@
 import { decodeField } from '../formats/csv/field-codec.js';
 import { RecordScanner, type Dialect } from '../formats/csv/scan.js';
 import { countLineFeeds, CR, LF } from '../formats/line-ends.js';
-import { DIGEST_BYTES, KEYS_TEXT } from '../protocol/profile-index.js';
+import { DIGEST_BYTES } from '../protocol/profile-index.js';
 import { Bytes } from '../transforms/byte-buffers.js';
 import { decodeHexStrictInto, isHex64 } from '../transforms/encoding.js';
 import { Sha256Batch } from '../transforms/sha256-batch.js';
@@ -22,7 +22,8 @@ export interface ExtractPlan {
   readonly fieldCount: number;
   /** The columns kept (profiles.id first, then profiles.fields). */
   readonly keptColumns: readonly number[];
-  readonly sources: readonly { readonly column: number; readonly keys: number; readonly form: number; readonly hexIsDigest: boolean }[];
+  /** `hashed`: the key goes out as its SHA-256 digest (32 bytes), else as its text. */
+  readonly sources: readonly { readonly column: number; readonly keys: number; readonly form: number; readonly hexIsDigest: boolean; readonly hashed: boolean }[];
   readonly defaultCountry: string | undefined;
   readonly maxRecordBytes: number;
 }
@@ -85,7 +86,7 @@ export class ProfileExtractor {
     this.dialect = { delimiter: 0x2c, quote: 0x22, escape: 0x22, lineEnd: plan.lineEnd };
     this.scanner = new RecordScanner(this.dialect, plan.fieldCount + 1);
     this.forms = new KeyForms(plan.defaultCountry);
-    this.batches = plan.sources.map((s) => (s.keys === KEYS_TEXT ? undefined : new Sha256Batch()));
+    this.batches = plan.sources.map((s) => (s.hashed ? new Sha256Batch() : undefined));
     this.work = plan.sources.map(() => ({ status: new Uint8Array(1 << 14), keys: new Bytes(1 << 16), ends: new Uint32Array(1 << 14), ok: 0 }));
   }
 
@@ -193,7 +194,7 @@ export class ProfileExtractor {
       end = n;
     }
     let status: number;
-    if (plan.keys === KEYS_TEXT) {
+    if (!plan.hashed) {
       status = this.forms.write(plan.form, src, start, end, x.keys);
       if (status === KEY_OK) x.ends[x.ok] = x.keys.used;
     } else {

@@ -10,11 +10,12 @@
  */
 import { RunError } from '../errors/errors.js';
 import {
-  DIGEST_BYTES, INDEX_MAGIC, INDEX_VERSION, indexRegion, keyHash, KEYS_DIGEST, M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION,
-  S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_INVALID, S_KEYS, S_MASK, sameBytes, SLOT_ENTRY_MASK, slotTag,
+  DIGEST_BYTES, FINGERPRINT_WORDS, HELD_FINGERPRINT, INDEX_MAGIC, INDEX_VERSION, indexRegion, keyHash, KEYS_DIGEST, M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION,
+  S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_HELD, S_INVALID, S_KEYS, S_MASK, sameBytes, SLOT_ENTRY_MASK, slotTag,
 } from '../protocol/profile-index.js';
 import { decodeHexStrictInto } from '../transforms/encoding.js';
 import { Bytes } from '../transforms/byte-buffers.js';
+import { Sha256Batch } from '../transforms/sha256-batch.js';
 import { KEY_OK, KeyForms } from './lookup-key.js';
 import { readShared } from './shared.js';
 
@@ -22,11 +23,13 @@ type Shared = Readonly<Record<string, SharedArrayBuffer>> | undefined;
 
 interface SourceView {
   readonly keys: number;
+  /** Words an entry of `digestWords` takes: FINGERPRINT_WORDS, or 8 (a digest held in full); 0: text held in full. */
+  readonly width: number;
   readonly form: number;
   readonly mask: number;
   readonly slots: Int32Array;
   readonly keyBytes: Buffer;
-  /** KEYS_DIGEST: the digests as words. */
+  /** The entries as words: fingerprints, or digests held in full. */
   readonly digestWords: Uint32Array;
   /** KEYS_TEXT: end of each entry's key. */
   readonly keyEnds: Uint32Array;
@@ -52,6 +55,9 @@ export class ProfileIndexView {
   private readonly scratch = new Bytes(1 << 10);
   private readonly digest = new Uint8Array(DIGEST_BYTES);
   private readonly digestWords = new Uint32Array(this.digest.buffer);
+  /** The SHA-256 of a text key's form, for a source held as fingerprints (the native batch, one value). */
+  private readonly sha = new Sha256Batch();
+  private readonly digestOut = Buffer.from(this.digest.buffer);
 
   /**
    * The index the main thread published into `shared`; ERR_INTERNAL when there is none yet.
@@ -77,8 +83,10 @@ export class ProfileIndexView {
       const w = M_HEADER_WORDS + s * M_SOURCE_WORDS;
       const keyBytes = asBuffer(readShared(shared, indexRegion.keys(s)).bytes);
       const slotBytes = readShared(shared, indexRegion.slots(s)).bytes;
+      const keys = m[w + S_KEYS];
       this.sources.push({
-        keys: m[w + S_KEYS],
+        keys,
+        width: m[w + S_HELD] === HELD_FINGERPRINT ? FINGERPRINT_WORDS : keys === KEYS_DIGEST ? DIGEST_BYTES >>> 2 : 0,
         form: m[w + S_FORM],
         mask: m[w + S_MASK],
         slots: new Int32Array(slotBytes.buffer, slotBytes.byteOffset, slotBytes.length >>> 2),
@@ -105,7 +113,11 @@ export class ProfileIndexView {
     return this.sources[s].counts;
   }
 
-  /** The profile number whose key in source s is the ID id[start, end), or -1. */
+  /**
+   * The profile number whose key in source s is the ID id[start, end), or -1. A source held as
+   * fingerprints answers on the key's 96-bit fingerprint (the odds of a false match:
+   * src/protocol/profile-index.ts).
+   */
   lookup(s: number, id: Uint8Array, start: number, end: number): number {
     const src = this.sources[s];
     if (src.keys === KEYS_DIGEST) return this.lookupDigest(src, id, start, end);
@@ -114,6 +126,14 @@ export class ProfileIndexView {
     if (this.forms.write(src.form, id, start, end, scratch) !== KEY_OK) return -1;
     const b = scratch.bytes;
     const n = scratch.used;
+    if (src.width > 0) {
+      const sha = this.sha;
+      const at = sha.begin(n);
+      sha.bytes.set(b.subarray(0, n), at);
+      sha.place(sha.commit(at, at + n), 0);
+      sha.fillDigests(this.digestOut);
+      return this.lookupWords(src, this.digestWords);
+    }
     const { slots, mask, keyBytes, keyEnds } = src;
     const hash = keyHash(b, 0, n);
     const tag = slotTag(hash);
@@ -137,16 +157,20 @@ export class ProfileIndexView {
     while (s < e && (id[s] === 0x20 || (id[s] >= 0x09 && id[s] <= 0x0d))) s++;
     while (e > s && (id[e - 1] === 0x20 || (id[e - 1] >= 0x09 && id[e - 1] <= 0x0d))) e--;
     if (e - s !== 2 * DIGEST_BYTES || decodeHexStrictInto(id, s, e, this.digest, 0) < 0) return -1;
-    const d = this.digestWords;
-    const { slots, mask, digestWords: k } = src;
+    return this.lookupWords(src, this.digestWords);
+  }
+
+  /** The owner of the entry whose first `width` words are d's, or -1. */
+  private lookupWords(src: SourceView, d: Uint32Array): number {
+    const { slots, mask, digestWords: k, width } = src;
     const tag = slotTag(d[0]);
     let i = d[0] & mask;
     for (;;) {
       const q = slots[i];
       if (q === 0) return -1;
       if ((q & ~SLOT_ENTRY_MASK) === tag) {
-        const v = ((q & SLOT_ENTRY_MASK) - 1) * 8;
-        if (k[v] === d[0] && k[v + 1] === d[1] && k[v + 2] === d[2] && k[v + 3] === d[3] && k[v + 4] === d[4] && k[v + 5] === d[5] && k[v + 6] === d[6] && k[v + 7] === d[7]) {
+        const v = ((q & SLOT_ENTRY_MASK) - 1) * width;
+        if (k[v] === d[0] && k[v + 1] === d[1] && k[v + 2] === d[2] && (width === FINGERPRINT_WORDS || (k[v + 3] === d[3] && k[v + 4] === d[4] && k[v + 5] === d[5] && k[v + 6] === d[6] && k[v + 7] === d[7]))) {
           return src.owners[(q & SLOT_ENTRY_MASK) - 1];
         }
       }
