@@ -102,6 +102,11 @@ export const CATALOGUE = {
     meaning: 'the profile table of a reconciliation job cannot be read: the CSV file is missing, not CSV or cut short, or PostgreSQL refused the connection or the query; the message names the file or server and the reason',
     action: 'check profiles.path, or profiles.postgres (url, query, AUDIENCE_PIPE_PG_PASSWORD) with psql',
   },
+  ERR_TOO_MANY_UNMATCHED: {
+    exit: 1,
+    meaning: 'import-audience matched too few incoming IDs: more were unmatched than --max-unmatched allows; the message gives the count and the top reason',
+    action: 'the --unmatched file lists each unmatched ID with its reason (bad_ciphertext: the data source\'s AES key or IV is probably wrong; no_profile: another --alias, or the profile table is not the one the IDs came from)',
+  },
   ERR_OUTPUT: {
     exit: 1,
     meaning: 'writing the output (--out or stdout) failed, e.g. ENOSPC; the message names the file and the system error',

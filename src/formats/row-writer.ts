@@ -15,6 +15,8 @@ export interface RowFields {
   hasOp(index: number): boolean;
   /** Writes the op's value of input field `index` through `w`: nothing for an empty value. */
   writeOp(index: number, w: ValueWriter): void;
+  /** Writes field `field` of the lookup's match (OutputField kind 'lookup') through `w`: nothing when unmatched. */
+  writeLookup(field: number, w: ValueWriter): void;
   /** Sets `start`, `end` to input field `index`'s raw range in `buf`. */
   range(index: number): void;
   /** Decodes input field `index` untrimmed to `src[start, end)`; false for malformed quoting. */

@@ -27,6 +27,8 @@ export interface AccountOptions {
   /** Records of the output bytes yielded so far, once the consumer has taken them. */
   readonly onRecordsOut: (records: number) => void;
   readonly log: Logger;
+  /** Each counted chunk with its line base, once its rejects are written (import-audience: the unmatched IDs). */
+  readonly onChunk?: (result: ChunkResult, lineBase: number) => Promise<void>;
 }
 
 /** A chunk once counted, for the routing stage (src/pipeline/route.ts): its result, its output bytes, and where its lines start. */
@@ -79,6 +81,7 @@ export async function* accountedChunks(done: AsyncIterable<Done>, options: Accou
     }
     if (rejects && r.rejects.count > 0) accounting.rejectsTruncated += await writeRejects(rejects, r, lineFeedsBefore, options.columns);
     const lineBase = lineFeedsBefore;
+    if (options.onChunk) await options.onChunk(r, lineBase);
     lineFeedsBefore += r.lineFeeds;
     await rejectLimit.afterRecords(accounting, delivered);
     yield { result: r, out: Buffer.from(r.out, 0, r.outLength), lineBase };

@@ -31,6 +31,7 @@ import { ProgressMeter, type ProgressDisplay } from './progress.js';
 import { RejectLimit } from './reject-limit.js';
 import { routeSettings } from './route-settings.js';
 import type { RoutedOutput } from '../outputs/file-targets.js';
+import type { RunExtension } from './run-extension.js';
 
 // Kept exported from here: the library entry and the bench command import them from this module.
 export { planColumns, type ProcessOutcome };
@@ -45,11 +46,13 @@ export interface ProcessDeps {
   readonly progress?: ProgressDisplay;
   /** Where a routed run's files go (splits, partitions, dedup, AAM inbound); such a run fails without it. */
   readonly openFiles?: (inputName: string | undefined) => Promise<RoutedOutput>;
+  /** What a command adds to the engine (import-audience: the profile index, the lookup, its outputs). */
+  readonly extension?: RunExtension;
 }
 
 export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Promise<ProcessOutcome> {
   const started = performance.now();
-  const { log, source } = deps;
+  const { log, source, extension } = deps;
   const controller = new AbortController();
   const signal = deps.signal ? AbortSignal.any([deps.signal, controller.signal]) : controller.signal;
   const accounting = new RunAccounting();
@@ -64,12 +67,14 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
   try {
     const format = formatNamed(config.from).forRun(config);
     // Started first: the workers load their modules while the input is listed and its header read.
-    pool = new ChunkPool(workerInit(config, format.settings), config.workers);
+    pool = new ChunkPool(workerInit(config, format.settings, extension), config.workers);
     const parts = await source.parts(signal);
     inputParts = parts;
     accounting.inputs = parts.map((p) => inputFileEntry(p.name));
     accounting.batch = source.batch?.();
     if (parts.length === 0) throw new RunError('ERR_INPUT', `--in: no input files match ${source.description}`);
+    accounting.extension = extension?.report;
+    await extension?.prepare?.(pool, parts, signal);
     // Enough chunks in flight to keep every worker busy while the merge waits for the oldest.
     const maxInFlight = config.workers * 2 + 1;
     const buffers = new BufferPool(maxInFlight * 3 * Math.max(config.chunkSize, 1 << 16));
@@ -83,10 +88,13 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     });
     // The columns decide the plan; a bad plan stops the run before any output exists.
     const { columns: names, lineEnd, header } = inputs.start;
-    const columns = planColumns(config, names, log);
+    const planned = planColumns(config, names, log);
     const routing = routeSettings(config);
+    const extended = extension?.plan({ columns: names, headerBytes: header?.bytes, settings: format.settings }, parts, planned, planKeys(config).length);
+    if (extended && routing !== undefined) throw new ConfigError('splits, partitions, deduplication and AAM inbound output are not available to this command', 'out');
+    const columns = extended ? extended.columns : planned;
     // The converting path's plan when an option asks for it (--to, --select, guardrails) or routing needs probes, else none.
-    const design = planOutput(config, { columns: names, headerBytes: header?.bytes, settings: format.settings }, columns, { log, force: routing !== undefined });
+    const design = extended ? extended.design : planOutput(config, { columns: names, headerBytes: header?.bytes, settings: format.settings }, columns, { log, force: routing !== undefined });
     accounting.setColumns(columns);
     await inputs.checkSameHeaders();
     // Every part complete and the counts checked, then everything is published.
@@ -95,6 +103,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       signal.throwIfAborted();
       const imbalance = accounting.imbalance();
       if (imbalance !== null) throw new RunError('ERR_INTERNAL', `the run's counts do not add up: ${imbalance}`);
+      extension?.check?.(accounting);
       await outputs.commit();
       await source.afterSuccess?.();
       return ended('ok');
@@ -118,6 +127,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       outputs.add(rejects);
       await rejects.open();
     }
+    await extension?.open?.(outputs);
     const writable = await sink.open(signal);
     const direct = new DirectFigures(sink, writable, () => accounting.bytesOut);
     progress?.start();
@@ -133,6 +143,7 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
       poolError: () => activePool.poolError,
       onRecordsOut: (n) => (direct.records += n),
       log,
+      ...(extension?.onChunk ? { onChunk: extension.onChunk.bind(extension) } : {}),
     });
     // Headerless inputs (AAM) always convert: their output header comes from the plan.
     const headerLine = design ? design.header : header && format.header.kind === 'record' ? format.header.write(header.bytes) : undefined;
@@ -164,8 +175,9 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
 }
 
 /** What the workers need before any input is read: the configuration's part of their setup. */
-function workerInit(config: ProcessConfig, format: FormatInit): WorkerInit {
-  return { format, maxRecordBytes: config.maxRecordBytes, keys: planKeys(config), sha256: sha256Implementation() };
+function workerInit(config: ProcessConfig, format: FormatInit, extension: RunExtension | undefined): WorkerInit {
+  const keys = [...planKeys(config), ...(extension?.keys ?? [])];
+  return { format, maxRecordBytes: config.maxRecordBytes, keys, sha256: sha256Implementation(), ...(extension?.shared ? { shared: extension.shared } : {}) };
 }
 
 /** The input's raw size, when every part knows its own. */

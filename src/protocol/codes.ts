@@ -25,3 +25,9 @@ export const R_LINE_TOO_LONG = reasonCode('line_too_long');
 export const R_NO_TRAITS = reasonCode('no_traits');
 export const R_MISSING_MANDATORY = reasonCode('missing_mandatory');
 export const R_INVALID_TRAIT = reasonCode('invalid_trait');
+
+/**
+ * Not a reject: a record the lookup op (import-audience) found no profile for. It is neither
+ * written nor rejected but counted unmatched (ChunkResult.lookup); never in REJECT_REASONS.
+ */
+export const R_UNMATCHED = 255;

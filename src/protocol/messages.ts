@@ -8,7 +8,7 @@
  * The ops a column can be given, by the names the configuration uses. Each is one entry of the
  * worker's op registry (src/transforms/registry.ts), which is typed against this list.
  */
-export const OP_NAMES = ['email_lc_sha256', 'phone_sha256', 'phone_sha256_e164', 'sha256', 'sha256_lc', 'encrypt', 'decrypt', 'ecid', 'gaid', 'idfa', 'external_id'] as const;
+export const OP_NAMES = ['email_lc_sha256', 'phone_sha256', 'phone_sha256_e164', 'sha256', 'sha256_lc', 'encrypt', 'decrypt', 'ecid', 'gaid', 'idfa', 'external_id', 'lookup'] as const;
 export type OpName = (typeof OP_NAMES)[number];
 
 /** Short names for the ops, for code that names one (tests, the bench). */
@@ -24,6 +24,7 @@ export const Op = {
   Gaid: 'gaid',
   Idfa: 'idfa',
   ExternalId: 'external_id',
+  Lookup: 'lookup',
 } as const satisfies Record<string, OpName>;
 
 /** Reject reasons, as codes across the boundary and as text in the reject file. */
@@ -61,6 +62,48 @@ export interface OpParams {
   readonly encoding?: 'hex' | 'base64';
   /** ISO 3166-1 alpha-2, validated and upper-cased: the plan of national phone numbers. */
   readonly defaultCountry?: string;
+  /** The lookup op (import-audience, issue 12): how the column's IDs are matched against the shared profile index. */
+  readonly lookup?: LookupParams;
+}
+
+/** The lookup op's data sources, in the order they are tried (WorkerInit.shared holds the index). */
+export interface LookupParams {
+  readonly sources: readonly {
+    /** The source's number in the profile index (the job file's order). */
+    readonly index: number;
+    /** An AES source: its key and IV in `WorkerInit.keys`, and the ciphertext's encoding. */
+    readonly key?: number;
+    readonly encoding?: 'hex' | 'base64';
+    /** AES channel email or sms with --file-audience: plaintexts that match no profile are sent back. */
+    readonly keepPlain?: boolean;
+  }[];
+  /** Every source's label, by its number in the index: the output's data_source column. */
+  readonly labels: readonly string[];
+  /** The plan of national numbers for decrypted AES sms IDs. */
+  readonly defaultCountry?: string;
+}
+
+/** Lookup fields of an output row (OutputField kind 'lookup'): the matched source's label; kept profile field f is f (0: profiles.id). */
+export const LOOKUP_LABEL = -1;
+
+/**
+ * What a lookup column adds to a chunk's result (ChunkResult.lookup). Unmatched records are
+ * neither written nor rejected: records = recordsOut + rejects.count + unmatched.
+ */
+export interface LookupChunk {
+  /** Per source (index order): written records it matched. */
+  readonly matched: Float64Array;
+  /** Per source (index order): unmatched IDs it could read (no_profile), and AES IDs it could not decrypt (bad_ciphertext): 2 per source. */
+  readonly unmatchedBySource: Float64Array;
+  readonly unmatched: number;
+  /** Per unmatched record, in record order: line feeds before it (as RejectBatch.lineOffsets), reason (1 no_profile, 2 bad_ciphertext, 3 invalid_id). */
+  readonly lines: Int32Array;
+  readonly reasons: Uint8Array;
+  /** Unmatched record i's ID as received: bytes[offsets[i], offsets[i + 1]). */
+  readonly ids: ArrayBuffer;
+  readonly idOffsets: Int32Array;
+  /** --file-audience: per unmatched record its kept plaintext, bytes[offsets[i], offsets[i + 1]) (empty: none), and the source (index) that decrypted it, or -1. */
+  readonly plain?: { readonly bytes: ArrayBuffer; readonly offsets: Int32Array; readonly sources: Int32Array };
 }
 
 export interface ColumnOp {
@@ -151,7 +194,11 @@ export interface ChunkPlan {
  * One field of an output row: an input field (its op's value when the field has one, else its
  * value decoded per the input format and encoded per the output's), or the same text on every row.
  */
-export type OutputField = { readonly kind: 'input'; readonly index: number } | { readonly kind: 'constant'; readonly value: string };
+export type OutputField =
+  | { readonly kind: 'input'; readonly index: number }
+  | { readonly kind: 'constant'; readonly value: string }
+  /** The lookup column's match (import-audience): kept profile field `field` (0: profiles.id), or LOOKUP_LABEL. */
+  | { readonly kind: 'lookup'; readonly field: number };
 
 /** How an `aam-inbound` row is made: `<ID><TAB><token>,<token>,...` (README: Formats, Writing). */
 export interface AamInboundPlan {
@@ -252,6 +299,8 @@ export interface ChunkResult {
    * column), unquoted and unescaped, UTF-8.
    */
   readonly probes?: { readonly bytes: ArrayBuffer; readonly offsets: Int32Array };
+  /** Present when the plan has a lookup column (import-audience): its matches and unmatched IDs. */
+  readonly lookup?: LookupChunk;
   /** Line feeds in the chunk: the merger turns chunk-relative line numbers into absolute ones. */
   readonly lineFeeds: number;
   readonly records: number;

@@ -57,9 +57,20 @@ export interface ReportFile {
   md5: string;
 }
 
+/** A command's counts of its own (import-audience: matches per data source), added to its report. */
+export interface ReportExtension {
+  addChunk(result: ChunkResult): void;
+  /** Fields added to the report. */
+  fields(): Record<string, unknown>;
+}
+
 export class RunAccounting {
   recordsIn = 0;
   recordsOut = 0;
+  /** Records a lookup (import-audience) matched no profile for: neither written nor rejected. */
+  recordsUnmatched = 0;
+  /** Set by a command that reports more (import-audience). */
+  extension: ReportExtension | undefined;
   recordsRejected = 0;
   recordsDeduplicated = 0;
   blankLines = 0;
@@ -84,6 +95,8 @@ export class RunAccounting {
     this.recordsIn += result.records;
     this.recordsOut += result.recordsOut;
     this.recordsRejected += result.rejects.count;
+    if (result.lookup) this.recordsUnmatched += result.lookup.unmatched;
+    this.extension?.addChunk(result);
     this.blankLines += result.blankLines;
     for (let i = 0; i < result.columnCounts.length; i++) this.columnCounts[i] += result.columnCounts[i];
     for (let i = 0; i < result.rejects.count; i++) this.countReject(REJECT_REASONS[result.rejects.reasons[i]]);
@@ -111,9 +124,10 @@ export class RunAccounting {
 
   /** Every record read is written, rejected or deduplicated: null when that holds, else what does not add up. */
   imbalance(): string | null {
-    const accounted = this.recordsOut + this.recordsRejected + this.recordsDeduplicated;
+    const accounted = this.recordsOut + this.recordsRejected + this.recordsDeduplicated + this.recordsUnmatched;
     if (accounted === this.recordsIn) return null;
-    return `recordsIn ${this.recordsIn} != recordsOut ${this.recordsOut} + recordsRejected ${this.recordsRejected} + recordsDeduplicated ${this.recordsDeduplicated} (${accounted})`;
+    const unmatched = this.recordsUnmatched > 0 || this.extension ? ` + recordsUnmatched ${this.recordsUnmatched}` : '';
+    return `recordsIn ${this.recordsIn} != recordsOut ${this.recordsOut} + recordsRejected ${this.recordsRejected} + recordsDeduplicated ${this.recordsDeduplicated}${unmatched} (${accounted})`;
   }
 
   private countReject(reason: string): void {
@@ -129,7 +143,8 @@ export class RunAccounting {
         // Only --id-type columns validate: the other columns' reports stay as they were.
         if (name !== 'validated' || ID_TYPE_OPS.has(col.op)) entry[name] = n;
       });
-      columns[col.name] = entry;
+      // A lookup column's counts are the extension's (matched and unmatched per data source).
+      if (col.op !== 'lookup') columns[col.name] = entry;
     });
     return {
       status: base.status,
@@ -153,6 +168,7 @@ export class RunAccounting {
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       ...(base.transport ? { transport: base.transport } : {}),
       ...(this.files ? { files: this.files.map((f) => ({ ...f })), ...partitionCounts(this.files) } : {}),
+      ...this.extension?.fields(),
     };
   }
 }

@@ -5,7 +5,7 @@
  * rejects), `write` puts one record's value in the output, `fill` completes what `write`
  * reserved. An op is one file (or one family of them) and one line of ./registry.ts.
  */
-import type { AesKeyInit, OpParams } from '../protocol/messages.js';
+import type { AesKeyInit, ChunkResult, OpParams } from '../protocol/messages.js';
 import type { FieldReader, ValueWriter } from '../formats/worker-format.js';
 import type { Sha256Batch } from './sha256-batch.js';
 
@@ -45,6 +45,13 @@ export interface ColumnRunner {
   write(r: number, w: ValueWriter): void;
   /** `length: 'before'` ops with a batch of their own: fills the slots `write` reserved in the finished output. */
   fill?(out: Buffer): void;
+  /** The lookup op: writes field `field` (OutputField kind 'lookup') of record r's match. */
+  writeLookup?(r: number, field: number, w: ValueWriter): void;
+  /**
+   * What the op adds to the chunk's result once every record is written (the lookup's counts and
+   * unmatched IDs): `reason[r]` is then -1 for each written record, `line[r]` its line feeds.
+   */
+  extra?(table: { readonly line: Int32Array; readonly reason: Int32Array }): Partial<ChunkResult>;
 }
 
 /** What an op may use besides its params, made once per worker. */
@@ -52,6 +59,8 @@ export interface OpContext {
   readonly keys: readonly AesKeyInit[];
   /** The chunk's one SHA-256 batch: every hashing column queues into it, and the engine fills it. */
   readonly hashes: Sha256Batch;
+  /** WorkerInit.shared: the read-only state (the profile index) a lookup reads in place. */
+  readonly shared?: Readonly<Record<string, SharedArrayBuffer>>;
 }
 
 export interface OpDefinition {

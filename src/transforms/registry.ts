@@ -8,6 +8,7 @@ import { emailSha256, sha256, sha256Lc } from './hash-ops.js';
 import { phoneSha256, phoneSha256E164 } from './phone-ops.js';
 import { decrypt, encrypt } from './aes-ops.js';
 import { ecid, externalId, gaid, idfa } from './id-type-ops.js';
+import { lookup } from './lookup-op.js';
 
 export const OPS: Readonly<Record<OpName, OpDefinition>> = {
   email_lc_sha256: emailSha256,
@@ -21,4 +22,5 @@ export const OPS: Readonly<Record<OpName, OpDefinition>> = {
   gaid,
   idfa,
   external_id: externalId,
+  lookup,
 };

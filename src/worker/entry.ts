@@ -50,6 +50,11 @@ function processChunk(task: ChunkTask): ChunkResult {
   if (result.recordEnds) moved.push(result.recordEnds.buffer as ArrayBuffer);
   if (result.recordLines) moved.push(result.recordLines.buffer as ArrayBuffer);
   if (result.probes) moved.push(result.probes.bytes, result.probes.offsets.buffer as ArrayBuffer);
+  const l = result.lookup;
+  if (l) {
+    moved.push(l.ids, l.idOffsets.buffer as ArrayBuffer, l.lines.buffer as ArrayBuffer, l.reasons.buffer as ArrayBuffer);
+    if (l.plain) moved.push(l.plain.bytes, l.plain.offsets.buffer as ArrayBuffer, l.plain.sources.buffer as ArrayBuffer);
+  }
   const transferable = {
     [transferableSymbol]: moved,
     [valueSymbol]: result,

@@ -7,6 +7,7 @@
  * sources could have read it, and it does not decrypt) or `invalid_id` (empty, or fits no
  * source at all). Imports only worker-side modules; the lookup-op wraps it.
  */
+import { isUtf8 } from 'node:buffer';
 import { KEYS_DIGEST } from '../protocol/profile-index.js';
 import { AesCbcBatch } from '../transforms/aes-cbc.js';
 import { decodeBase64StrictInto, decodeHexStrictInto, isHex64 } from '../transforms/encoding.js';
@@ -24,6 +25,20 @@ export const UNMATCHED_REASONS = ['', 'no_profile', 'bad_ciphertext', 'invalid_i
 export interface MatchSource {
   readonly index: number;
   readonly aes?: { readonly key: Uint8Array; readonly iv: Uint8Array; readonly encoding: 'hex' | 'base64' };
+  /**
+   * An AES source of channel email or sms whose plaintexts are kept when they match no profile
+   * (`--file-audience`: the addresses and numbers Campaign would put in a file audience).
+   */
+  readonly keepPlain?: boolean;
+}
+
+/** Per ID, the first kept plaintext (MatchSource.keepPlain) of an ID no source matched: bytes[starts[i], ends[i]), starts[i] -1 when none. */
+export interface KeptPlaintexts {
+  readonly bytes: Buffer;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  /** The try-order position of the source that kept it. */
+  readonly by: Int32Array;
 }
 
 export interface MatchResult {
@@ -33,6 +48,11 @@ export interface MatchResult {
   readonly sources: Int32Array;
   /** Per ID: MATCHED or the reason it is unmatched. */
   readonly reasons: Uint8Array;
+  /** Per ID: bit k set when the source tried k-th (k < 32) could read it (its shape, or it decrypted). */
+  readonly readBy: Uint32Array;
+  /** Per ID: bit k set when the AES source tried k-th (k < 32) failed to decrypt it. */
+  readonly badFor: Uint32Array;
+  readonly plain: KeptPlaintexts;
 }
 
 const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
@@ -40,6 +60,7 @@ const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 export class IdMatcher {
   private readonly ciphers: (AesCbcBatch | undefined)[];
   private readonly raw = new Bytes(1 << 14);
+  private readonly kept = new Bytes(1 << 12);
 
   /** `sources` in the order they are tried. */
   constructor(
@@ -55,6 +76,12 @@ export class IdMatcher {
     const matchedBy = new Int32Array(count).fill(-1);
     /** Per ID: 1 once a source could read it, 2 once an AES source failed to decrypt it. */
     const seen = new Uint8Array(count);
+    const readBy = new Uint32Array(count);
+    const badFor = new Uint32Array(count);
+    const plainStarts = new Int32Array(count).fill(-1);
+    const plainEnds = new Int32Array(count);
+    const plainBy = new Int32Array(count).fill(-1);
+    this.kept.used = 0;
     const s0 = new Int32Array(count);
     const e0 = new Int32Array(count);
     for (let i = 0; i < count; i++) {
@@ -69,7 +96,7 @@ export class IdMatcher {
     this.sources.forEach((source, k) => {
       const cipher = this.ciphers[k];
       if (cipher !== undefined) {
-        this.matchAes(source, cipher, src, s0, e0, count, profiles, matchedBy, seen);
+        this.matchAes(source, k, cipher, src, s0, e0, count, profiles, matchedBy, seen, { readBy, badFor, starts: plainStarts, ends: plainEnds, by: plainBy });
         return;
       }
       const digest = view.keysOf(source.index) === KEYS_DIGEST;
@@ -77,6 +104,7 @@ export class IdMatcher {
         if (profiles[i] >= 0 || e0[i] === s0[i]) continue;
         if (digest && !isHex64(src, s0[i], e0[i])) continue;
         seen[i] |= 1;
+        if (k < 32) readBy[i] |= 1 << k;
         const p = view.lookup(source.index, src, s0[i], e0[i]);
         if (p >= 0) {
           profiles[i] = p;
@@ -89,11 +117,24 @@ export class IdMatcher {
       if (profiles[i] >= 0) continue;
       reasons[i] = e0[i] === s0[i] ? INVALID_ID : (seen[i] & 1) !== 0 ? NO_PROFILE : (seen[i] & 2) !== 0 ? BAD_CIPHERTEXT : INVALID_ID;
     }
-    return { profiles, sources: matchedBy, reasons };
+    return { profiles, sources: matchedBy, reasons, readBy, badFor, plain: { bytes: this.kept.bytes, starts: plainStarts, ends: plainEnds, by: plainBy } };
   }
 
   /** One AES source over the IDs still unmatched: decoded (hex or base64), decrypted in one batch, the plaintexts looked up. */
-  private matchAes(source: MatchSource, cipher: AesCbcBatch, src: Uint8Array, s0: Int32Array, e0: Int32Array, count: number, profiles: Int32Array, matchedBy: Int32Array, seen: Uint8Array): void {
+  private matchAes(
+    source: MatchSource,
+    k: number,
+    cipher: AesCbcBatch,
+    src: Uint8Array,
+    s0: Int32Array,
+    e0: Int32Array,
+    count: number,
+    profiles: Int32Array,
+    matchedBy: Int32Array,
+    seen: Uint8Array,
+    out: { readBy: Uint32Array; badFor: Uint32Array; starts: Int32Array; ends: Int32Array; by: Int32Array },
+  ): void {
+    const bit = k < 32 ? 1 << k : 0;
     const hex = source.aes?.encoding !== 'base64';
     const raw = this.raw;
     raw.used = 0;
@@ -119,13 +160,29 @@ export class IdMatcher {
       const i = ids[j];
       if (ok[j] === 0) {
         seen[i] |= 2;
+        out.badFor[i] |= bit;
         continue;
       }
       seen[i] |= 1;
+      out.readBy[i] |= bit;
       const p = this.view.lookup(source.index, bytes, offsets[j], offsets[j + 1]);
       if (p >= 0) {
         profiles[i] = p;
         matchedBy[i] = source.index;
+      } else if (source.keepPlain && out.starts[i] < 0 && isUtf8(bytes.subarray(offsets[j], offsets[j + 1]))) {
+        // Trimmed: the address or number as Campaign would list it.
+        let s = offsets[j];
+        let e = offsets[j + 1];
+        while (s < e && isSpace(bytes[s])) s++;
+        while (e > s && isSpace(bytes[e - 1])) e--;
+        if (e === s) continue;
+        const kept = this.kept;
+        kept.ensure(e - s);
+        out.starts[i] = kept.used;
+        bytes.copy(kept.bytes, kept.used, s, e);
+        kept.used += e - s;
+        out.ends[i] = kept.used;
+        out.by[i] = k;
       }
     }
   }

@@ -14,7 +14,7 @@
  * (./row-path.ts) instead: the table keeps every field the output needs, and the output format's
  * row writer builds each row field by field.
  */
-import { KIND_INVALID, NCOUNTERS } from '../protocol/codes.js';
+import { KIND_INVALID, NCOUNTERS, R_UNMATCHED } from '../protocol/codes.js';
 import { RunError } from '../errors/errors.js';
 import type { ChunkPlan, ChunkResult, ColumnOp, WorkerInit } from '../protocol/messages.js';
 import { Bytes, Int32List, IntColumns } from '../transforms/byte-buffers.js';
@@ -68,7 +68,7 @@ export class RecordEngine {
     this.reader = format.reader(settings, { fieldCount: plan.fieldCount, maxRecordBytes: init.maxRecordBytes });
     this.writer = plan.output ? undefined : format.writer(settings);
     this.hashes = new Sha256Batch({ native: init.sha256 === 'native' });
-    const ctx = { keys: init.keys, hashes: this.hashes };
+    const ctx = { keys: init.keys, hashes: this.hashes, shared: init.shared };
     const defs = this.columns.map((c) => {
       const def = OPS[c.op];
       if (!def) throw new RunError('ERR_INTERNAL', `no op named '${c.op}'`);
@@ -104,9 +104,16 @@ export class RecordEngine {
     if (rows) {
       // First: it may cut dead ranges out of the output, which the result's length must see.
       const extra = rows.finish(out);
-      return { ...this.result(t, out, written, lineFeeds, blankLines, buf), ...extra };
+      return { ...this.result(t, out, written, lineFeeds, blankLines, buf), ...extra, ...this.opExtras(t) };
     }
     return this.result(t, out, written, lineFeeds, blankLines, buf);
+  }
+
+  /** What ops add to the result (the lookup's matches and unmatched IDs). */
+  private opExtras(t: RecordTable): Partial<ChunkResult> {
+    let extras: Partial<ChunkResult> = {};
+    for (const runner of this.runners) if (runner.extra) extras = { ...extras, ...runner.extra(t) };
+    return extras;
   }
 
   private result(t: RecordTable, out: Bytes, written: Written, lineFeeds: number, blankLines: number, buf: Buffer): Omit<ChunkResult, 'input'> {
@@ -183,6 +190,7 @@ export class RecordEngine {
     const { reason: reasons, start: starts, end: ends, fieldStart, fieldEnd, kinds } = t;
     for (let r = 0; r < t.count; r++) {
       const reason = reasons[r];
+      if (reason === R_UNMATCHED) throw new RunError('ERR_INTERNAL', 'a lookup column needs an output plan');
       if (reason !== -1) {
         w.drop();
         const k = t.failedOp[r];

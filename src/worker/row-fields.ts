@@ -54,6 +54,19 @@ export class TableRowFields implements RowFields {
     this.runners[this.columnOf[index]].write(this.r, w);
   }
 
+  writeLookup(field: number, w: ValueWriter): void {
+    const runner = this.lookup;
+    if (runner === undefined) return;
+    runner.writeLookup!(this.r, field, w);
+  }
+
+  /** The lookup column's runner, when the plan has one (import-audience). */
+  private get lookup(): ColumnRunner | undefined {
+    if (this.lookupRunner === null) this.lookupRunner = this.runners.find((r) => r.writeLookup !== undefined);
+    return this.lookupRunner;
+  }
+  private lookupRunner: ColumnRunner | undefined | null = null;
+
   range(index: number): void {
     const k = this.columnOf[index];
     const t = this.table!;

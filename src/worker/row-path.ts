@@ -6,7 +6,7 @@
  * captured as a probe are dead ranges of the output: cut out after the chunk's batches filled
  * their slots (a slot may lie in one), the record ends moved with them. No allocation per record.
  */
-import { KIND_EMPTY, KIND_INVALID, NCOUNTERS, R_MISSING_MANDATORY } from '../protocol/codes.js';
+import { KIND_EMPTY, KIND_INVALID, NCOUNTERS, R_MISSING_MANDATORY, R_UNMATCHED } from '../protocol/codes.js';
 import { RunError } from '../errors/errors.js';
 import type { ChunkPlan, ChunkResult, OutputPlan } from '../protocol/messages.js';
 import { Bytes, Int32List, IntColumns } from '../transforms/byte-buffers.js';
@@ -123,6 +123,8 @@ export class RowPath {
     const { reason: reasons, start: starts, end: ends, kinds } = t;
     for (let r = 0; r < t.count; r++) {
       const reason = reasons[r];
+      // Unmatched by a lookup: neither written nor rejected (the lookup op counts and returns it).
+      if (reason === R_UNMATCHED) continue;
       if (reason !== -1) {
         const k = t.failedOp[r];
         if (k >= 0) counts[k * NCOUNTERS + KIND_INVALID]++;
@@ -136,6 +138,8 @@ export class RowPath {
       if (refused !== -1) {
         dead.push(mark, out.used, 0);
         rejects.push(t.line[r], refused, w.rejectField, starts[r], ends[r]);
+        // The record is not written: what ops count of written records (a lookup's matches) must see it.
+        reasons[r] = refused;
         continue;
       }
       for (let k = 0; k < ncols; k++) counts[k * NCOUNTERS + kinds[k][r]]++;

@@ -20,6 +20,8 @@ export interface CsvRowOptions {
 export class CsvRowWriter extends RowWriterBase {
   /** Per output field: its input field index, or -1 for a constant. */
   private readonly indexes: Int32Array;
+  /** Per output field: the lookup field it is (OutputField kind 'lookup'), else undefined. */
+  private readonly lookups: (number | undefined)[];
   /** Per output field: the constant's encoded bytes (empty for input fields). */
   private readonly constants: Buffer[];
   private readonly copy: boolean;
@@ -33,6 +35,7 @@ export class CsvRowWriter extends RowWriterBase {
   ) {
     super();
     this.indexes = Int32Array.from(plan.fields, (f) => (f.kind === 'input' ? f.index : -1));
+    this.lookups = plan.fields.map((f) => (f.kind === 'lookup' ? f.field : undefined));
     this.constants = plan.fields.map((f) => (f.kind === 'constant' ? encodeText(f.value, dialect, options.emptyQuoted) : Buffer.alloc(0)));
     this.copy = plan.copyFields;
     this.delimiter = dialect.delimiter;
@@ -65,7 +68,12 @@ export class CsvRowWriter extends RowWriterBase {
         i = last;
         continue;
       }
-      if (index < 0) {
+      const lookup = this.lookups[i];
+      if (lookup !== undefined) {
+        const before = out.used;
+        f.writeLookup(lookup, this);
+        if (out.used === before) this.raw(this.empty, 0, this.empty.length);
+      } else if (index < 0) {
         const c = this.constants[i];
         this.raw(c, 0, c.length);
       } else if (f.hasOp(index)) {

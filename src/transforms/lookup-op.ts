@@ -1,0 +1,241 @@
+/**
+ * lookup (import-audience, issue 12): the column's incoming IDs matched against the profile
+ * index every worker reads in place (WorkerInit.shared), by the data sources `params.lookup`
+ * lists in the order they are tried (src/worker/lookup-match.ts holds the matching rules). One
+ * batch per chunk while the column is read ('after': what a row holds is known only then). A
+ * matched record is written with its ID as received and, through the output plan's lookup
+ * fields, its profile's kept fields and its source's label; an unmatched one is neither written
+ * nor rejected: it is counted with its reason and sent back (ChunkResult.lookup) for --unmatched.
+ */
+import { KIND_VALIDATED, R_UNMATCHED } from '../protocol/codes.js';
+import { LOOKUP_LABEL, type ChunkResult, type LookupParams, type OpParams } from '../protocol/messages.js';
+import { RunError } from '../errors/errors.js';
+import { FIELD_ASCII, FIELD_NOT_ASCII, type FieldReader, type ValueWriter } from '../formats/worker-format.js';
+import { currentIndexView, type ProfileIndexView } from '../worker/lookup.js';
+import { IdMatcher, MATCHED, type MatchSource } from '../worker/lookup-match.js';
+import { Bytes, Int32List } from './byte-buffers.js';
+import type { ChunkColumn, ColumnRunner, OpContext, OpDefinition } from './op.js';
+
+class LookupColumn implements ColumnRunner {
+  private readonly params: LookupParams;
+  private readonly labels: Buffer[];
+  private view: ProfileIndexView | undefined;
+  private matcher: IdMatcher | undefined;
+  /** The chunk's standing IDs back to back (trimmed, unquoted), and per item its record. */
+  private readonly ids = new Bytes(1 << 16);
+  private starts = new Int32Array(1024);
+  private ends = new Int32Array(1024);
+  private records = new Int32Array(1024);
+  /** Per record of the chunk: its profile and the source (index) that matched, or -1. */
+  private profile = new Int32Array(1024);
+  private source = new Int32Array(1024);
+  /** Per unmatched item (record order): its item number, and its reason. */
+  private readonly unmatched = new Int32List();
+  private reasons: Uint8Array = new Uint8Array(0);
+  private readBy: Uint32Array = new Uint32Array(0);
+  private badFor: Uint32Array = new Uint32Array(0);
+  private plain: { bytes: Buffer; starts: Int32Array; ends: Int32Array; by: Int32Array } | undefined;
+  private col: ChunkColumn | undefined;
+  private count = 0;
+
+  constructor(
+    params: OpParams,
+    private readonly ctx: OpContext,
+  ) {
+    if (params.lookup === undefined) throw new RunError('ERR_INTERNAL', 'a lookup column needs its data sources');
+    this.params = params.lookup;
+    this.labels = this.params.labels.map((l) => Buffer.from(l, 'utf8'));
+    for (const s of this.params.sources) {
+      if (s.key !== undefined && ctx.keys[s.key] === undefined) throw new RunError('ERR_INTERNAL', 'a lookup AES source needs a key and an IV');
+    }
+  }
+
+  /** The index's view for this task, and a matcher for it (a new one when the index was published again). */
+  private matcherFor(): IdMatcher {
+    const view = currentIndexView(this.ctx.shared, this.params.defaultCountry);
+    if (view !== this.view || this.matcher === undefined) {
+      if (view.sourceCount !== this.params.labels.length) throw new RunError('ERR_INTERNAL', `the profile index has ${view.sourceCount} data sources, the plan ${this.params.labels.length}`);
+      const sources: MatchSource[] = this.params.sources.map((s) => {
+        if (s.key === undefined) return { index: s.index };
+        const k = this.ctx.keys[s.key];
+        return { index: s.index, aes: { key: k.key, iv: k.iv, encoding: s.encoding ?? 'hex' }, keepPlain: s.keepPlain === true };
+      });
+      this.view = view;
+      this.matcher = new IdMatcher(view, sources);
+    }
+    return this.matcher;
+  }
+
+  read(col: ChunkColumn): void {
+    const { src, count, starts, ends, reasons, kinds, fields } = col;
+    this.col = col;
+    this.count = count;
+    if (this.profile.length < count) {
+      const n = Math.max(count, 2 * this.profile.length);
+      this.profile = new Int32Array(n);
+      this.source = new Int32Array(n);
+      this.starts = new Int32Array(n);
+      this.ends = new Int32Array(n);
+      this.records = new Int32Array(n);
+    }
+    this.profile.fill(-1, 0, count);
+    this.unmatched.count = 0;
+    const ids = this.ids;
+    ids.used = 0;
+    let n = 0;
+    for (let r = 0; r < count; r++) {
+      if (reasons[r] !== -1) continue;
+      const status = fields.asciiRange(src, starts[r], ends[r]);
+      let from: Buffer;
+      let s: number;
+      let e: number;
+      if (status === FIELD_ASCII) {
+        from = fields.asciiSrc;
+        s = fields.asciiStart;
+        e = fields.asciiEnd;
+      } else if (status === FIELD_NOT_ASCII) {
+        const text = fields.decodeText(src, starts[r], ends[r]);
+        if (typeof text === 'number') {
+          col.fail(r, text);
+          continue;
+        }
+        from = Buffer.from(text, 'utf8');
+        s = 0;
+        e = from.length;
+      } else {
+        col.fail(r, status);
+        continue;
+      }
+      ids.ensure(e - s);
+      this.starts[n] = ids.used;
+      from.copy(ids.bytes, ids.used, s, e);
+      ids.used += e - s;
+      this.ends[n] = ids.used;
+      this.records[n] = r;
+      n++;
+    }
+    if (n === 0) return;
+    const result = this.matcherFor().match(ids.bytes, this.starts, this.ends, n);
+    this.reasons = result.reasons;
+    this.readBy = result.readBy;
+    this.badFor = result.badFor;
+    this.plain = this.params.sources.some((s) => s.keepPlain) ? result.plain : undefined;
+    for (let i = 0; i < n; i++) {
+      const r = this.records[i];
+      if (result.reasons[i] === MATCHED) {
+        this.profile[r] = result.profiles[i];
+        this.source[r] = result.sources[i];
+        kinds[r] = KIND_VALIDATED;
+      } else {
+        col.fail(r, R_UNMATCHED);
+        this.unmatched.push(i);
+      }
+    }
+  }
+
+  /** The ID as received (unquoted, untrimmed). */
+  write(r: number, w: ValueWriter): void {
+    const col = this.col!;
+    writeRaw(col.fields, col.src, col.starts[r], col.ends[r], w);
+  }
+
+  writeLookup(r: number, field: number, w: ValueWriter): void {
+    const p = this.profile[r];
+    if (p < 0) return;
+    if (field === LOOKUP_LABEL) {
+      const label = this.labels[this.source[r]];
+      w.value(label, 0, label.length);
+      return;
+    }
+    const bytes = this.view!.field(p, field);
+    w.value(bytes, 0, bytes.length);
+  }
+
+  extra(table: { readonly line: Int32Array; readonly reason: Int32Array }): Partial<ChunkResult> {
+    const nsources = this.params.labels.length;
+    const matched = new Float64Array(nsources);
+    const unmatchedBySource = new Float64Array(2 * nsources);
+    for (let r = 0; r < this.count; r++) if (this.profile[r] >= 0 && table.reason[r] === -1) matched[this.source[r]]++;
+    const u = this.unmatched;
+    const count = u.count;
+    const lines = new Int32Array(count);
+    const reasons = new Uint8Array(count);
+    const idOffsets = new Int32Array(count + 1);
+    const col = this.col;
+    const raw = new Bytes(64 + count * 40);
+    const keep = this.plain;
+    const plainBytes = keep ? new Bytes(64 + count * 24) : undefined;
+    const plainOffsets = keep ? new Int32Array(count + 1) : undefined;
+    const plainSources = keep ? new Int32Array(count).fill(-1) : undefined;
+    const order = this.params.sources;
+    for (let j = 0; j < count; j++) {
+      const i = u.values[j];
+      const r = this.records[i];
+      const reason = this.reasons[i];
+      lines[j] = table.line[r];
+      reasons[j] = reason;
+      // Per source: bit k of the masks is the k-th source tried.
+      const readBy = this.readBy[i];
+      const badFor = this.badFor[i];
+      for (let k = 0; k < order.length && k < 32; k++) {
+        if (reason === 1 && (readBy & (1 << k)) !== 0) unmatchedBySource[2 * order[k].index]++;
+        else if (reason === 2 && (badFor & (1 << k)) !== 0) unmatchedBySource[2 * order[k].index + 1]++;
+      }
+      writeRaw(col!.fields, col!.src, col!.starts[r], col!.ends[r], raw);
+      idOffsets[j + 1] = raw.used;
+      if (keep && plainBytes && plainOffsets && plainSources) {
+        const s = keep.starts[i];
+        if (s >= 0) {
+          const e = keep.ends[i];
+          plainBytes.ensure(e - s);
+          keep.bytes.copy(plainBytes.bytes, plainBytes.used, s, e);
+          plainBytes.used += e - s;
+          plainSources[j] = order[keep.by[i]].index;
+        }
+        plainOffsets[j + 1] = plainBytes.used;
+      }
+    }
+    return {
+      lookup: {
+        matched,
+        unmatchedBySource,
+        unmatched: count,
+        lines,
+        reasons,
+        ids: own(raw),
+        idOffsets,
+        ...(plainBytes && plainOffsets && plainSources ? { plain: { bytes: own(plainBytes), offsets: plainOffsets, sources: plainSources } } : {}),
+      },
+    };
+  }
+}
+
+/** A buffer of its own (transferable) holding the first `used` bytes. */
+function own(b: Bytes): ArrayBuffer {
+  const out = new ArrayBuffer(b.used);
+  new Uint8Array(out).set(b.bytes.subarray(0, b.used));
+  return out;
+}
+
+/** Something bytes can be written to: an output row (ValueWriter) or a Bytes buffer. */
+type RawTarget = ValueWriter | Bytes;
+
+/** The field's value as received: unquoted and unescaped (a format with quoting), untrimmed. */
+function writeRaw(fields: FieldReader, src: Buffer, s: number, e: number, to: RawTarget): void {
+  let from = src;
+  if (fields.decodeRaw !== undefined) {
+    if (!fields.decodeRaw(src, s, e)) return;
+    from = fields.rawSrc!;
+    s = fields.rawStart!;
+    e = fields.rawEnd!;
+  }
+  if (to instanceof Bytes) {
+    to.ensure(e - s);
+    from.copy(to.bytes, to.used, s, e);
+    to.used += e - s;
+  } else {
+    to.value(from, s, e);
+  }
+}
+
+export const lookup: OpDefinition = { length: 'after', create: (params, ctx) => new LookupColumn(params, ctx) };
