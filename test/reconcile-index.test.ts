@@ -325,3 +325,25 @@ describe("the job's profiles.defaultCountry", () => {
     expect(view.lookup(0, london, 0, london.length)).toBe(3);
   });
 });
+
+describe('the kept fields arena', () => {
+  it('keeps values of every length (empty, 254, 255, 70,000 bytes; quoted ones unquoted, even a quoted 300 bytes that unquotes to 150) for tables of 1 to 9 profiles', async () => {
+    const values = ['', 'a', 'x'.repeat(254), 'y'.repeat(255), 'z'.repeat(70_000), '"said ""hi"""', `"${'""'.repeat(150)}"`, '"a,b\nc"', 'é€'];
+    const want = (v: string): string => (v.startsWith('"') ? v.slice(1, -1).replaceAll('""', '"') : v);
+    for (let n = 1; n <= 9; n++) {
+      const rows = Array.from({ length: n }, (_, p) => `R${p},${values[p % values.length]},${values[(p + 3) % values.length]},c${p}@example.com`);
+      const path = join(dir, `long-${n}.csv`);
+      writeFileSync(path, `recipient_id,first_name,crm_id,email\n${rows.join('\n')}\n`);
+      const job = parseJob({
+        profiles: { path, id: 'recipient_id', email: 'email', fields: ['first_name', 'crm_id'] },
+        dataSources: [{ label: 'e', alias: 'E', type: 'declared', key: 'email', protection: { hash: 'email_lc_sha256' }, priority: 1 }],
+      }, { baseDir: dir });
+      const { report, view } = await build(job, csvFileProfiles(path));
+      expect(report.profiles).toBe(n);
+      for (let p = 0; p < n; p++) {
+        expect([view.field(p, 0).toString(), view.field(p, 1).toString(), view.field(p, 2).toString()], `profile ${p} of ${n}`).toEqual([`R${p}`, want(values[p % values.length]), want(values[(p + 3) % values.length])]);
+      }
+      expect(want(values[6])).toHaveLength(150);
+    }
+  });
+});

@@ -7,9 +7,12 @@
  * profile table is read and grown in place, never copied:
  * - `meta`: Uint32 words, the counts, the default country of phone numbers and, per data
  *   source, how its keys are held (below);
- * - `fields`, `field-ends`: the kept profile fields (profiles.id first, then profiles.fields),
- *   back to back; Uint32 `field-ends[p * F + f]` is the end of profile p's field f, its start
- *   the previous end (0 for the first);
+ * - `fields`, `field-ends`: the kept profile fields (profiles.id first, then profiles.fields).
+ *   `fields` holds each profile's record, profile after profile: its F values in order, each
+ *   after its length (one byte below FIELD_LONG; else FIELD_LONG then the length as a Uint32,
+ *   little-endian). Profiles go in blocks of FIELD_BLOCK: Uint32 `field-ends[b]` is the end of
+ *   block b's records (the last block may be short), its start the previous end (0 for the
+ *   first). ~1.25 bytes a profile besides the values, against 4 a field for an end per field;
  * - per data source s, its distinct keys as entries 0.., in table order (the first profile of a
  *   key makes its entry; a later profile with the same key is a duplicate and makes none), each
  *   in its matched form, held (S_HELD) one of two ways in `s<s>-keys`:
@@ -51,7 +54,12 @@ export const indexRegion = {
 
 /** `meta` word 0. */
 export const INDEX_MAGIC = 0x58495041; // 'APIX'
-export const INDEX_VERSION = 3;
+export const INDEX_VERSION = 4;
+
+/** Profiles a `field-ends` word covers. */
+export const FIELD_BLOCK = 4;
+/** A length byte of FIELD_LONG: a Uint32 length follows. */
+export const FIELD_LONG = 255;
 
 /** `meta` words. */
 export const M_MAGIC = 0;

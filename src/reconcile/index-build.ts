@@ -16,7 +16,7 @@ import { CsvFraming } from '../formats/csv/framing.js';
 import type { Dialect } from '../formats/csv/scan.js';
 import { frameRecords } from '../pipeline/chunker.js';
 import {
-  DIGEST_BYTES, FINGERPRINT_WORDS, FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN, HELD_FINGERPRINT, HELD_FULL, INDEX_MAGIC, INDEX_VERSION, KEYS_DIGEST, KEYS_TEXT,
+  DIGEST_BYTES, FINGERPRINT_WORDS, FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN, FIELD_BLOCK, HELD_FINGERPRINT, HELD_FULL, INDEX_MAGIC, INDEX_VERSION, KEYS_DIGEST, KEYS_TEXT,
   M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION, S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_HELD, S_INVALID, S_KEYS, S_MASK,
 } from '../protocol/profile-index.js';
 import { KEY_EMPTY, KEY_OK } from '../worker/lookup-key.js';
@@ -158,8 +158,9 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
     fields.ensure(r.fieldBytes.length);
     fields.bytes.set(r.fieldBytes, base);
     fields.used += r.fieldBytes.length;
-    fieldEnds.grow(fieldEnds.count + r.fieldEnds.length);
-    for (let i = 0; i < r.fieldEnds.length; i++) fieldEnds.words[fieldEnds.count++] = base + r.fieldEnds[i];
+    // The end of each block of FIELD_BLOCK profiles: profile profiles + i ends one when it is a block's last.
+    fieldEnds.grow(fieldEnds.count + Math.ceil(r.profiles / FIELD_BLOCK) + 1);
+    for (let i = (FIELD_BLOCK - 1 - (profiles % FIELD_BLOCK)) % FIELD_BLOCK; i < r.profiles; i += FIELD_BLOCK) fieldEnds.words[fieldEnds.count++] = base + r.fieldEnds[i];
     r.sources.forEach((x, s) => {
       const t = tables[s];
       const c = counts[s];
@@ -275,6 +276,8 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
   words[M_FIELDS] = 1 + job.profiles.fields.length;
   // The workers read an AES channel sms plaintext with the plan the profiles' phones were read with.
   words[M_COUNTRY] = defaultCountry === undefined ? 0 : defaultCountry.charCodeAt(0) | (defaultCountry.charCodeAt(1) << 8);
+  // A last block short of FIELD_BLOCK profiles ends where the records do.
+  if (profiles % FIELD_BLOCK !== 0) fieldEnds.push(fields.used);
   let bytes = fields.used + 4 * fieldEnds.count;
   tables.forEach((t, s) => {
     const w = M_HEADER_WORDS + s * M_SOURCE_WORDS;

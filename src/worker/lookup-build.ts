@@ -8,7 +8,7 @@
 import { decodeField } from '../formats/csv/field-codec.js';
 import { RecordScanner, type Dialect } from '../formats/csv/scan.js';
 import { countLineFeeds, CR, LF } from '../formats/line-ends.js';
-import { DIGEST_BYTES } from '../protocol/profile-index.js';
+import { DIGEST_BYTES, FIELD_LONG } from '../protocol/profile-index.js';
 import { Bytes } from '../transforms/byte-buffers.js';
 import { decodeHexStrictInto, isHex64 } from '../transforms/encoding.js';
 import { Sha256Batch } from '../transforms/sha256-batch.js';
@@ -53,8 +53,9 @@ export interface ChunkExtract {
   readonly blankLines: number;
   /** Pairs: the flawed line's offset from the chunk's first line, its FLAWS code. */
   readonly flaws: Int32Array;
+  /** The profiles' records of kept values, each value after its length (src/protocol/profile-index.ts). */
   readonly fieldBytes: Uint8Array;
-  /** Per profile and kept column: the end of the value in fieldBytes. */
+  /** Per profile: the end of its record in fieldBytes. */
   readonly fieldEnds: Uint32Array;
   readonly sources: readonly SourceExtract[];
   /** The chunk's buffer, given back to be filled again (the chunker's next chunks). */
@@ -97,7 +98,7 @@ export class ProfileExtractor {
     // Records are at most the chunk's line ends, plus an unterminated last one.
     const most = countLineFeeds(buf, 0, length, eol) + 1;
     const kept = plan.keptColumns.length;
-    if (this.fieldEnds.length < most * kept) this.fieldEnds = new Uint32Array(most * kept);
+    if (this.fieldEnds.length < most) this.fieldEnds = new Uint32Array(most);
     for (const w of work) {
       if (w.status.length < most) w.status = new Uint8Array(most);
       if (w.ends.length < most) w.ends = new Uint32Array(most);
@@ -123,7 +124,7 @@ export class ProfileExtractor {
       if (flaw >= 0) {
         flaws.push(line, flaw);
       } else {
-        this.keep(buf, profiles * kept);
+        this.keep(buf, profiles);
         for (let s = 0; s < work.length; s++) this.key(s, buf, work[s], profiles);
         profiles++;
       }
@@ -142,36 +143,45 @@ export class ProfileExtractor {
       blankLines,
       flaws: Int32Array.from(flaws),
       fieldBytes: own(this.fields.bytes, this.fields.used),
-      fieldEnds: this.fieldEnds.slice(0, profiles * kept),
+      fieldEnds: this.fieldEnds.slice(0, profiles),
       sources,
     };
   }
 
-  /** The record's kept values, unquoted, one after the other; their ends from fieldEnds[at]. */
-  private keep(buf: Buffer, at: number): void {
+  /** Profile p's record: its kept values, unquoted, each after its length; its end to fieldEnds[p]. */
+  private keep(buf: Buffer, p: number): void {
     const sc = this.scanner;
     const fields = this.fields;
-    const ends = this.fieldEnds;
-    let f = at;
     for (const c of this.plan.keptColumns) {
       const fs = sc.starts[c];
       const fe = sc.ends[c];
-      fields.ensure(fe - fs);
+      // The length's room is chosen on the raw value, which the unquoted one never exceeds.
+      const long = fe - fs >= FIELD_LONG;
+      fields.ensure(fe - fs + 5);
       const dst = fields.bytes;
+      const head = fields.used;
+      const at = head + (long ? 5 : 1);
+      let n: number;
       if (fe > fs && buf[fs] === this.dialect.quote) {
-        const n = decodeField(buf, fs, fe, this.dialect, dst.subarray(fields.used));
+        n = decodeField(buf, fs, fe, this.dialect, dst.subarray(at));
         // Quoting the scanner let through but that does not decode: kept as it is.
-        fields.used += n >= 0 ? n : buf.copy(dst, fields.used, fs, fe);
+        if (n < 0) n = buf.copy(dst, at, fs, fe);
       } else if (fe - fs < 32) {
         // A short value by hand: a native copy per field costs more than the copy.
-        let o = fields.used;
-        for (let i = fs; i < fe; i++) dst[o++] = buf[i];
-        fields.used = o;
+        n = fe - fs;
+        for (let i = 0; i < n; i++) dst[at + i] = buf[fs + i];
       } else {
-        fields.used += buf.copy(dst, fields.used, fs, fe);
+        n = buf.copy(dst, at, fs, fe);
       }
-      ends[f++] = fields.used;
+      if (long) {
+        dst[head] = FIELD_LONG;
+        dst.writeUInt32LE(n, head + 1);
+      } else {
+        dst[head] = n;
+      }
+      fields.used = at + n;
     }
+    this.fieldEnds[p] = fields.used;
   }
 
   /** Source s's key of profile p (the chunk's p-th). */

@@ -10,7 +10,7 @@
  */
 import { RunError } from '../errors/errors.js';
 import {
-  DIGEST_BYTES, FINGERPRINT_WORDS, HELD_FINGERPRINT, INDEX_MAGIC, INDEX_VERSION, indexRegion, keyHash, KEYS_DIGEST, M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION,
+  DIGEST_BYTES, FIELD_BLOCK, FIELD_LONG, FINGERPRINT_WORDS, HELD_FINGERPRINT, INDEX_MAGIC, INDEX_VERSION, indexRegion, keyHash, KEYS_DIGEST, M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION,
   S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_HELD, S_INVALID, S_KEYS, S_MASK, sameBytes, SLOT_ENTRY_MASK, slotTag,
 } from '../protocol/profile-index.js';
 import { decodeHexStrictInto } from '../transforms/encoding.js';
@@ -180,9 +180,17 @@ export class ProfileIndexView {
 
   /** Kept field f of profile p (0: profiles.id, then profiles.fields in order): a view of the shared bytes, never to be written. */
   field(p: number, f: number): Buffer {
-    const i = p * this.fieldCount + f;
-    const start = i === 0 ? 0 : this.fieldEnds[i - 1];
-    return this.fieldBytes.subarray(start, this.fieldEnds[i]);
+    const b = this.fieldBytes;
+    const block = Math.floor(p / FIELD_BLOCK);
+    let pos = block === 0 ? 0 : this.fieldEnds[block - 1];
+    // Past the block's earlier profiles and this one's earlier fields.
+    for (let skip = (p - block * FIELD_BLOCK) * this.fieldCount + f; skip > 0; skip--) {
+      const n = b[pos];
+      pos += n === FIELD_LONG ? 5 + b.readUInt32LE(pos + 1) : 1 + n;
+    }
+    const n = b[pos];
+    if (n !== FIELD_LONG) return b.subarray(pos + 1, pos + 1 + n);
+    return b.subarray(pos + 5, pos + 5 + b.readUInt32LE(pos + 1));
   }
 }
 
