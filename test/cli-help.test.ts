@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 
-const COMMANDS = [[], ['process'], ['generate'], ['demo'], ['bench'], ['config-schema'], ['doctor'], ['verify'], ['import-audience']];
+const COMMANDS = [[], ['process'], ['generate'], ['demo'], ['bench'], ['config-schema'], ['doctor'], ['verify'], ['import-audience'], ['export-audience']];
 
 describe('--help', () => {
   for (const cmd of COMMANDS) {

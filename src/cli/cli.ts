@@ -22,7 +22,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
  * for at start-up. `audience-pipe process --help` shows only that command's help, as before.
  */
 async function otherCommands(): Promise<Command[]> {
-  const [generate, demo, bench, configSchema, doctor, verify, importAudience] = await Promise.all([
+  const [generate, demo, bench, configSchema, doctor, verify, importAudience, exportAudience] = await Promise.all([
     import('../tools/generate/command.js'),
     import('../tools/demo/command.js'),
     import('../tools/bench/command.js'),
@@ -30,8 +30,9 @@ async function otherCommands(): Promise<Command[]> {
     import('./doctor-command.js'),
     import('./verify-command.js'),
     import('./import-audience-command.js'),
+    import('./export-audience-command.js'),
   ]);
-  return [generate.generateCommand(), demo.demoCommand(), bench.benchCommand(), configSchema.configSchemaCommand(), doctor.doctorCommand(), verify.verifyCommand(), importAudience.importAudienceCommand()];
+  return [generate.generateCommand(), demo.demoCommand(), bench.benchCommand(), configSchema.configSchemaCommand(), doctor.doctorCommand(), verify.verifyCommand(), importAudience.importAudienceCommand(), exportAudience.exportAudienceCommand()];
 }
 
 async function program(argv: readonly string[]): Promise<Command> {

@@ -22,6 +22,8 @@ export interface OpParams {
   readonly encoding?: 'hex' | 'base64';
   /** Phone ops: the country of numbers written without a country code. */
   readonly defaultCountry?: string;
+  /** encrypt: the plaintext normalised as an e-mail or a phone number first (export-audience's AES channels). */
+  readonly normalize?: 'email' | 'phone';
 }
 
 /** One transformed column. */

@@ -117,6 +117,11 @@ export const CATALOGUE = {
     meaning: 'writing the reject file (--rejects) failed; the message names the file and the system error',
     action: OUTPUT_ACTION,
   },
+  ERR_UNUSABLE: {
+    exit: 1,
+    meaning: 'writing the file of profiles without a usable key (export-audience --unusable) failed; the message names the file and the system error',
+    action: OUTPUT_ACTION,
+  },
   ERR_REPORT: {
     exit: 1,
     meaning: 'writing the report (--report) failed; the message names the file and the system error',

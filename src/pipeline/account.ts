@@ -6,7 +6,7 @@
  */
 import type { BufferPool } from '../pool/buffer-pool.js';
 import { REJECT_REASONS, type ChunkResult } from '../protocol/messages.js';
-import type { RejectsWriter } from '../report/rejects-writer.js';
+import type { RejectSink } from '../report/rejects-writer.js';
 import type { RunAccounting } from '../report/run-report.js';
 import type { Logger } from '../util/logger.js';
 import type { Done } from './dispatch.js';
@@ -16,7 +16,7 @@ export interface AccountOptions {
   readonly accounting: RunAccounting;
   /** The column names rejects are reported under. */
   readonly columns: readonly string[];
-  readonly rejects: RejectsWriter | undefined;
+  readonly rejects: RejectSink | undefined;
   readonly rejectLimit: RejectLimit;
   /** What a sink that cannot take bytes back has written so far, for the --max-rejects message. */
   readonly delivered: () => Promise<Delivered | undefined>;
@@ -90,7 +90,7 @@ export async function* accountedChunks(done: AsyncIterable<Done>, options: Accou
 }
 
 /** Returns how many of the chunk's reject texts were cut. */
-async function writeRejects(writer: RejectsWriter, r: ChunkResult, lineFeedsBefore: number, columns: readonly string[]): Promise<number> {
+async function writeRejects(writer: RejectSink, r: ChunkResult, lineFeedsBefore: number, columns: readonly string[]): Promise<number> {
   const rej = r.rejects;
   const raw = Buffer.from(rej.raw);
   let cut = 0;

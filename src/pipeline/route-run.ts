@@ -7,7 +7,7 @@
 import type { FileTarget } from '../outputs/file-targets.js';
 import { OutputFile, type LineCount, type OutputFileInfo, type Tally } from '../outputs/output-files.js';
 import type { OutputPart } from '../outputs/output-set.js';
-import type { RejectsWriter } from '../report/rejects-writer.js';
+import type { RejectSink, RejectsWriter } from '../report/rejects-writer.js';
 import type { RunAccounting } from '../report/run-report.js';
 import type { AccountedChunk } from './account.js';
 import { DedupSpool } from './dedup-spool.js';
@@ -27,7 +27,7 @@ export interface RouteRunOptions {
   readonly header?: Buffer;
   readonly gzip: boolean;
   readonly accounting: RunAccounting;
-  readonly rejects?: RejectsWriter;
+  readonly rejects?: RejectSink;
   readonly duplicates?: RejectsWriter;
   /** `--write-info`: each file's lines are counted, and the .info file's name and body made for the files written. */
   readonly lineCounter?: () => LineCount;

@@ -62,7 +62,7 @@ export async function routed(config: ProcessConfig, settings: RouteSettings, s: 
   const naming: Pick<OutputNaming, 'name' | 'gzip'> = out.target.single ? { name: () => out.target.description, gzip: settings.gzip } : runNaming(config, out, s.inputName);
   const files = s.outputs.group();
   const plan: ChunkPlan = { id: 1, fieldCount: names.length, columns: s.columns, lineEnd, output: s.output.plan, recordEnds: true, probes: probes.fields };
-  const rejects = config.rejects ? new RejectsWriter(config.rejects) : undefined;
+  const rejects = s.deps.rejects ?? (config.rejects ? new RejectsWriter(config.rejects) : undefined);
   const duplicates = settings.duplicates ? new RejectsWriter(settings.duplicates, 'duplicates', 'ERR_DUPLICATES') : undefined;
   for (const w of [rejects, duplicates]) {
     if (w === undefined) continue;

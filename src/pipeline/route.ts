@@ -13,7 +13,7 @@ import type { OutputNaming } from '../outputs/naming.js';
 import type { FileTarget } from '../outputs/file-targets.js';
 import { OutputFile, type LineCount, type OutputFileInfo, type Tally } from '../outputs/output-files.js';
 import type { OutputPart } from '../outputs/output-set.js';
-import type { RejectsWriter } from '../report/rejects-writer.js';
+import type { RejectSink, RejectsWriter } from '../report/rejects-writer.js';
 import type { RunAccounting } from '../report/run-report.js';
 import { fingerprint, FingerprintTable, runSeed } from './dedup-fingerprint.js';
 import type { Deduper, RoutedChunk } from './route-chunk.js';
@@ -43,7 +43,7 @@ interface RouterOptions {
   /** Probes per record (ChunkPlan.probes.length). */
   readonly probeCount: number;
   readonly accounting: RunAccounting;
-  readonly rejects?: RejectsWriter;
+  readonly rejects?: RejectSink;
   readonly signal: AbortSignal;
 }
 
@@ -217,7 +217,7 @@ export class Router {
   /** Counts record i out of the files; returns the write of its text when a file keeps it (the reject file, --duplicates). */
   private drop(c: RoutedChunk, i: number, start: number, end: number, reason: 'duplicate' | 'missing_mandatory' | 'too_many_lines_for_id'): Promise<void> | undefined {
     const o = this.options;
-    let writer: RejectsWriter | undefined;
+    let writer: RejectSink | undefined;
     let column: string;
     if (reason === 'duplicate') {
       o.accounting.moveToDeduplicated();

@@ -15,7 +15,7 @@ import type { Sink } from '../outputs/sink.js';
 import { BufferPool } from '../pool/buffer-pool.js';
 import { ChunkPool } from '../pool/chunk-pool.js';
 import type { ChunkPlan, FormatInit, WorkerInit } from '../protocol/messages.js';
-import { RejectsWriter } from '../report/rejects-writer.js';
+import { RejectsWriter, type RejectSink } from '../report/rejects-writer.js';
 import { RunAccounting } from '../report/run-report.js';
 import type { Source, SourcePart } from '../sources/source.js';
 import type { Logger } from '../util/logger.js';
@@ -48,6 +48,8 @@ export interface ProcessDeps {
   readonly openFiles?: (inputName: string | undefined) => Promise<RoutedOutput>;
   /** What a command adds to the engine (import-audience: the profile index, the lookup, its outputs). */
   readonly extension?: RunExtension;
+  /** Where rejected records go in place of `config.rejects`' file (export-audience: unusable profiles apart). */
+  readonly rejects?: RejectSink;
 }
 
 export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Promise<ProcessOutcome> {
@@ -121,9 +123,9 @@ export async function runProcess(config: ProcessConfig, deps: ProcessDeps): Prom
     outputs.add(sinkPart(sink));
     const gzipOutput = sink.gzip === true;
     const plan: ChunkPlan = { id: 1, fieldCount: names.length, columns, lineEnd, ...(gzipOutput ? { gzipLevel: 6 } : {}), ...(design ? { output: design.plan } : {}) };
-    let rejects: RejectsWriter | undefined;
-    if (config.rejects) {
-      rejects = new RejectsWriter(config.rejects);
+    let rejects: RejectSink | undefined = deps.rejects;
+    if (rejects === undefined && config.rejects) rejects = new RejectsWriter(config.rejects);
+    if (rejects) {
       outputs.add(rejects);
       await rejects.open();
     }

@@ -64,6 +64,12 @@ export interface OpParams {
   readonly defaultCountry?: string;
   /** The lookup op (import-audience, issue 12): how the column's IDs are matched against the shared profile index. */
   readonly lookup?: LookupParams;
+  /**
+   * encrypt: what the plaintext is made of the trimmed value. 'email': lowercased, and an
+   * invalid address rejects the record (`invalid_email`); 'phone': E.164 digits without '+', as
+   * phone_sha256 reads the number (`invalid_phone` otherwise). Absent: the trimmed value as it is.
+   */
+  readonly normalize?: 'email' | 'phone';
 }
 
 /** The lookup op's data sources, in the order they are tried (WorkerInit.shared holds the index). */

@@ -22,8 +22,18 @@ function keptBytes(record: Buffer): number {
   return back > 0 && (record[n - back] & 0xc0) === 0xc0 ? n - back : n;
 }
 
+/**
+ * Where the run's stages write rejected records: the reject file, or a caller's own (export-audience
+ * writes the profiles without a usable key to --unusable and the rest to --rejects).
+ */
+export interface RejectSink extends OutputPart {
+  open(): Promise<void>;
+  /** As RejectsWriter.add: true when the record's text was cut. */
+  add(line: number, column: string, reason: string, record: Buffer, length?: number): Promise<boolean>;
+}
+
 /** One part of the run's output set: published with the data output, or not at all. */
-export class RejectsWriter implements OutputPart {
+export class RejectsWriter implements RejectSink {
   readonly name: string;
   private readonly path: string;
   private writer: TargetWriter | undefined;

@@ -7,11 +7,13 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { AesCbcBatch, cbcCiphertextLength } from './aes-cbc.js';
-import { Bytes, IntColumns, copyInto } from './byte-buffers.js';
+import { Bytes, IntColumns, copyInto, latin1Slice } from './byte-buffers.js';
 import { base64EncodedLength, base64EncodeInto, decodeBase64Strict, decodeHexStrict, hexEncodedLength, hexEncodeInto } from './encoding.js';
-import { KIND_DECRYPTED, KIND_EMPTY, KIND_ENCRYPTED, R_CIPHER } from '../protocol/codes.js';
+import { KIND_DECRYPTED, KIND_EMPTY, KIND_ENCRYPTED, R_CIPHER, R_EMAIL, R_PHONE } from '../protocol/codes.js';
 import { FIELD_ASCII, type ValueWriter } from '../formats/worker-format.js';
 import { columnText } from './column-text.js';
+import { lowerEmailInto } from './identity.js';
+import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from './phone.js';
 import type { OpParams } from '../protocol/messages.js';
 import type { ChunkColumn, ColumnRunner, OpContext, OpDefinition } from './op.js';
 
@@ -59,25 +61,82 @@ abstract class AesColumn implements ColumnRunner {
 }
 
 class EncryptColumn extends AesColumn {
+  /** params.normalize: the plaintext is the trimmed value as it is, or read as an e-mail or a phone number first. */
+  private readonly normalize: 'email' | 'phone' | undefined;
+  private readonly phone: ((trimmed: string) => PhoneOutcome) | undefined;
+
+  constructor(params: OpParams, ctx: OpContext) {
+    super(params, ctx);
+    this.normalize = params.normalize;
+    this.phone = params.normalize === 'phone' ? createPhoneNormalizer(params.defaultCountry) : undefined;
+  }
+
   protected readColumn(col: ChunkColumn): void {
     const { src, starts, ends, reasons, kinds, fields } = col;
+    const normalize = this.normalize;
     for (let r = 0; r < col.count; r++) {
       if (reasons[r] !== -1) continue;
       const status = fields.asciiRange(src, starts[r], ends[r]);
       if (status === FIELD_ASCII) {
-        if (fields.asciiEnd === fields.asciiStart) kinds[r] = KIND_EMPTY;
-        else {
-          this.queue(r, fields.asciiSrc, fields.asciiStart, fields.asciiEnd, -1);
+        const v = fields.asciiSrc;
+        const s = fields.asciiStart;
+        const e = fields.asciiEnd;
+        if (e === s) kinds[r] = KIND_EMPTY;
+        else if (normalize === undefined) {
+          this.queue(r, v, s, e, -1);
           kinds[r] = KIND_ENCRYPTED;
-        }
+        } else if (normalize === 'email') this.queueEmail(col, r, v, s, e);
+        else this.queuePhone(col, r, latin1Slice(v, s, e));
         continue;
       }
       const text = columnText(col, r, status);
       if (text === undefined) continue;
+      if (normalize === 'phone') {
+        this.queuePhone(col, r, text);
+        continue;
+      }
       const utf8 = Buffer.from(text, 'utf8');
-      this.queue(r, utf8, 0, utf8.length, -1);
+      if (normalize === 'email') {
+        // The rule on the value's bytes; the plaintext is the lowercased text (as the index holds it).
+        if (!lowerEmailInto(utf8, 0, utf8.length, utf8, 0)) {
+          col.fail(r, R_EMAIL);
+          continue;
+        }
+        const lower = Buffer.from(text.toLowerCase(), 'utf8');
+        this.queue(r, lower, 0, lower.length, -1);
+      } else {
+        this.queue(r, utf8, 0, utf8.length, -1);
+      }
       kinds[r] = KIND_ENCRYPTED;
     }
+  }
+
+  /** An ASCII address, lowercased as it is copied into the batch; an invalid one rejects the record and leaves nothing queued. */
+  private queueEmail(col: ChunkColumn, r: number, v: Buffer, s: number, e: number): void {
+    const input = this.input;
+    input.ensure(e - s);
+    const at = input.used;
+    if (!lowerEmailInto(v, s, e, input.bytes, at)) {
+      col.fail(r, R_EMAIL);
+      return;
+    }
+    input.used = at + (e - s);
+    this.items.push(at, input.used, -1);
+    this.item[r] = this.items.count - 1;
+    col.kinds[r] = KIND_ENCRYPTED;
+  }
+
+  /** A phone number as phone_sha256 reads it: E.164 digits without the '+'. */
+  private queuePhone(col: ChunkColumn, r: number, text: string): void {
+    const e164 = this.phone!(text);
+    if (e164 === PHONE_INVALID || e164 === PHONE_NEEDS_COUNTRY) {
+      if (e164 === PHONE_NEEDS_COUNTRY) col.notes.phonesNeedingCountry++;
+      col.fail(r, R_PHONE);
+      return;
+    }
+    const digits = Buffer.from(e164.slice(1), 'latin1');
+    this.queue(r, digits, 0, digits.length, -1);
+    col.kinds[r] = KIND_ENCRYPTED;
   }
 
   write(r: number, w: ValueWriter): void {
