@@ -129,6 +129,8 @@ export function planExport(opts: ExportOptions, env: NodeJS.ProcessEnv = process
     trait: [...opts.traits],
     dpid,
   };
+  // National phone numbers: --default-country, else the job's profiles.defaultCountry (as the index reads them).
+  if (raw.defaultCountry === undefined && job.profiles.defaultCountry !== undefined) raw.defaultCountry = job.profiles.defaultCountry;
   const given: SecretOptions = { ...secrets };
   if (p.kind === 'hash') raw.hash = [`${column}=${p.method}`];
   else if (p.kind === 'aes') {
