@@ -89,7 +89,7 @@ describe('the normalisation before encryption', () => {
         expect(r.code).toBe(0);
         return { aam: readFileSync(join(out, readdirSync(out)[0]), 'utf8'), unusable: readFileSync(join(d.dir, 'u.csv'), 'utf8') };
       };
-      const enc = aes('14155552671', 'hex');
+      const enc = aes('+14155552671', 'hex');
       const digest = '758fbf68945f21c416814c539ab578876c8d98fb69e6da692def92cd52417fe0';
       expect(await run('SMS', 'US', [])).toEqual({ aam: `${enc}\td_sid=1\n${enc}\td_sid=1\n`, unusable: 'id,reason\nC,invalid_phone\n' });
       expect(await run('SMS', undefined, ['--default-country', 'US'])).toEqual({ aam: `${enc}\td_sid=1\n${enc}\td_sid=1\n`, unusable: 'id,reason\nC,invalid_phone\n' });

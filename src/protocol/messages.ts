@@ -66,8 +66,8 @@ export interface OpParams {
   readonly lookup?: LookupParams;
   /**
    * encrypt: what the plaintext is made of the trimmed value. 'email': lowercased, and an
-   * invalid address rejects the record (`invalid_email`); 'phone': E.164 digits without '+', as
-   * phone_sha256 reads the number (`invalid_phone` otherwise). Absent: the trimmed value as it is.
+   * invalid address rejects the record (`invalid_email`); 'phone': the number in E.164 with its
+   * '+', read as phone_sha256 reads it (`invalid_phone` otherwise). Absent: the trimmed value as it is.
    */
   readonly normalize?: 'email' | 'phone';
 }

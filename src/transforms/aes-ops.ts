@@ -126,7 +126,10 @@ class EncryptColumn extends AesColumn {
     col.kinds[r] = KIND_ENCRYPTED;
   }
 
-  /** A phone number as phone_sha256 reads it: E.164 digits without the '+'. */
+  /**
+   * A phone number read as phone_sha256 reads it, in E.164 with its '+': the receiving side
+   * decrypts and reads the number again, and only the '+' tells it the country code is there.
+   */
   private queuePhone(col: ChunkColumn, r: number, text: string): void {
     const e164 = this.phone!(text);
     if (e164 === PHONE_INVALID || e164 === PHONE_NEEDS_COUNTRY) {
@@ -134,7 +137,7 @@ class EncryptColumn extends AesColumn {
       col.fail(r, R_PHONE);
       return;
     }
-    const digits = Buffer.from(e164.slice(1), 'latin1');
+    const digits = Buffer.from(e164, 'latin1');
     this.queue(r, digits, 0, digits.length, -1);
     col.kinds[r] = KIND_ENCRYPTED;
   }

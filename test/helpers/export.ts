@@ -52,7 +52,8 @@ export function expectedExport(i: number, row: ProfileRow): Expected {
     }
     case 'aes_sms': {
       const k = expectedKey('aes_sms', value);
-      return k === 'INVALID' ? invalid() : { id: aes(k, 'base64') };
+      // E.164 with its '+': the importer decrypts and reads the number again.
+      return k === 'INVALID' ? invalid() : { id: aes(`+${k}`, 'base64') };
     }
     default: {
       const k = expectedKey(rule, value);
