@@ -15,3 +15,6 @@ export type { BatchCheck, PartCheck, PartFigures } from './batch/verify.js';
 export { parseInfo, infoBody, infoNameFor, type BatchInfo, type InfoFile, type InfoTotals, type WrittenFile } from './batch/info.js';
 export { parseFileName, type FileNameMetadata, type InputFileEntry } from './batch/file-name.js';
 export { outputNaming, sanitizePartition, PLACEHOLDERS, type OutputNaming, type NamingConfig } from './outputs/naming.js';
+export { importAudience } from './reconcile/import/options.js';
+export { loadJobFile, parseJob } from './reconcile/job-file.js';
+export type { ReconcileJob, DataSource, Protection } from './reconcile/job-types.js';

@@ -4,16 +4,13 @@
  * engine with the import's extension -> report. The transport and logging options are
  * `process`'s, translated into its configuration (src/config/load.ts).
  */
-import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { buildProcessConfig, type RawOptions } from '../config/load.js';
-import { maxRejects as parseLimit, BadValue } from '../config/values.js';
-import { ConfigError } from '../errors/errors.js';
+import { buildProcessConfig } from '../config/load.js';
 import { checkTargets } from '../outputs/targets.js';
-import { resolveTarget } from '../outputs/resolve-target.js';
 import { RunEndpoints } from '../pipeline/endpoints.js';
 import { runProcess } from '../pipeline/run-process.js';
-import { ImportRun, type ImportOptions } from '../reconcile/import/import-run.js';
+import { ImportRun } from '../reconcile/import/import-run.js';
+import { checkOwnTargets, splitImportOptions } from '../reconcile/import/options.js';
 import { loadJobFile } from '../reconcile/job-file.js';
 import { writeReportFile } from '../report/report-file.js';
 import type { RunReport } from '../report/run-report.js';
@@ -27,9 +24,6 @@ import { tuneV8ForSshTransfers } from './v8-flags.js';
 import { hintFor } from './hints.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
-
-/** The import's own options: everything else is a `process` option. */
-const IMPORT_KEYS = ['job', 'alias', 'unmatched', 'fields', 'fileAudience', 'maxUnmatched', 'idColumn', 'segmentsColumn', 'removedSegmentsColumn'] as const;
 
 export function importAudienceCommand(): Command {
   const cmd = new Command('import-audience')
@@ -76,61 +70,6 @@ export function importAudienceCommand(): Command {
     'audience-pipe import-audience --job job.json --in ftp_1234_20915_full_1486140843000.sync --out members.csv --unmatched unmatched.csv --report report.json',
     'audience-pipe import-audience --job job.json --in ids.csv --from csv --id-column hashed_id --alias CampaignDeclaredId --out members.csv --fields first_name',
   ]);
-}
-
-/** The flags split into the import's options and `process`'s raw options. */
-export function splitImportOptions(cli: RawOptions): { job: string; importOptions: Omit<ImportOptions, 'workers'>; processOptions: RawOptions } {
-  const own: Record<string, unknown> = {};
-  const rest: RawOptions = {};
-  for (const [k, v] of Object.entries(cli)) ((IMPORT_KEYS as readonly string[]).includes(k) ? own : rest)[k] = v;
-  const from = (rest.from as string | undefined) ?? 'aam-outbound';
-  if (from !== 'aam-outbound' && from !== 'csv') throw new ConfigError(`--from: import-audience reads aam-outbound or csv (got '${from}')`, 'from');
-  const idColumn = own.idColumn as string | undefined;
-  if (from === 'csv' && idColumn === undefined) throw new ConfigError('--from csv needs --id-column <column>: the column of the incoming IDs', 'id-column');
-  if (from === 'aam-outbound') {
-    for (const k of ['idColumn', 'segmentsColumn', 'removedSegmentsColumn'] as const) {
-      if (own[k] !== undefined) throw new ConfigError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --from csv: an AAM outbound row is <id> <segments> <removed segments>`, 'from');
-    }
-  }
-  const fields = ((own.fields as string[] | string | undefined) === undefined ? [] : ([] as string[]).concat(own.fields as string[] | string))
-    .flatMap((f) => f.split(','))
-    .map((f) => f.trim())
-    .filter((f) => f !== '');
-  let maxUnmatched: ImportOptions['maxUnmatched'];
-  if (own.maxUnmatched !== undefined) {
-    try {
-      maxUnmatched = parseLimit(own.maxUnmatched);
-    } catch (err) {
-      if (err instanceof BadValue) throw new ConfigError(`--max-unmatched: ${err.message}`, 'max-unmatched');
-      throw err;
-    }
-  }
-  const importOptions: Omit<ImportOptions, 'workers'> = {
-    idColumn: from === 'csv' ? idColumn! : 'id',
-    ...(from === 'csv' ? {} : { segmentsColumn: 'segments', removedSegmentsColumn: 'removed_segments' }),
-    ...(own.segmentsColumn !== undefined ? { segmentsColumn: own.segmentsColumn as string } : {}),
-    ...(own.removedSegmentsColumn !== undefined ? { removedSegmentsColumn: own.removedSegmentsColumn as string } : {}),
-    fields,
-    ...(own.alias !== undefined ? { alias: own.alias as string } : {}),
-    ...(own.unmatched !== undefined ? { unmatched: own.unmatched as string } : {}),
-    ...(own.fileAudience !== undefined ? { fileAudience: own.fileAudience as string } : {}),
-    ...(maxUnmatched !== undefined ? { maxUnmatched } : {}),
-  };
-  // The engine's options: the output is CSV; no column is transformed (the lookup is the run's own).
-  return { job: own.job as string, importOptions, processOptions: { ...rest, from, to: 'csv', passthrough: true } };
-}
-
-/** --unmatched and --file-audience: writable, and none of them the same file as another output. */
-async function checkOwnTargets(paths: Record<string, string | undefined>, others: Record<string, string | undefined>): Promise<void> {
-  const seen = new Map<string, string>();
-  for (const [option, spec] of Object.entries(others)) if (spec !== undefined && spec !== '-' && !isSftpSpec(spec)) seen.set(resolve(spec), option);
-  for (const [option, spec] of Object.entries(paths)) {
-    if (spec === undefined) continue;
-    await resolveTarget(spec, option);
-    const other = seen.get(resolve(spec));
-    if (other !== undefined) throw new ConfigError(`--${option} and --${other} are the same file (${spec}): give each its own path`, option, undefined, 'ERR_SAME_FILE');
-    seen.set(resolve(spec), option);
-  }
 }
 
 async function runImportCommand(command: Command): Promise<number> {

@@ -1,0 +1,56 @@
+/**
+ * import-audience as a library call (src/index.ts importAudience): the same run as the CLI's,
+ * the report returned, a failure thrown with its code and report; malformed AAM rows (invalid
+ * UTF-8, CRLF line ends, blank lines) rejected or read as the formats issue reads them, and
+ * counted: recordsIn = matched + unmatched + rejected.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, tempDir } from './helpers/cli.js';
+import { expectAccounted, readCsv, writeJob } from './helpers/import.js';
+import { generateProfiles } from './helpers/profiles.js';
+
+const { dir, cleanup } = tempDir('ap-import-lib-');
+afterAll(cleanup);
+const ROWS = generateProfiles(200, 5);
+const JOB = writeJob(dir, ROWS);
+const ecids = ROWS.map((r) => r.ecid).filter((e) => e.trim() !== '');
+
+// The built library: its worker threads run dist/ (as a program that embeds it would).
+type Lib = { importAudience: (o: Record<string, unknown>) => Promise<Record<string, unknown>>; AudiencePipeError: new (...a: never[]) => Error };
+const { importAudience, AudiencePipeError } = (await import(`${ROOT}/dist/index.js`)) as Lib;
+type AudiencePipeError = Error & { code: string; exitCode: number };
+
+describe('importAudience()', () => {
+  it('returns the report of a run with CRLF lines, a blank line and an ID of invalid UTF-8', async () => {
+    const input = join(dir, 'in.sync');
+    const bad = Buffer.from([0x66, 0xff, 0xfe, 0x20, 0x31, 0x0d, 0x0a]);
+    writeFileSync(input, Buffer.concat([Buffer.from(`${ecids[0]} 1,2 3\r\n\r\n${ecids[1]}\t7\r\n`), bad, Buffer.from('stranger 9\r\n')]));
+    const out = join(dir, 'out.csv');
+    const rejects = join(dir, 'rejects.csv');
+    const report = await importAudience({ job: JOB, in: input, out, alias: 'S8', rejects, workers: 1 });
+    expectAccounted(report);
+    expect(report.status).toBe('ok');
+    expect(report.recordsIn).toBe(4);
+    expect(report.recordsMatched).toBe(2);
+    expect(report.recordsRejected).toBe(1);
+    expect(report.rejectReasons).toEqual({ invalid_utf8: 1 });
+    expect(report.recordsUnmatched).toBe(1);
+    expect(report.blankLines).toBe(1);
+    const first = ROWS.find((r) => r.ecid === ecids[0])!;
+    expect(readCsv(out)[1]).toEqual([ecids[0], first.recipient_id, 'source 8 (plain)', '1,2', '3', ...[]]);
+    expect(readFileSync(rejects, 'utf8').split('\n')[1]).toMatch(/^4,id,invalid_utf8,/);
+  });
+
+  it('throws the run error with its code, and a ConfigError for a bad option', async () => {
+    const input = join(dir, 'strangers.sync');
+    writeFileSync(input, 'a 1\nb 2\n');
+    const err = await importAudience({ job: JOB, in: input, out: join(dir, 'o2.csv'), alias: 'S8', maxUnmatched: '1' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AudiencePipeError);
+    expect((err as AudiencePipeError).code).toBe('ERR_TOO_MANY_UNMATCHED');
+    expect(((err as { report: Record<string, unknown> }).report).recordsUnmatched).toBe(2);
+    const cfg = await importAudience({ job: JOB, in: input, out: join(dir, 'o3.csv'), fields: ['nope'] }).catch((e: unknown) => e);
+    expect((cfg as AudiencePipeError).exitCode).toBe(2);
+  });
+});
