@@ -69,6 +69,17 @@ export function exportAudienceCommand(): Command {
   ]);
 }
 
+/** No output over another output or an input of the run (paths compared resolved). */
+function checkApart(outputs: [string, string | undefined][], inputs: [string, string | undefined][]): void {
+  const seen: [string, string][] = [];
+  for (const [option, path] of [...inputs, ...outputs]) {
+    if (path === undefined) continue;
+    const same = seen.find(([, p]) => p === resolve(path));
+    if (same) throw new ConfigError(`--${option} and --${same[0]} are the same file (${path}): give each its own path`, option, undefined, 'ERR_SAME_FILE');
+    seen.push([option, resolve(path)]);
+  }
+}
+
 function dpidOf(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const text = String(value).trim();
@@ -101,12 +112,11 @@ async function runExportCommand(command: Command): Promise<number> {
   };
   const plan = planExport(opts, process.env, { sftpPassword: process.env[ENV.sftpPassword] || undefined, sftpPassphrase: process.env[ENV.sftpPassphrase] || undefined });
   const { config } = plan;
-  await checkTargets(config);
-  if (opts.unusable !== undefined) {
-    const taken: [string, string | undefined][] = [['rejects', config.rejects], ['report', config.report], ['select-ids', opts.selectIds], ['job', job.file], ['profiles.path', plan.table.kind === 'csv' ? plan.table.path : undefined]];
-    const same = taken.find(([, p]) => p !== undefined && resolve(p) === resolve(opts.unusable!));
-    if (same) throw new ConfigError(`--unusable and --${same[0]} are the same file (${opts.unusable}): give each its own path`, 'unusable', undefined, 'ERR_SAME_FILE');
-  }
+  // The output's own checks (directory there and writable, --rejects and --report usable and apart). As
+  // stdin with a name: an --out directory is not the input's name there (the AAM names are the run's own),
+  // and the inputs are claimed below.
+  await checkTargets({ ...config, in: '-', transport: { ...config.transport, name: 'export-audience' } });
+  checkApart([['unusable', opts.unusable], ['rejects', config.rejects], ['report', config.report]], [['select-ids', opts.selectIds], ['job', job.file], ['profiles.path', plan.table.kind === 'csv' ? plan.table.path : undefined]]);
   // The engine's warning counts unusable profiles as rejects: this command says which of the two were not kept.
   const log = cliLogger(config.logLevel, logFormat, terminal, cli.logLevel !== undefined || file.logLevel !== undefined, ['rejects_not_kept']);
   if (isSftpSpec(config.out)) tuneV8ForSshTransfers();
