@@ -27,6 +27,10 @@ function local(argv: string[]): string[] {
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--out' && /^(sftp|https):/.test(argv[i + 1])) args.push('--out', `${out}/`);
+    else if (argv[i] === '--in' && /^sftp:/.test(argv[i + 1])) args.push('--in', 'inbox/');
+    else if (argv[i] === '--move-after') {
+      // Local inputs are not moved: the stand-in keeps them.
+    }
     else if (argv[i] === '--aes-iv') args.push('--aes-iv', '0123456789ABCDEFFEDCBA9876543210');
     else if (argv[i] !== '--sftp-key') {
       args.push(argv[i]);
@@ -39,7 +43,7 @@ function local(argv: string[]): string[] {
 
 describe('README recipes', () => {
   it('has one recipe per direction', () => {
-    expect(commands.map((c) => c[0])).toEqual(['process', 'verify', 'process', 'process']);
+    expect(commands.map((c) => c[0])).toEqual(['process', 'verify', 'process', 'process', 'import-audience']);
     const option = (c: string[], name: string) => c[c.indexOf(name) + 1];
     expect([option(commands[0], '--to'), option(commands[2], '--from'), option(commands[3], '--to')]).toEqual(['aam-inbound', 'aam-outbound', 'aep-csv']);
   });
@@ -89,5 +93,30 @@ describe('README recipes', () => {
     expect(first.slice(1)).toEqual([expect.stringMatching(/^C2,[0-9a-f]{64},Anne,4521,realized$/), '']);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
     expect(report).toMatchObject({ recordsIn: 4, recordsOut: 2, recordsRejected: 1, recordsDeduplicated: 1 });
+  });
+
+  it('AAM outbound batch on SFTP to a Campaign list: reconciled with the job, the unmatched IDs listed', async () => {
+    cpSync(join(ROOT, 'fixtures', 'aam-outbound'), join(dir, 'inbox'), { recursive: true });
+    // The fixture's IDs are e-mails encrypted under DOMAIN.md's test key and IV.
+    writeFileSync(join(dir, 'k.hex'), '0123456789ABCDEF0123456789ABCDEF\n');
+    writeFileSync(join(dir, 'recipients.csv'), 'recipient_id,crm_id,email,phone,ecid,first_name\nR1,C1,JohnDoe@Example.com,,,John\nR2,C2,kim@example.com,,,Kim\nR3,C3,nobody@example.com,,,No\n');
+    const job = JSON.parse(readme.slice(readme.indexOf('```json\n', readme.indexOf('### Job file')) + 8, readme.indexOf('```', readme.indexOf('```json\n', readme.indexOf('### Job file')) + 8)));
+    job.dataSources[1].protection.aes.iv = '0123456789ABCDEFFEDCBA9876543210';
+    writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
+    const res = await runCli(local(commands[4]), { cwd: dir });
+    expect(res.code, res.stderr).toBe(0);
+    const list = readFileSync(join(dir, 'campaign-list.csv'), 'utf8').split('\n');
+    expect(list).toEqual([
+      'id,recipient_id,data_source,segments,removed_segments,first_name',
+      'a4e70c52b4ca4a338d6d0ea25986355284f6ea47bb275506e61fa25b4ec4d365,R1,Encrypted e-mail,"4521,4533,4590",4410,John',
+      '8827688af6ff23dfbb046b30f0ebdbcb,R2,Encrypted e-mail,"4521,4533,4590",,Kim',
+      '',
+    ]);
+    const unmatched = readFileSync(join(dir, 'unmatched.csv'), 'utf8').trim().split('\n');
+    expect(unmatched[0]).toBe('line,id,reason');
+    expect(unmatched.slice(1).every((l) => l.endsWith(',no_profile'))).toBe(true);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    expect(report).toMatchObject({ recordsIn: 10, recordsMatched: 2, recordsUnmatched: 8, recordsRejected: 0 });
+    expect(report.batch).toBeDefined();
   });
 });
