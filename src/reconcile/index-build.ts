@@ -167,13 +167,7 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
       const status = x.status;
       let k = 0;
       if (plans[s].hashed) {
-        const words = new Uint32Array(x.keyBytes.buffer, x.keyBytes.byteOffset, x.keyBytes.length >>> 2);
-        for (let i = 0; i < r.profiles; i++) {
-          const st = status[i];
-          if (st === KEY_OK) t.addDigest(words, (k++ * DIGEST_BYTES) >>> 2, profiles + i);
-          else if (st === KEY_EMPTY) c.empty++;
-          else c.invalid++;
-        }
+        t.addDigests(new Uint32Array(x.keyBytes.buffer, x.keyBytes.byteOffset, x.keyBytes.length >>> 2), DIGEST_BYTES >>> 2, status, r.profiles, profiles, c);
         return;
       }
       const ends = x.keyEnds;

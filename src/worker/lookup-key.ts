@@ -66,6 +66,9 @@ export class KeyForms {
         return KEY_OK;
       case FORM_PHONE:
       case FORM_PHONE_PLUS:
+        // Without a default country an ASCII number with neither '+' nor a leading 00 has no plan
+        // (writePhone's rule), told on the bytes: no string is made for most of a national table.
+        if (this.defaultCountry === undefined && !(src[s] === 0x30 && e - s > 1 && src[s + 1] === 0x30) && !hasPlus(src, s, e)) return KEY_INVALID;
         return this.writePhone(form, latin1Slice(src as Buffer, s, e), out);
       case FORM_LOWER:
         lowerInto(src, s, e, dst, at);
@@ -74,11 +77,11 @@ export class KeyForms {
         let hex = true;
         for (let i = s; i < e && hex; i++) hex = isHexDigit(src[i]);
         if (hex) lowerInto(src, s, e, dst, at);
-        else dst.set(src.subarray(s, e), at);
+        else copyInto(src, s, e, dst, at);
         break;
       }
       default:
-        dst.set(src.subarray(s, e), at);
+        copyInto(src, s, e, dst, at);
     }
     out.used = at + n;
     return KEY_OK;
@@ -125,4 +128,18 @@ function lowerInto(src: Uint8Array, s: number, e: number, dst: Uint8Array, at: n
     const c = src[i];
     dst[at + i - s] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
   }
+}
+
+/** src[s, e) to dst at `at`: by hand for a short key (a subarray and a native copy cost more), natively past 64 bytes. */
+function copyInto(src: Uint8Array, s: number, e: number, dst: Uint8Array, at: number): void {
+  if (e - s > 64) {
+    dst.set(src.subarray(s, e), at);
+    return;
+  }
+  for (let i = s; i < e; i++) dst[at + i - s] = src[i];
+}
+
+function hasPlus(src: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (src[i] === 0x2b) return true;
+  return false;
 }
