@@ -12,15 +12,16 @@ import { ProfileExtractor, type ChunkExtract, type ExtractPlan } from '../worker
 
 /** Reads the chunks of one build, in this thread or in workers; `read` answers in the order asked. */
 export interface ChunkReader {
-  read(buffer: ArrayBuffer, length: number): Promise<ChunkExtract>;
+  /** `spare`: a result buffer already added to the index, to be filled again. */
+  read(buffer: ArrayBuffer, length: number, spare?: ArrayBuffer): Promise<ChunkExtract>;
   close(): Promise<void>;
 }
 
 export function inThread(plan: ExtractPlan): ChunkReader {
   const extractor = new ProfileExtractor(plan);
   return {
-    read: async (buffer, length) => {
-      const result = extractor.extract(Buffer.from(buffer, 0, length), length);
+    read: async (buffer, length, spare) => {
+      const result = extractor.extract(Buffer.from(buffer, 0, length), length, spare);
       result.chunk = buffer;
       return result;
     },
@@ -49,12 +50,12 @@ export function inWorkers(plan: ExtractPlan, count: number): ChunkReader {
   });
   let next = 0;
   return {
-    read(buffer, length) {
+    read(buffer, length, spare) {
       if (failure !== undefined) return Promise.reject(failure);
       const id = next++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        workers[id % count].postMessage({ id, buffer, length }, [buffer]);
+        workers[id % count].postMessage({ id, buffer, length, spare }, spare === undefined ? [buffer] : [buffer, spare]);
       });
     },
     async close() {

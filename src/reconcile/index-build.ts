@@ -149,6 +149,8 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
   /** Chunk buffers to fill again. */
   const spare: ArrayBuffer[] = [];
   /** Adds a chunk's profiles, in table order; `line` is its first line. */
+  /** Result buffers added to the index, to be filled again. */
+  const spareResults: ArrayBuffer[] = [];
   const add = (r: ChunkExtract): void => {
     if (r.chunk !== undefined && spare.length < 8) spare.push(r.chunk);
     const firstLine = line;
@@ -190,6 +192,7 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
     for (let i = 0; i < r.flaws.length; i += 2) flawAt(FLAWS[r.flaws[i + 1]], firstLine + r.flaws[i]);
     profiles += r.profiles;
     blankLines += r.blankLines;
+    if (r.result !== undefined && spareResults.length < 8) spareResults.push(r.result);
   };
 
   const fail = (message: string, cause?: unknown): never => {
@@ -227,7 +230,7 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
         inFlight.push(Promise.resolve(flawOnly(item.reason, item.lineFeeds, job.dataSources.length)));
         continue;
       }
-      inFlight.push((reader as ChunkReader).read(item.buffer, item.length));
+      inFlight.push((reader as ChunkReader).read(item.buffer, item.length, spareResults.pop()));
       // Bounded: two chunks per worker ahead of the one being added.
       while (inFlight.length > Math.max(2, 2 * workers)) {
         add(await (inFlight.shift() as Promise<ChunkExtract>));

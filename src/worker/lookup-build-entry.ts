@@ -13,13 +13,15 @@ export interface BuildChunk {
   readonly id: number;
   readonly buffer: ArrayBuffer;
   readonly length: number;
+  /** A result buffer the main thread is done with, to be filled again. */
+  readonly spare?: ArrayBuffer;
 }
 
 const extractor = new ProfileExtractor(workerData as ExtractPlan);
 const port = parentPort;
 port?.on('message', (chunk: BuildChunk) => {
   try {
-    const result = extractor.extract(Buffer.from(chunk.buffer, 0, chunk.length), chunk.length);
+    const result = extractor.extract(Buffer.from(chunk.buffer, 0, chunk.length), chunk.length, chunk.spare);
     result.chunk = chunk.buffer;
     port.postMessage({ id: chunk.id, result }, transferList(result));
   } catch (err) {
