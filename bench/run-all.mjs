@@ -45,6 +45,9 @@ const parts = [
   { name: 'end-to-end against DuckDB', args: [here('e2e.mjs'), ...(opts.rows ? ['--rows', opts.rows] : []), ...(opts['scale-rows'] ? ['--scale-rows', opts['scale-rows']] : []), '--reps', reps, '--json-out', e2eJson] },
   // Issue 11's vendor-format jobs: AAM inbound gzip beside pigz, the dedup job, the AAM outbound reader.
   { name: 'vendor formats (bench/formats.bench.mjs)', args: [here('formats.bench.mjs'), ...(opts.rows ? ['--rows', opts.rows] : []), '--reps', reps] },
+  // Issue 12's matching: import-audience beside a DuckDB hash join (10M profiles and 10M IDs; 50k of each with --quick).
+  { name: 'reconcile: import-audience beside DuckDB (bench/reconcile.bench.mjs)', args: [here('reconcile.bench.mjs'),
+    '--profiles', opts.quick ? '50000' : (opts.rows ?? '10000000'), '--ids', opts.quick ? '50000' : (opts.rows ?? '10000000'), '--reps', reps] },
   // SFTP over loopback against a real sshd (issue 3's targets); small and once with --quick.
   { name: 'SFTP upload beside OpenSSH sftp (bench/sftp-upload.bench.mjs)', args: [here('sftp-upload.bench.mjs')],
     env: opts.quick ? { SFTP_BENCH_MB: '20', SFTP_BENCH_ROUNDS: '1' } : {} },

@@ -79,10 +79,13 @@ class LookupColumn implements ColumnRunner {
       this.records = new Int32Array(n);
     }
     this.profile.fill(-1, 0, count);
+    this.rangesOf = -1;
     this.unmatched.count = 0;
     const ids = this.ids;
     ids.used = 0;
     let n = 0;
+    // While every ID so far is a range of the chunk itself (AAM fields, unquoted CSV), the matcher reads them there: no copy.
+    let direct = true;
     for (let r = 0; r < count; r++) {
       if (reasons[r] !== -1) continue;
       const status = fields.asciiRange(src, starts[r], ends[r]);
@@ -106,16 +109,35 @@ class LookupColumn implements ColumnRunner {
         col.fail(r, status);
         continue;
       }
+      this.records[n] = r;
+      if (direct && from === src) {
+        this.starts[n] = s;
+        this.ends[n] = e;
+        n++;
+        continue;
+      }
+      if (direct) {
+        // The first ID that is not: those before it are copied too, so that all of them are in one buffer.
+        direct = false;
+        for (let i = 0; i < n; i++) {
+          const a = this.starts[i];
+          const b = this.ends[i];
+          ids.ensure(b - a);
+          this.starts[i] = ids.used;
+          src.copy(ids.bytes, ids.used, a, b);
+          ids.used += b - a;
+          this.ends[i] = ids.used;
+        }
+      }
       ids.ensure(e - s);
       this.starts[n] = ids.used;
       from.copy(ids.bytes, ids.used, s, e);
       ids.used += e - s;
       this.ends[n] = ids.used;
-      this.records[n] = r;
       n++;
     }
     if (n === 0) return;
-    const result = this.matcherFor().match(ids.bytes, this.starts, this.ends, n);
+    const result = this.matcherFor().match(direct ? src : ids.bytes, this.starts, this.ends, n);
     this.reasons = result.reasons;
     this.readBy = result.readBy;
     this.badFor = result.badFor;
@@ -147,9 +169,23 @@ class LookupColumn implements ColumnRunner {
       w.value(label, 0, label.length);
       return;
     }
-    const bytes = this.view!.field(p, field);
-    w.value(bytes, 0, bytes.length);
+    // A row asks for several fields of one profile: they are found in one walk.
+    if (this.rangesOf !== p) {
+      const view = this.view!;
+      if (this.fieldStarts.length < view.fieldCount) {
+        this.fieldStarts = new Int32Array(view.fieldCount);
+        this.fieldEnds = new Int32Array(view.fieldCount);
+      }
+      this.fieldBytes = view.fieldRanges(p, this.fieldStarts, this.fieldEnds);
+      this.rangesOf = p;
+    }
+    w.value(this.fieldBytes!, this.fieldStarts[field], this.fieldEnds[field]);
   }
+  /** The profile whose field ranges are held, and them. */
+  private rangesOf = -1;
+  private fieldStarts = new Int32Array(8);
+  private fieldEnds = new Int32Array(8);
+  private fieldBytes: Buffer | undefined;
 
   extra(table: { readonly line: Int32Array; readonly reason: Int32Array }): Partial<ChunkResult> {
     const nsources = this.params.labels.length;

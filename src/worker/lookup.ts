@@ -192,6 +192,33 @@ export class ProfileIndexView {
     if (n !== FIELD_LONG) return b.subarray(pos + 1, pos + 1 + n);
     return b.subarray(pos + 5, pos + 5 + b.readUInt32LE(pos + 1));
   }
+
+  /**
+   * Every kept field of profile p at once, with no allocation (the lookup op writes several per
+   * row): field f is bytes[starts[f], ends[f]) of the returned buffer (the shared bytes, never to
+   * be written); the arrays hold at least `fieldCount` entries.
+   */
+  fieldRanges(p: number, starts: Int32Array, ends: Int32Array): Buffer {
+    const b = this.fieldBytes;
+    const block = Math.floor(p / FIELD_BLOCK);
+    let pos = block === 0 ? 0 : this.fieldEnds[block - 1];
+    for (let skip = (p - block * FIELD_BLOCK) * this.fieldCount; skip > 0; skip--) {
+      const n = b[pos];
+      pos += n === FIELD_LONG ? 5 + b.readUInt32LE(pos + 1) : 1 + n;
+    }
+    for (let f = 0; f < this.fieldCount; f++) {
+      const n = b[pos];
+      if (n !== FIELD_LONG) {
+        starts[f] = pos + 1;
+        pos += 1 + n;
+      } else {
+        starts[f] = pos + 5;
+        pos += 5 + b.readUInt32LE(pos + 1);
+      }
+      ends[f] = pos;
+    }
+    return b;
+  }
 }
 
 let cached: ProfileIndexView | undefined;
