@@ -16,5 +16,6 @@ export { parseInfo, infoBody, infoNameFor, type BatchInfo, type InfoFile, type I
 export { parseFileName, type FileNameMetadata, type InputFileEntry } from './batch/file-name.js';
 export { outputNaming, sanitizePartition, PLACEHOLDERS, type OutputNaming, type NamingConfig } from './outputs/naming.js';
 export { importAudience } from './reconcile/import/options.js';
+export { exportAudience, type ExportOptions, type ExportOutcome, type ExportReport } from './reconcile/export/export-audience.js';
 export { loadJobFile, parseJob } from './reconcile/job-file.js';
 export type { ReconcileJob, DataSource, Protection } from './reconcile/job-types.js';

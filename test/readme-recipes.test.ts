@@ -8,7 +8,9 @@ import { cpSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'nod
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
+import { startPostgres } from './helpers/postgres.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const section = readme.slice(readme.indexOf('\n## Recipes: the vendors\' files\n'), readme.indexOf('\n## Transports\n'));
@@ -43,7 +45,7 @@ function local(argv: string[]): string[] {
 
 describe('README recipes', () => {
   it('has one recipe per direction', () => {
-    expect(commands.map((c) => c[0])).toEqual(['process', 'verify', 'process', 'process', 'import-audience']);
+    expect(commands.map((c) => c[0])).toEqual(['process', 'verify', 'process', 'process', 'import-audience', 'export-audience']);
     const option = (c: string[], name: string) => c[c.indexOf(name) + 1];
     expect([option(commands[0], '--to'), option(commands[2], '--from'), option(commands[3], '--to')]).toEqual(['aam-inbound', 'aam-outbound', 'aep-csv']);
   });
@@ -118,5 +120,37 @@ describe('README recipes', () => {
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
     expect(report).toMatchObject({ recordsIn: 10, recordsMatched: 2, recordsUnmatched: 8, recordsRejected: 0 });
     expect(report.batch).toBeDefined();
+  });
+
+  it('Campaign profiles in PostgreSQL to AAM inbound: the rows of the query, hashed, in gzip parts with their .info', async () => {
+    const pg = await startPostgres();
+    try {
+      const csv = join(dir, 'pg-recipients.csv');
+      writeFileSync(csv, 'recipient_id,crm_id,email,phone,ecid,first_name,opted_in\nR1,C1,a@example.com,,,Ann,true\nR2,,b@example.com,,,Bob,true\nR3,C3,c@example.com,,,Cy,false\nR4, C4 ,d@example.com,,,Di,true\n');
+      pg.psql(`CREATE TABLE recipients (recipient_id text, crm_id text, email text, phone text, ecid text, first_name text, opted_in boolean);\n\\copy recipients FROM '${csv}' WITH (FORMAT csv, HEADER)`);
+      const job = JSON.parse(readme.slice(readme.indexOf('```json\n', readme.indexOf('### Job file')) + 8, readme.indexOf('```', readme.indexOf('```json\n', readme.indexOf('### Job file')) + 8)));
+      delete job.profiles.path;
+      job.profiles.postgres = { url: pg.url, query: 'SELECT * FROM recipients' };
+      job.dataSources[1].protection.aes.keyFile = 'k.hex';
+      writeFileSync(join(dir, 'k.hex'), '0123456789ABCDEF0123456789ABCDEF\n');
+      writeFileSync(join(dir, 'pg-job.json'), JSON.stringify(job));
+      const aam = join(dir, 'aam-out');
+      mkdirSync(aam);
+      const args = local(commands[5]).map((a) => (a === `${out}/` ? `${aam}/` : a));
+      const res = await runCli(args, { cwd: dir, env: { AUDIENCE_PIPE_PG_PASSWORD: pg.password } });
+      expect(res.code, res.stderr).toBe(0);
+      const files = readdirSync(aam).sort();
+      expect(files).toEqual([expect.stringMatching(/^ftp_dpm_123456_\d{10}\.info$/), expect.stringMatching(/^ftp_dpm_123456_\d{10}\.sync\.gz$/)]);
+      const sha = (v: string) => createHash('sha256').update(v).digest('hex');
+      expect(gunzipSync(readFileSync(join(aam, files[1]))).toString()).toBe(`${sha('C1')}\td_sid=987654\n${sha('C4')}\td_sid=987654\n`);
+      expect(readFileSync(join(dir, 'unusable.csv'), 'utf8')).toBe('recipient_id,reason\nR2,empty\n');
+      const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+      expect(report.export).toMatchObject({ alias: 'CampaignDeclaredId', dpid: 123456, profilesRead: 3, exported: 2, unusable: 1, rejected: 0 });
+      expect(res.stderr + JSON.stringify(report)).not.toContain(pg.password);
+      const verified = await runCli(['verify', join(aam, files[0])]);
+      expect(verified.code, verified.stderr).toBe(0);
+    } finally {
+      await pg.stop();
+    }
   });
 });

@@ -18,7 +18,7 @@ import type { ProgressDisplay } from '../../pipeline/progress.js';
 import { runProcess, type ProcessOutcome } from '../../pipeline/run-process.js';
 import { RejectsWriter } from '../../report/rejects-writer.js';
 import type { RunReport } from '../../report/run-report.js';
-import type { Logger } from '../../util/logger.js';
+import { silentLogger, type Logger } from '../../util/logger.js';
 import { matchedColumn, type DataSource, type ProfileTableSpec, type ReconcileJob } from '../job-types.js';
 import { profileSource } from '../profiles/source.js';
 import { ProfileInput, type Selection, type SelectionReport } from './profile-input.js';
@@ -49,7 +49,8 @@ export interface ExportOptions {
 }
 
 export interface ExportDeps {
-  readonly log: Logger;
+  /** Default: silent. */
+  readonly log?: Logger;
   readonly signal?: AbortSignal;
   readonly progress?: ProgressDisplay;
   readonly env?: NodeJS.ProcessEnv;
@@ -171,7 +172,8 @@ function readSelection(path: string): Selection {
 /** Runs a planned export. The outputs (AAM files, .info, --unusable, --rejects) are published together, or none. */
 export async function runExport(plan: ExportPlan, opts: Pick<ExportOptions, 'unusable'>, deps: ExportDeps & { job: ReconcileJob }): Promise<ExportOutcome> {
   const { config, source, column } = plan;
-  const { job, log } = deps;
+  const { job } = deps;
+  const log = deps.log ?? silentLogger();
   const keyWhere = column === source.key ? `dataSources[${job.dataSources.indexOf(source)}].key` : column === job.profiles.email ? 'profiles.email' : 'profiles.phone';
   const input = new ProfileInput(profileSource(plan.table), job.profiles.id, plan.selection, [{ column, where: keyWhere }]);
   const unusable = opts.unusable === undefined ? undefined : new UnusableWriter(opts.unusable, job.profiles.id);
@@ -217,8 +219,8 @@ export async function runExport(plan: ExportPlan, opts: Pick<ExportOptions, 'unu
   return { ...outcome, export: report, fullReport: { ...r, export: report } };
 }
 
-/** planExport then runExport: the library's one call. */
-export async function exportAudience(opts: ExportOptions, deps: ExportDeps): Promise<ExportOutcome> {
+/** planExport then runExport: the library's one call (a ConfigError before any output; a failed run is the outcome's `error`, nothing published). */
+export async function exportAudience(opts: ExportOptions, deps: ExportDeps = {}): Promise<ExportOutcome> {
   const plan = planExport(opts, deps.env, deps.secrets);
   return runExport(plan, opts, { ...deps, job: opts.job });
 }
