@@ -5,7 +5,7 @@
  * against an independent computation (test/helpers/import.ts); the accounting invariant on
  * every run.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './helpers/cli.js';
@@ -70,6 +70,33 @@ describe('import-audience, one data source named by --alias, each protection kin
       const exp = expectedSource(s.rule, ROWS.map((row) => row[s.column]));
       expect(rc.dataSources[i].index).toEqual({ indexed: exp.indexed, duplicates: exp.duplicates, empty: exp.empty, invalid: exp.invalid });
       expect(exp.duplicates + exp.empty).toBeGreaterThan(0);
+    });
+  }
+
+  // The other encoding of each AES channel: e-mail and other in base64, sms in hex.
+  for (const [i, encoding] of [[5, 'base64'], [6, 'hex'], [7, 'base64']] as const) {
+    it(`S${i} ${SOURCES[i].rule} with cipherEncoding ${encoding}`, async () => {
+      const sub = join(dir, `enc-${i}`);
+      mkdirSync(sub, { recursive: true });
+      const job = writeJob(sub, ROWS, (j) => {
+        const aes = ((j.dataSources as Array<Record<string, { aes: Record<string, unknown> }>>)[i].protection).aes;
+        aes.cipherEncoding = encoding;
+      });
+      const ids = incomingFor(ROWS, i, 500 + i, encoding);
+      const input = join(dir, `enc-${i}.sync`);
+      writeFileSync(input, aamOutbound(ids, 600 + i).text);
+      const out = join(dir, `enc-${i}.csv`);
+      const res = await runCli(['import-audience', '--job', job, '--in', input, '--out', out, '--alias', `S${i}`, '--report', join(dir, `enc-${i}.json`), '--log-level', 'warn']);
+      expect(res.code, res.stderr).toBe(0);
+      const expected = ids.flatMap((inc) => {
+        const e = expectedFor(ROWS, i, inc, encoding);
+        return typeof e === 'number' ? [[inc.id, ROWS[e].recipient_id]] : [];
+      });
+      expect(expected.length).toBeGreaterThan(ids.length / 4);
+      expect(readCsv(out).slice(1).map((row) => [row[0], row[1]])).toEqual(expected);
+      const report = JSON.parse(readFileSync(join(dir, `enc-${i}.json`), 'utf8')) as Record<string, unknown>;
+      expectAccounted(report);
+      expect(report.recordsUnmatched).toBe(ids.length - expected.length);
     });
   }
 });

@@ -78,6 +78,23 @@ describe('which data source', () => {
     expect((byAlias.report!.reconcile as { sourcesBy: string }).sourcesBy).toBe('alias');
   });
 
+  it("files naming different data sources are refused; a DPID no source has leaves the priority order", async () => {
+    const job = jobFor([5, 1]);
+    const batch = path('mixed-dpids');
+    mkdirSync(batch, { recursive: true });
+    writeFileSync(join(batch, 'ftp_1234_9008_full_1486140843000.sync'), 'X1 1\n');
+    writeFileSync(join(batch, 'ftp_1234_9009_full_1486140843000.sync'), 'X1 1\n');
+    const mixed = await run(['--in', `${batch}/`, '--out', path('mixed.csv')], job);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain("--in: the input files' names point to different data sources (S8, S9)");
+    const unknown = path('ftp_1234_4242_full_1486140843000.sync');
+    writeFileSync(unknown, 'X1 1\n');
+    const res = await run(['--in', unknown, '--out', path('unknown-dpid.csv')], job);
+    expect(res.code).toBe(0);
+    expect((res.report!.reconcile as { sourcesBy: string }).sourcesBy).toBe('priority');
+    expect(readCsv(path('unknown-dpid.csv'))[1][1]).toBe('B');
+  });
+
   it('an unknown --alias is exit 2 naming the aliases', async () => {
     const input = path('prio.sync');
     const res = await run(['--in', input, '--out', path('x.csv'), '--alias', 'Nope']);

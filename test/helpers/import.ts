@@ -45,10 +45,10 @@ export interface Incoming {
 }
 
 /** Incoming IDs for source i: one per profile (some of them again), and strangers, and IDs of the wrong shape. */
-export function incomingFor(rows: readonly ProfileRow[], i: number, seed: number): Incoming[] {
+export function incomingFor(rows: readonly ProfileRow[], i: number, seed: number, encoding?: 'hex' | 'base64'): Incoming[] {
   const { rule, column } = SOURCES[i];
   const r = prng(seed);
-  const enc: 'hex' | 'base64' = rule === 'aes_sms' ? 'base64' : 'hex';
+  const enc: 'hex' | 'base64' = encoding ?? (rule === 'aes_sms' ? 'base64' : 'hex');
   const out: Incoming[] = [];
   const one = (v: string): Incoming => {
     if (isDigestRule(rule)) {
@@ -87,17 +87,17 @@ export function incomingFor(rows: readonly ProfileRow[], i: number, seed: number
 export type Reason = 'no_profile' | 'bad_ciphertext' | 'invalid_id';
 
 /** What source i alone answers to an incoming ID, computed apart: the profile number, or the reason. */
-export function expectedFor(rows: readonly ProfileRow[], i: number, inc: Incoming): number | Reason {
+export function expectedFor(rows: readonly ProfileRow[], i: number, inc: Incoming, encoding?: 'hex' | 'base64'): number | Reason {
   const { rule, column } = SOURCES[i];
   let byRows = firstKeys.get(rows);
   if (byRows === undefined) firstKeys.set(rows, (byRows = new Map()));
   let first = byRows.get(i);
   if (first === undefined) byRows.set(i, (first = expectedSource(rule, rows.map((row) => row[column])).first));
-  return expectedWith(rule, first, inc);
+  return expectedWith(rule, first, inc, encoding);
 }
 const firstKeys = new WeakMap<readonly ProfileRow[], Map<number, Map<string, number>>>();
 
-export function expectedWith(rule: KeyRule, first: Map<string, number>, inc: Incoming): number | Reason {
+export function expectedWith(rule: KeyRule, first: Map<string, number>, inc: Incoming, encoding?: 'hex' | 'base64'): number | Reason {
   const id = inc.id.trim();
   if (id === '') return 'invalid_id';
   if (isDigestRule(rule)) {
@@ -105,7 +105,7 @@ export function expectedWith(rule: KeyRule, first: Map<string, number>, inc: Inc
     return first.get(id.toLowerCase()) ?? 'no_profile';
   }
   if (rule.startsWith('aes')) {
-    const isHex = rule !== 'aes_sms';
+    const isHex = (encoding ?? (rule === 'aes_sms' ? 'base64' : 'hex')) === 'hex';
     if (isHex ? !/^([0-9a-f]{2})+$/i.test(id) : !/^[A-Za-z0-9+/]+={0,2}$/.test(id) || id.length % 4 !== 0) return 'invalid_id';
     if (inc.plain === undefined) return 'bad_ciphertext';
     const k = expectedKey(rule, inc.plain);
