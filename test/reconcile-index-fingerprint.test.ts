@@ -15,7 +15,9 @@ import { defineIndexRegions } from '../src/reconcile/index-layout.js';
 import { parseJob } from '../src/reconcile/job-file.js';
 import type { ReconcileJob } from '../src/reconcile/job-types.js';
 import { csvFileProfiles } from '../src/reconcile/profiles/csv-file.js';
+import { FIRST_SLOTS, indexRegion, M_HEADER_WORDS, M_SOURCE_WORDS, MAX_LOAD, S_SLOTS, slotHome } from '../src/protocol/profile-index.js';
 import { ProfileIndexView } from '../src/worker/lookup.js';
+import { readShared } from '../src/worker/shared.js';
 import { tempDir } from './helpers/cli.js';
 import { generateProfiles, profilesCsv } from './helpers/profiles.js';
 import { incoming, jobFor, SOURCES } from './helpers/reconcile.js';
@@ -95,9 +97,9 @@ describe('keys that share bits of their fingerprint', () => {
     expect(report.sources[0]).toMatchObject({ indexed: 3, duplicates: 2, empty: 0, invalid: 0 });
     expect([0, 1, 2].map((p) => lookup(view, 0, table[p]))).toEqual([0, 1, 2]);
     expect(lookup(view, 0, table[1].toUpperCase())).toBe(1);
-    // Differing in the first word's low bits only (the slot differs, the tag does not): no profile.
+    // Differing in the first word's low bit only (the same home slot, another tag): no profile.
     expect(lookup(view, 0, variant(0, 1))).toBe(-1);
-    // Differing in the first word's top bits only (the tag differs): no profile.
+    // Differing in the first word's top bit only (another home, the same tag): no profile.
     expect(lookup(view, 0, variant(0, 0x80000000))).toBe(-1);
     expect(lookup(view, 0, variant(2, 1))).toBe(-1);
   });
@@ -111,5 +113,43 @@ describe('keys that share bits of their fingerprint', () => {
     // Crafted here; SHA-256 makes two real keys agree on 96 bits with odds of 2^-96 a pair.
     expect([3, 4].map((p) => lookup(fp.view, 0, table[p]))).toEqual([0, 0]);
     expect(lookup(fp.view, 0, variant(5, 1))).toBe(0);
+  });
+});
+
+describe('slot tables sized to the table', () => {
+  it('slotHome stays below the slot count for the extreme hashes and sizes, and spreads hashes evenly', () => {
+    for (const slots of [FIRST_SLOTS, 1025, 3 * FIRST_SLOTS, 14_286_848, 2 ** 26 + 1024, 2 ** 30]) {
+      for (const hash of [0, 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff]) {
+        const home = slotHome(hash, slots);
+        expect(Number.isInteger(home) && home >= 0 && home < slots, `${hash} in ${slots}`).toBe(true);
+      }
+      expect(slotHome(0xffffffff, slots)).toBe(slots - 1);
+    }
+    const counts = new Uint32Array(10);
+    for (let h = 0; h < 2 ** 32; h += 65_537) counts[slotHome(h, 10)]++;
+    expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+  });
+
+  it('a table of known size ends at most 70% full and not much less (no power of two), answering as before', async () => {
+    const rows = generateProfiles(30_000, 11);
+    const path = join(dir, 'sized.csv');
+    writeFileSync(path, profilesCsv(rows, { seed: 11 }));
+    const job = jobFor({ path }, dir);
+    const state = new SharedState();
+    const regions = defineIndexRegions(state, job.dataSources.length);
+    const report = await buildProfileIndex(job, csvFileProfiles(path), regions, { workers: 0 });
+    const meta = new Uint32Array(readShared(state.buffers, indexRegion.meta).bytes.slice().buffer);
+    report.sources.forEach((s, i) => {
+      const slots = meta[M_HEADER_WORDS + i * M_SOURCE_WORDS + S_SLOTS];
+      expect(readShared(state.buffers, indexRegion.slots(i)).bytes.length).toBe(4 * slots);
+      expect(s.indexed / slots, `source ${i}`).toBeLessThanOrEqual(MAX_LOAD);
+      // Sized once from the first chunk's estimate of each source's keys (10% to spare), never doubled.
+      if (s.indexed > 5000) expect(s.indexed / slots, `source ${i}`).toBeGreaterThan(0.4);
+    });
+    const full = await buildWith(job, path, { fullKeys: true });
+    const view = new ProfileIndexView(state.buffers);
+    SOURCES.forEach((_, s) => {
+      for (const id of incoming(rows, s, 5).slice(0, 3000)) expect(lookup(view, s, id)).toBe(lookup(full.view, s, id));
+    });
   });
 });

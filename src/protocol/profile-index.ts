@@ -23,9 +23,12 @@
  *   - HELD_FULL (BuildOptions.fullKeys): KEYS_DIGEST 32 bytes each (the raw SHA-256, entry e's
  *     at e * 32), KEYS_TEXT back to back with Uint32 `s<s>-key-ends[e]` the end of entry e's.
  *   Uint32 `s<s>-owners[e]` is the profile number of entry e;
- * - per data source s, `s<s>-slots`: an open-addressing table of Int32 slots (a power of two,
- *   at most 70% full), linear probing from `hash & mask`; a slot holds entry + 1 in its low
- *   SLOT_ENTRY_BITS and the hash's top SLOT_TAG_BITS above them (`slotTag`), 0 is empty. A probe
+ * - per data source s, `s<s>-slots`: an open-addressing table of S_SLOTS Int32 slots (any
+ *   count, sized from the table's expected keys so that it ends near 70% full, at most that;
+ *   a power of two would leave a table of 10M keys 46-60% full), linear probing from
+ *   `slotHome(hash, slots)` (the hash's top bits scaled to the count), wrapping at the end; a
+ *   slot holds entry + 1 in its low SLOT_ENTRY_BITS and the hash's low SLOT_TAG_BITS above
+ *   them (`slotTag`: bits the home does not use), 0 is empty. A probe
  *   whose tag differs is passed without reading the entry's key (most of them: the keys are far
  *   in memory, the slots near). The hash is the first Uint32 word of the digest / fingerprint,
  *   `keyHash(key)` for a KEYS_TEXT key held in full.
@@ -54,7 +57,7 @@ export const indexRegion = {
 
 /** `meta` word 0. */
 export const INDEX_MAGIC = 0x58495041; // 'APIX'
-export const INDEX_VERSION = 4;
+export const INDEX_VERSION = 5;
 
 /** Profiles a `field-ends` word covers. */
 export const FIELD_BLOCK = 4;
@@ -74,7 +77,8 @@ export const M_HEADER_WORDS = 8;
 export const M_SOURCE_WORDS = 8;
 export const S_KEYS = 0;
 export const S_FORM = 1;
-export const S_MASK = 2;
+/** Slots of the source's table. */
+export const S_SLOTS = 2;
 /** Distinct keys in the table. */
 export const S_ENTRIES = 3;
 export const S_DUPLICATES = 4;
@@ -114,8 +118,14 @@ export const SLOT_TAG_BITS = 5;
 export const SLOT_ENTRY_MASK = (1 << SLOT_ENTRY_BITS) - 1;
 /** Distinct keys one data source can hold. */
 export const MAX_ENTRIES = SLOT_ENTRY_MASK - 1;
-/** The tag bits of a slot for `hash` (its top bits, which the probe position uses last). */
-export const slotTag = (hash: number): number => (hash >>> (32 - SLOT_TAG_BITS)) << SLOT_ENTRY_BITS;
+/** The tag bits of a slot for `hash` (its low bits: the home is its high bits). */
+export const slotTag = (hash: number): number => (hash & ((1 << SLOT_TAG_BITS) - 1)) << SLOT_ENTRY_BITS;
+/**
+ * The first slot `hash` (a Uint32) probes in a table of `slots`: hash * slots / 2^32, exact
+ * enough in a double (the product is below 2^58, its rounding error below 32, less than any
+ * table's FIRST_SLOTS), and always below `slots`.
+ */
+export const slotHome = (hash: number, slots: number): number => Math.floor(((hash >>> 0) * slots) / 4294967296);
 
 /** Whether a[as, as + n) and b[bs, bs + n) hold the same bytes: by hand, where keys are short and Buffer#compare's checks cost more. */
 export function sameBytes(a: Uint8Array, as: number, b: Uint8Array, bs: number, n: number): boolean {
@@ -123,7 +133,7 @@ export function sameBytes(a: Uint8Array, as: number, b: Uint8Array, bs: number, 
   return true;
 }
 
-/** Slots of a new table; it doubles when it would be more than MAX_LOAD full. */
+/** Slots of a new table; it doubles when it would be more than MAX_LOAD full (sized before that when the table's size is known). */
 export const FIRST_SLOTS = 1024;
 
 /**

@@ -17,7 +17,7 @@ import type { Dialect } from '../formats/csv/scan.js';
 import { frameRecords } from '../pipeline/chunker.js';
 import {
   DIGEST_BYTES, FINGERPRINT_WORDS, FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN, FIELD_BLOCK, HELD_FINGERPRINT, HELD_FULL, INDEX_MAGIC, INDEX_VERSION, KEYS_DIGEST, KEYS_TEXT,
-  M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION, S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_HELD, S_INVALID, S_KEYS, S_MASK,
+  M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION, S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_HELD, S_INVALID, S_KEYS, S_SLOTS,
 } from '../protocol/profile-index.js';
 import { KEY_EMPTY, KEY_OK } from '../worker/lookup-key.js';
 import { FLAWS, type ChunkExtract, type ExtractPlan } from '../worker/lookup-build.js';
@@ -280,7 +280,7 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
     const w = M_HEADER_WORDS + s * M_SOURCE_WORDS;
     words[w + S_KEYS] = plans[s].keys;
     words[w + S_FORM] = plans[s].form;
-    words[w + S_MASK] = t.slotMask;
+    words[w + S_SLOTS] = t.slotCount;
     words[w + S_ENTRIES] = t.entries;
     words[w + S_DUPLICATES] = t.duplicates;
     words[w + S_EMPTY] = counts[s].empty;

@@ -7,7 +7,7 @@
  */
 import type { SharedRegion } from '../pool/shared-state.js';
 import { RunError } from '../errors/errors.js';
-import { FIRST_SLOTS, keyHash, MAX_ENTRIES, MAX_LOAD, sameBytes, SLOT_ENTRY_MASK, slotTag } from '../protocol/profile-index.js';
+import { FIRST_SLOTS, keyHash, MAX_ENTRIES, MAX_LOAD, sameBytes, SLOT_ENTRY_MASK, slotHome, slotTag } from '../protocol/profile-index.js';
 import { SHARED_HEADER_BYTES } from '../protocol/shared-layout.js';
 import { KEY_EMPTY, KEY_OK } from '../worker/lookup-key.js';
 import { SharedBytesWriter, SharedWordsWriter } from './index-layout.js';
@@ -21,7 +21,7 @@ export class KeyTable {
   readonly owners: SharedWordsWriter;
   duplicates = 0;
   private slots: Int32Array;
-  private mask: number;
+  private size: number;
   /** `keys` as words (entries of words), remade when the arena grows into a new view. */
   private keyWords: Uint32Array;
 
@@ -39,15 +39,15 @@ export class KeyTable {
     this.owners = new SharedWordsWriter(regions.owners);
     this.keyWords = this.wordsOfKeys();
     this.slots = this.emptySlots(FIRST_SLOTS);
-    this.mask = FIRST_SLOTS - 1;
+    this.size = FIRST_SLOTS;
   }
 
   get entries(): number {
     return this.owners.count;
   }
 
-  get slotMask(): number {
-    return this.mask;
+  get slotCount(): number {
+    return this.size;
   }
 
   /**
@@ -62,9 +62,9 @@ export class KeyTable {
     for (let from = 0; from < count; from += AHEAD) {
       const to = Math.min(count, from + AHEAD);
       const slots = this.slots;
-      const mask = this.mask;
+      const size = this.size;
       let touched = 0;
-      for (let i = from, j = k; i < to; i++) if (status[i] === KEY_OK) touched |= slots[d[j++ * stride] & mask];
+      for (let i = from, j = k; i < to; i++) if (status[i] === KEY_OK) touched |= slots[slotHome(d[j++ * stride], size)];
       this.touched ^= touched;
       for (let i = from; i < to; i++) {
         const st = status[i];
@@ -82,11 +82,11 @@ export class KeyTable {
   addDigest(d: Uint32Array, w: number, p: number): void {
     let k = this.keyWords;
     const slots = this.slots;
-    const mask = this.mask;
+    const size = this.size;
     const width = this.width;
     const hash = d[w];
     const tag = slotTag(hash);
-    let i = hash & mask;
+    let i = slotHome(hash, size);
     for (;;) {
       const q = slots[i];
       if (q === 0) break;
@@ -97,7 +97,7 @@ export class KeyTable {
           return;
         }
       }
-      i = (i + 1) & mask;
+      if (++i === size) i = 0;
     }
     const e = this.owners.count;
     this.keys.ensure(4 * width);
@@ -115,11 +115,11 @@ export class KeyTable {
     const s = ends.count === 0 ? 0 : ends.words[ends.count - 1];
     const e = this.keys.used;
     const slots = this.slots;
-    const mask = this.mask;
+    const size = this.size;
     const w = ends.words;
     const hash = keyHash(bytes, s, e);
     const tag = slotTag(hash);
-    let i = hash & mask;
+    let i = slotHome(hash, size);
     for (;;) {
       const q = slots[i];
       if (q === 0) break;
@@ -133,7 +133,7 @@ export class KeyTable {
           return;
         }
       }
-      i = (i + 1) & mask;
+      if (++i === size) i = 0;
     }
     ends.push(e);
     this.commit(i, tag, p);
@@ -163,23 +163,21 @@ export class KeyTable {
    * 10M entries fills itself again 14 times, as long as the build's key lookups together.
    */
   reserve(entries: number): void {
-    let size = this.slots.length;
-    while (size * MAX_LOAD < entries && size < SLOT_ENTRY_MASK) size *= 2;
+    const size = Math.ceil(entries / MAX_LOAD / FIRST_SLOTS) * FIRST_SLOTS;
     if (size > this.slots.length) this.grow(size);
   }
 
   /** Doubles the table (or makes it `size`) and fills it again from the entries (no duplicates among them: each takes the first free slot). */
   private grow(size = 2 * this.slots.length): void {
     const slots = this.emptySlots(size);
-    const mask = size - 1;
     const n = this.owners.count;
     if (this.width > 0) {
       const k = this.keyWords;
       const width = this.width;
       for (let e = 0; e < n; e++) {
         const hash = k[e * width];
-        let i = hash & mask;
-        while (slots[i] !== 0) i = (i + 1) & mask;
+        let i = slotHome(hash, size);
+        while (slots[i] !== 0) if (++i === size) i = 0;
         slots[i] = (e + 1) | slotTag(hash);
       }
     } else {
@@ -187,13 +185,13 @@ export class KeyTable {
       const w = (this.ends as SharedWordsWriter).words;
       for (let e = 0; e < n; e++) {
         const hash = keyHash(bytes, e === 0 ? 0 : w[e - 1], w[e]);
-        let i = hash & mask;
-        while (slots[i] !== 0) i = (i + 1) & mask;
+        let i = slotHome(hash, size);
+        while (slots[i] !== 0) if (++i === size) i = 0;
         slots[i] = (e + 1) | slotTag(hash);
       }
     }
     this.slots = slots;
-    this.mask = mask;
+    this.size = size;
   }
 
   private emptySlots(size: number): Int32Array {

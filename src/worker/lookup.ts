@@ -11,7 +11,7 @@
 import { RunError } from '../errors/errors.js';
 import {
   DIGEST_BYTES, FIELD_BLOCK, FIELD_LONG, FINGERPRINT_WORDS, HELD_FINGERPRINT, INDEX_MAGIC, INDEX_VERSION, indexRegion, keyHash, KEYS_DIGEST, M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION,
-  S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_HELD, S_INVALID, S_KEYS, S_MASK, sameBytes, SLOT_ENTRY_MASK, slotTag,
+  S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_HELD, S_INVALID, S_KEYS, S_SLOTS, sameBytes, SLOT_ENTRY_MASK, slotHome, slotTag,
 } from '../protocol/profile-index.js';
 import { decodeHexStrictInto } from '../transforms/encoding.js';
 import { Bytes } from '../transforms/byte-buffers.js';
@@ -26,7 +26,8 @@ interface SourceView {
   /** Words an entry of `digestWords` takes: FINGERPRINT_WORDS, or 8 (a digest held in full); 0: text held in full. */
   readonly width: number;
   readonly form: number;
-  readonly mask: number;
+  /** Slots of the table. */
+  readonly size: number;
   readonly slots: Int32Array;
   readonly keyBytes: Buffer;
   /** The entries as words: fingerprints, or digests held in full. */
@@ -88,7 +89,7 @@ export class ProfileIndexView {
         keys,
         width: m[w + S_HELD] === HELD_FINGERPRINT ? FINGERPRINT_WORDS : keys === KEYS_DIGEST ? DIGEST_BYTES >>> 2 : 0,
         form: m[w + S_FORM],
-        mask: m[w + S_MASK],
+        size: m[w + S_SLOTS],
         slots: new Int32Array(slotBytes.buffer, slotBytes.byteOffset, slotBytes.length >>> 2),
         keyBytes,
         digestWords: words(keyBytes),
@@ -134,10 +135,10 @@ export class ProfileIndexView {
       sha.fillDigests(this.digestOut);
       return this.lookupWords(src, this.digestWords);
     }
-    const { slots, mask, keyBytes, keyEnds } = src;
+    const { slots, size, keyBytes, keyEnds } = src;
     const hash = keyHash(b, 0, n);
     const tag = slotTag(hash);
-    let i = hash & mask;
+    let i = slotHome(hash, size);
     for (;;) {
       const q = slots[i];
       if (q === 0) return -1;
@@ -147,7 +148,7 @@ export class ProfileIndexView {
         const qe = keyEnds[entry - 1];
         if (qe - qs === n && sameBytes(keyBytes, qs, b, 0, n)) return src.owners[entry - 1];
       }
-      i = (i + 1) & mask;
+      if (++i === size) i = 0;
     }
   }
 
@@ -162,9 +163,9 @@ export class ProfileIndexView {
 
   /** The owner of the entry whose first `width` words are d's, or -1. */
   private lookupWords(src: SourceView, d: Uint32Array): number {
-    const { slots, mask, digestWords: k, width } = src;
+    const { slots, size, digestWords: k, width } = src;
     const tag = slotTag(d[0]);
-    let i = d[0] & mask;
+    let i = slotHome(d[0], size);
     for (;;) {
       const q = slots[i];
       if (q === 0) return -1;
@@ -174,7 +175,7 @@ export class ProfileIndexView {
           return src.owners[(q & SLOT_ENTRY_MASK) - 1];
         }
       }
-      i = (i + 1) & mask;
+      if (++i === size) i = 0;
     }
   }
 
