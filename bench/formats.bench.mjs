@@ -147,7 +147,8 @@ function render(d) {
   const lines = [];
   for (const g of d.groups) {
     lines.push(`${g.title} (${(g.input.bytes / 1e6).toFixed(1)} MB), median of ${d.reps} alternating round${d.reps === 1 ? '' : 's'}`);
-    lines.push(formatTable(['job', 'wall (median)', 'best', 'rows/s', 'peak RSS'], g.jobs.map((r) => [r.label, `${(r.medianWallMs / 1000).toFixed(2)} s`, `${(r.bestWallMs / 1000).toFixed(2)} s`, grouped(r.rowsPerSec), megabytes(r.peakRssBytes)])));
+    const cpu = (ms) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
+    lines.push(formatTable(['job', 'wall (median)', 'best', 'rows/s', 'CPU (median)', 'peak RSS'], g.jobs.map((r) => [r.label, `${(r.medianWallMs / 1000).toFixed(2)} s`, `${(r.bestWallMs / 1000).toFixed(2)} s`, grouped(r.rowsPerSec), cpu(r.medianCpuMs), megabytes(r.peakRssBytes)])));
     const [a, b] = g.jobs;
     if (a && b) lines.push(`${a.id} vs ${b.id}: ${median(a.runs.map((run, i) => b.runs[i].wallMs / run.wallMs)).toFixed(2)}x (median per-round ratio of wall times; > 1: ${a.id} faster)`);
     lines.push('');
