@@ -2,7 +2,7 @@
  * The converting path's writer (issue 11): builds each output row field by field from what the
  * record engine lends it (RowFields), in the output format's encoding, where the replacing writer
  * (RecordWriter) copies the input record and replaces its transformed fields. One per output
- * format, by name in ./output-writers.ts. Worker-side only.
+ * format, as its `rows` in ./worker-registry.ts. Worker-side only.
  */
 import { Bytes, copyInto } from '../transforms/byte-buffers.js';
 import type { ValueWriter } from './worker-format.js';

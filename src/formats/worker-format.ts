@@ -6,7 +6,8 @@
  * one line of src/formats/worker-registry.ts. Worker-side only: nothing here imports main-thread code.
  */
 import type { Bytes } from '../transforms/byte-buffers.js';
-import type { FormatInit } from '../protocol/messages.js';
+import type { FormatInit, OutputPlan } from '../protocol/messages.js';
+import type { RowWriter } from './row-writer.js';
 
 /** A field's value for an op, read from its raw bytes per the format (unquoted, unescaped, trimmed). */
 export interface FieldReader {
@@ -90,5 +91,8 @@ export interface RecordWriter extends ValueWriter {
 export interface WorkerFormat {
   reader(format: FormatInit, limits: { fieldCount: number; maxRecordBytes: number }): RecordReader;
   fields(format: FormatInit): FieldReader;
-  writer(format: FormatInit): RecordWriter;
+  /** The replacing writer (the input written back with its transformed fields replaced): formats that are their own output. */
+  readonly writer?: (format: FormatInit) => RecordWriter;
+  /** The converting writer (rows built field by field from any input): formats `--to` can name. */
+  readonly rows?: (plan: OutputPlan) => RowWriter;
 }

@@ -66,7 +66,8 @@ export class RecordEngine {
     }
     this.indexes = Int32Array.from(kept);
     this.reader = format.reader(settings, { fieldCount: plan.fieldCount, maxRecordBytes: init.maxRecordBytes });
-    this.writer = plan.output ? undefined : format.writer(settings);
+    if (!plan.output && !format.writer) throw new RunError('ERR_INTERNAL', `${init.format.name} input is written through an output plan (ChunkPlan.output), never by a replacing writer`);
+    this.writer = plan.output ? undefined : format.writer!(settings);
     this.hashes = new Sha256Batch({ native: init.sha256 === 'native' });
     const ctx = { keys: init.keys, hashes: this.hashes, shared: init.shared };
     const defs = this.columns.map((c) => {

@@ -1,7 +1,7 @@
 /**
  * The record engine's converting path (ChunkPlan.output, issue 11): after the ops have read their
  * columns, `--mandatory` rejects records with an empty field, and the output format's row writer
- * (src/formats/output-writers.ts) builds each standing record's row field by field. A row the
+ * (the output format's `rows`, src/formats/worker-registry.ts) builds each standing record's row field by field. A row the
  * writer refuses once written (a line too long, say) and a value written past a row only to be
  * captured as a probe are dead ranges of the output: cut out after the chunk's batches filled
  * their slots (a slot may lie in one), the record ends moved with them. No allocation per record.
@@ -12,7 +12,8 @@ import type { ChunkPlan, ChunkResult, OutputPlan } from '../protocol/messages.js
 import { Bytes, Int32List, IntColumns } from '../transforms/byte-buffers.js';
 import type { ColumnRunner } from '../transforms/op.js';
 import { FIELD_ASCII, FIELD_NOT_ASCII, type FieldReader } from '../formats/worker-format.js';
-import { OUTPUT_WRITERS } from '../formats/output-writers.js';
+import { WORKER_FORMATS } from '../formats/worker-registry.js';
+import type { WorkerFormat } from '../formats/worker-format.js';
 import type { RowWriter } from '../formats/row-writer.js';
 import type { RecordTable } from './record-table.js';
 import { TableRowFields } from './row-fields.js';
@@ -50,7 +51,7 @@ export class RowPath {
     output: OutputPlan,
     private readonly e: EngineParts,
   ) {
-    const make = (OUTPUT_WRITERS as Readonly<Record<string, ((p: OutputPlan) => RowWriter) | undefined>>)[output.format.name];
+    const make = (WORKER_FORMATS as Readonly<Record<string, WorkerFormat | undefined>>)[output.format.name]?.rows;
     if (!make) throw new RunError('ERR_INTERNAL', `no converting writer for the output format '${output.format.name}'`);
     for (const index of neededFields(plan)) {
       if (index < 0 || index >= plan.fieldCount) throw new RunError('ERR_INTERNAL', `output plan: field ${index} is not in a record of ${plan.fieldCount} fields`);

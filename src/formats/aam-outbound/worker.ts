@@ -1,7 +1,6 @@
 /**
  * The worker side of AAM outbound: its reader and field reader. Its rows are always written as
- * another format (CSV by default), through the converting path (../output-writers.ts), so it has
- * no replacing writer.
+ * another format (CSV by default), through the converting path, so it has no writer of its own.
  */
 import { RunError } from '../../errors/errors.js';
 import type { FormatInit } from '../../protocol/messages.js';
@@ -20,7 +19,4 @@ export const aamOutboundWorker: WorkerFormat = {
   reader: (format, limits) => new AamRecordReader(separatorOf(format), limits),
   // No quoting: a field's value is its bytes (the converting writer's decodeRaw is not needed).
   fields: () => new PlainFieldReader(),
-  writer: () => {
-    throw new RunError('ERR_INTERNAL', 'aam-outbound input is written through an output plan (ChunkPlan.output), never by the replacing writer');
-  },
 };

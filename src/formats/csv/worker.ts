@@ -5,6 +5,7 @@ import type { WorkerFormat } from '../worker-format.js';
 import { FieldDecoder } from './field-decoder.js';
 import { CsvRecordReader } from './reader.js';
 import { CsvReplacingWriter } from './writer.js';
+import { csvRowWriter } from './writer-rows.js';
 import { LF } from '../line-ends.js';
 import type { Dialect } from './scan.js';
 
@@ -22,4 +23,5 @@ export const csvWorker: WorkerFormat = {
   reader: (format, limits) => new CsvRecordReader(dialectOf(format), limits),
   fields: (format) => new FieldDecoder(dialectOf(format)),
   writer: (format) => new CsvReplacingWriter(dialectOf(format)),
+  rows: csvRowWriter,
 };
