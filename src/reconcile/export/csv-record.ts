@@ -12,8 +12,8 @@ const CR = 0x0d;
 
 /**
  * Field `index` of the record rec[start, end) (no line end, or one that is cut off here), unquoted;
- * undefined when the record has fewer fields or the field is not well-formed CSV (a quote inside
- * an unquoted field, text after a closing quote, a quote that does not close).
+ * undefined when the record has fewer fields or a quoted field is not well-formed (text after
+ * its closing quote, a quote that does not close).
  */
 export function fieldAt(rec: Uint8Array, start: number, end: number, index: number): string | undefined {
   let e = end;
@@ -42,10 +42,8 @@ export function fieldAt(rec: Uint8Array, start: number, end: number, index: numb
       valueEnd = i++;
       if (i < e && rec[i] !== COMMA) return undefined;
     } else {
-      while (i < e && rec[i] !== COMMA) {
-        if (rec[i] === QUOTE) return undefined;
-        i++;
-      }
+      // A quote inside an unquoted field is one of its characters, as the engine's reader takes it.
+      while (i < e && rec[i] !== COMMA) i++;
       valueEnd = i;
     }
     if (f === index) {
@@ -71,49 +69,104 @@ export function headerFields(line: Uint8Array): string[] | undefined {
 }
 
 /**
- * Splits a CSV byte stream into records: each yielded range ends after an LF outside quotes (or at
- * the stream's end). A record whose quotes do not close swallows the rest of the stream, as it
- * would anyway: it is passed on whole and the engine decides.
+ * Splits a CSV byte stream into records: each yielded range ends after a line end outside quotes
+ * (or at the stream's end). The line end is learnt from the first one, as the engine learns it
+ * from the header: LF (CRLF included), or CR alone for a CR-only file. A quote opens a quoted
+ * field only at the field's start (elsewhere it is a character of the field, which the engine then
+ * judges); a quote that never closes costs its line, as in the engine's framing: the rest of the
+ * stream is read as records again from the next line.
  */
-export async function* csvRecords(bytes: AsyncIterable<Buffer>): AsyncGenerator<{ buf: Buffer; start: number; end: number; header: boolean }> {
+export async function* csvRecords(bytes: AsyncIterable<Buffer>): AsyncGenerator<{ buf: Buffer; start: number; end: number; header: boolean; eol: number }> {
   let carry: Buffer | undefined;
-  let inQuotes = false;
   let header = true;
+  let eol = -1;
   for await (const chunk of bytes) {
     const buf: Buffer = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
-    // Where the scan resumes: the carried bytes were scanned already.
-    let i = carry === undefined ? 0 : carry.length;
-    let start = 0;
     carry = undefined;
-    const n = buf.length;
-    while (i < n) {
-      if (inQuotes) {
-        const q = buf.indexOf(QUOTE, i);
-        if (q < 0) {
-          i = n;
-          break;
-        }
-        inQuotes = false;
-        i = q + 1;
+    if (eol < 0) {
+      eol = lineEndOf(buf);
+      if (eol < 0) {
+        carry = Buffer.from(buf);
         continue;
       }
-      const q = buf.indexOf(QUOTE, i);
-      const l = buf.indexOf(LF, i);
-      if (l >= 0 && (q < 0 || l < q)) {
-        yield { buf, start, end: l + 1, header };
-        header = false;
-        start = l + 1;
-        i = l + 1;
-        continue;
-      }
-      if (q < 0) {
-        i = n;
-        break;
-      }
-      inQuotes = true;
-      i = q + 1;
     }
-    if (start < n) carry = Buffer.from(buf.subarray(start));
+    let start = 0;
+    for (;;) {
+      const end = recordEnd(buf, start, eol, false);
+      if (end < 0) break;
+      yield { buf, start, end, header, eol };
+      header = false;
+      start = end;
+    }
+    // The unfinished record is scanned again with the next chunk.
+    if (start < buf.length) carry = Buffer.from(buf.subarray(start));
   }
-  if (carry !== undefined && carry.length > 0) yield { buf: carry, start: 0, end: carry.length, header };
+  if (carry === undefined) return;
+  let start = 0;
+  while (start < carry.length) {
+    let end = recordEnd(carry, start, eol, true);
+    if (end < 0) {
+      // No line end before the stream's end, or a quote that never closes: that record is its line.
+      const line = eol < 0 ? -1 : carry.indexOf(eol, start);
+      end = line < 0 ? carry.length : line + 1;
+    }
+    yield { buf: carry, start, end, header, eol };
+    header = false;
+    start = end;
+  }
+}
+
+/**
+ * The end (after its line end) of the record that starts at b[s], or -1 when `b` ends first (with
+ * `final`, a quote at the very end closes its field; without, the next bytes could double it).
+ */
+function recordEnd(b: Buffer, s: number, eol: number, final: boolean): number {
+  let fieldStart = true;
+  let inQuotes = false;
+  const n = b.length;
+  for (let i = s; i < n; i++) {
+    const c = b[i];
+    if (inQuotes) {
+      if (c !== QUOTE) continue;
+      if (i + 1 < n && b[i + 1] === QUOTE) {
+        i++;
+        continue;
+      }
+      if (i + 1 >= n && !final) return -1;
+      inQuotes = false;
+      continue;
+    }
+    if (c === QUOTE && fieldStart) {
+      inQuotes = true;
+      fieldStart = false;
+      continue;
+    }
+    if (c === eol) return i + 1;
+    fieldStart = c === COMMA;
+  }
+  return -1;
+}
+
+/** LF or CR: the first line end outside quotes (a CR followed by LF is CRLF); -1 while the bytes cannot tell. */
+function lineEndOf(b: Buffer): number {
+  let inQuotes = false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (c === QUOTE) inQuotes = !inQuotes;
+    else if (!inQuotes && c === LF) return LF;
+    else if (!inQuotes && c === CR) return i + 1 < b.length ? (b[i + 1] === LF ? LF : CR) : -1;
+  }
+  return -1;
+}
+
+/** The end (after its line end: LF, CRLF or a lone CR) of the first record, or -1 when the bytes hold none yet. */
+export function firstRecordEnd(b: Buffer): number {
+  let inQuotes = false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (c === QUOTE) inQuotes = !inQuotes;
+    else if (!inQuotes && c === LF) return i + 1;
+    else if (!inQuotes && c === CR && i + 1 < b.length && b[i + 1] !== LF) return i + 1;
+  }
+  return -1;
 }

@@ -162,7 +162,7 @@ function readSelection(path: string): Selection {
     throw new ConfigError(`--select-ids: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, 'select-ids', err);
   }
   const ids = new Set<string>();
-  for (const line of text.split('\n')) {
+  for (const line of text.split(/\r\n|\r|\n/)) {
     const id = line.trim();
     if (id !== '') ids.add(id);
   }
@@ -216,7 +216,9 @@ export async function runExport(plan: ExportPlan, opts: Pick<ExportOptions, 'unu
     rejected: r.recordsRejected - unusableCount,
     ...(selection ? { selection } : {}),
   };
-  return { ...outcome, export: report, fullReport: { ...r, export: report } };
+  // The records --select-ids left out reach the engine as blank lines (so that line numbers stay the table's): they are no blank lines of the table.
+  const tableReport = { ...r, blankLines: r.blankLines - input.skippedLines() };
+  return { ...outcome, report: tableReport, export: report, fullReport: { ...tableReport, export: report } };
 }
 
 /** planExport then runExport: the library's one call (a ConfigError before any output; a failed run is the outcome's `error`, nothing published). */

@@ -8,7 +8,7 @@
 import { ConfigError } from '../../errors/errors.js';
 import type { Source, SourcePart } from '../../sources/source.js';
 import type { ProfileSource } from '../profiles/source.js';
-import { csvRecords, fieldAt, headerFields } from './csv-record.js';
+import { csvRecords, fieldAt, firstRecordEnd, headerFields } from './csv-record.js';
 
 /** What --select-ids did: listed IDs, the table's records it kept and left out. */
 export interface SelectionReport {
@@ -42,6 +42,8 @@ export class ProfileInput implements Source {
   private selected = 0;
   private skipped = 0;
   private unread = 0;
+  /** Blank lines standing for the records left out. */
+  private blank = 0;
   private readonly found = new Set<string>();
 
   constructor(
@@ -63,6 +65,11 @@ export class ProfileInput implements Source {
   /** The table's header names, once read. */
   header(): readonly string[] | undefined {
     return this.columns;
+  }
+
+  /** The blank lines the engine counts that stand for records left out by the selection. */
+  skippedLines(): number {
+    return this.blank;
   }
 
   selectionReport(): SelectionReport | undefined {
@@ -110,13 +117,22 @@ export class ProfileInput implements Source {
     let runBuf: Buffer | undefined;
     let runStart = 0;
     let runEnd = 0;
+    let pendingBlank = 0;
+    let blankByte = 0x0a;
+    const flushBlank = (): void => {
+      if (pendingBlank === 0) return;
+      parts.push(Buffer.alloc(pendingBlank, blankByte));
+      gathered += pendingBlank;
+      this.blank += pendingBlank;
+      pendingBlank = 0;
+    };
     const endRun = (): void => {
       if (runBuf === undefined || runEnd === runStart) return;
       parts.push(Buffer.from(runBuf.subarray(runStart, runEnd)));
       gathered += runEnd - runStart;
       runBuf = undefined;
     };
-    for await (const { buf, start, end, header } of csvRecords(raw)) {
+    for await (const { buf, start, end, header, eol } of csvRecords(raw)) {
       let keep = true;
       if (header) this.readHeader(buf.subarray(start, end));
       else if (this.idIndex >= 0 && !isBlank(buf, start, end)) {
@@ -134,13 +150,18 @@ export class ProfileInput implements Source {
       if (keep) {
         if (runBuf !== buf || runEnd !== start) {
           endRun();
+          flushBlank();
           runBuf = buf;
           runStart = start;
         }
         runEnd = end;
       } else {
         endRun();
+        // A record left out is as many blank lines: the engine's line numbers stay the table's.
+        for (let i = start; i < end; i++) if (buf[i] === eol) pendingBlank++;
+        blankByte = eol;
       }
+      if (pendingBlank >= GATHER) flushBlank();
       if (gathered >= GATHER) {
         yield parts.length === 1 ? parts[0] : Buffer.concat(parts, gathered);
         parts = [];
@@ -148,6 +169,7 @@ export class ProfileInput implements Source {
       }
     }
     endRun();
+    flushBlank();
     if (gathered > 0) yield parts.length === 1 ? parts[0] : Buffer.concat(parts, gathered);
   }
 
@@ -170,17 +192,6 @@ export class ProfileInput implements Source {
     }
     if (!known && pending.length > 0) this.readHeader(Buffer.concat(pending));
   }
-}
-
-/** The end (after its LF) of the first record, or -1 when the bytes hold none yet. */
-function firstRecordEnd(b: Buffer): number {
-  let inQuotes = false;
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i];
-    if (c === 0x22) inQuotes = !inQuotes;
-    else if (c === 0x0a && !inQuotes) return i + 1;
-  }
-  return -1;
 }
 
 function isBlank(b: Buffer, s: number, e: number): boolean {
