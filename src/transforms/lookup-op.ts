@@ -142,6 +142,8 @@ class LookupColumn implements ColumnRunner {
     this.readBy = result.readBy;
     this.badFor = result.badFor;
     this.plain = this.params.sources.some((s) => s.keepPlain) ? result.plain : undefined;
+    // The rows written next read the matched profiles' kept fields: fetched now, all misses at once.
+    this.view!.prefetchFields(result.profiles, n);
     for (let i = 0; i < n; i++) {
       const r = this.records[i];
       if (result.reasons[i] === MATCHED) {

@@ -70,6 +70,15 @@ export class IdMatcher {
     this.ciphers = sources.map((s) => (s.aes === undefined ? undefined : new AesCbcBatch(s.aes.key, s.aes.iv)));
   }
 
+  private batch = { index: new Int32Array(0), starts: new Int32Array(0), ends: new Int32Array(0), out: new Int32Array(0) };
+  private batchOf(count: number): { index: Int32Array; starts: Int32Array; ends: Int32Array; out: Int32Array } {
+    if (this.batch.index.length < count) {
+      const n = Math.max(count, 1024);
+      this.batch = { index: new Int32Array(n), starts: new Int32Array(n), ends: new Int32Array(n), out: new Int32Array(n) };
+    }
+    return this.batch;
+  }
+
   /** Matches ID i = src[starts[i], ends[i]), as received, for i < count. */
   match(src: Uint8Array, starts: Int32Array, ends: Int32Array, count: number): MatchResult {
     const profiles = new Int32Array(count).fill(-1);
@@ -100,6 +109,28 @@ export class IdMatcher {
         return;
       }
       const digest = view.keysOf(source.index) === KEYS_DIGEST;
+      if (digest) {
+        // In one batch: the index's passes overlap the cache misses of different IDs.
+        const ids = this.batchOf(count);
+        let n = 0;
+        for (let i = 0; i < count; i++) {
+          if (profiles[i] >= 0 || e0[i] === s0[i] || !isHex64(src, s0[i], e0[i])) continue;
+          seen[i] |= 1;
+          if (k < 32) readBy[i] |= 1 << k;
+          ids.index[n] = i;
+          ids.starts[n] = s0[i];
+          ids.ends[n] = e0[i];
+          n++;
+        }
+        view.lookupDigests(source.index, src, ids.starts, ids.ends, n, ids.out);
+        for (let j = 0; j < n; j++) {
+          const p = ids.out[j];
+          if (p < 0) continue;
+          profiles[ids.index[j]] = p;
+          matchedBy[ids.index[j]] = source.index;
+        }
+        return;
+      }
       for (let i = 0; i < count; i++) {
         if (profiles[i] >= 0 || e0[i] === s0[i]) continue;
         if (digest && !isHex64(src, s0[i], e0[i])) continue;

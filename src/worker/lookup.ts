@@ -163,20 +163,84 @@ export class ProfileIndexView {
 
   /** The owner of the entry whose first `width` words are d's, or -1. */
   private lookupWords(src: SourceView, d: Uint32Array): number {
+    return this.lookupWordsAt(src, d, 0);
+  }
+
+  /** The owner of the entry whose first `width` words are d[o, o + width), or -1. */
+  private lookupWordsAt(src: SourceView, d: Uint32Array, o: number): number {
     const { slots, size, digestWords: k, width } = src;
-    const tag = slotTag(d[0]);
-    let i = slotHome(d[0], size);
+    const d0 = d[o];
+    const tag = slotTag(d0);
+    let i = slotHome(d0, size);
     for (;;) {
       const q = slots[i];
       if (q === 0) return -1;
       if ((q & ~SLOT_ENTRY_MASK) === tag) {
         const v = ((q & SLOT_ENTRY_MASK) - 1) * width;
-        if (k[v] === d[0] && k[v + 1] === d[1] && k[v + 2] === d[2] && (width === FINGERPRINT_WORDS || (k[v + 3] === d[3] && k[v + 4] === d[4] && k[v + 5] === d[5] && k[v + 6] === d[6] && k[v + 7] === d[7]))) {
+        if (k[v] === d0 && k[v + 1] === d[o + 1] && k[v + 2] === d[o + 2] && (width === FINGERPRINT_WORDS || (k[v + 3] === d[o + 3] && k[v + 4] === d[o + 4] && k[v + 5] === d[o + 5] && k[v + 6] === d[o + 6] && k[v + 7] === d[o + 7]))) {
           return src.owners[(q & SLOT_ENTRY_MASK) - 1];
         }
       }
       if (++i === size) i = 0;
     }
+  }
+
+  /**
+   * `lookup` of many IDs of a digest source at once (the lookup op's batch): ID j is
+   * id[starts[j], ends[j]), already trimmed, for j < n; out[j] gets its profile or -1. The work
+   * goes in passes over the batch (decode, first slot, first entry, then the lookups themselves)
+   * so that the cache misses of different IDs overlap instead of queueing one after the other:
+   * a table of millions of keys is memory-bound, not compute-bound.
+   */
+  lookupDigests(s: number, id: Uint8Array, starts: Int32Array, ends: Int32Array, n: number, out: Int32Array): void {
+    const src = this.sources[s];
+    if (this.batch.length < 8 * n) {
+      this.batch = new Uint32Array(8 * Math.max(n, 256));
+      this.batchBytes = new Uint8Array(this.batch.buffer);
+    }
+    const d = this.batch;
+    const bytes = this.batchBytes;
+    for (let j = 0; j < n; j++) {
+      out[j] = ends[j] - starts[j] === 2 * DIGEST_BYTES && decodeHexStrictInto(id, starts[j], ends[j], bytes, 32 * j) >= 0 ? 0 : -1;
+    }
+    const { slots, size, digestWords: k, width } = src;
+    // Touches, in independent loads: the home slot of each ID, then the entry it names.
+    let touched = 0;
+    for (let j = 0; j < n; j++) if (out[j] === 0) touched ^= slots[slotHome(d[8 * j], size)];
+    for (let j = 0; j < n; j++) {
+      if (out[j] !== 0) continue;
+      const q = slots[slotHome(d[8 * j], size)];
+      if (q !== 0) touched ^= k[((q & SLOT_ENTRY_MASK) - 1) * width];
+    }
+    this.touched = touched;
+    for (let j = 0; j < n; j++) if (out[j] === 0) out[j] = this.lookupWordsAt(src, d, 8 * j);
+  }
+  private batch = new Uint32Array(0);
+  private batchBytes = new Uint8Array(0);
+  /** What the touches read: kept so that they are not optimised away. */
+  touched = 0;
+
+  /**
+   * Touches the kept fields of the profiles (in independent loads, the misses overlapping) that a
+   * batch's rows will write next, so that `fieldRanges` then finds them in the cache.
+   */
+  prefetchFields(profiles: Int32Array, n: number): void {
+    const b = this.fieldBytes;
+    const ends = this.fieldEnds;
+    let touched = 0;
+    for (let j = 0; j < n; j++) {
+      const p = profiles[j];
+      if (p < 0) continue;
+      const block = Math.floor(p / FIELD_BLOCK);
+      touched ^= block === 0 ? 0 : ends[block - 1];
+    }
+    for (let j = 0; j < n; j++) {
+      const p = profiles[j];
+      if (p < 0) continue;
+      const block = Math.floor(p / FIELD_BLOCK);
+      touched ^= b[block === 0 ? 0 : ends[block - 1]];
+    }
+    this.touched ^= touched;
   }
 
   /** Kept field f of profile p (0: profiles.id, then profiles.fields in order): a view of the shared bytes, never to be written. */
