@@ -12,7 +12,7 @@ import { DIGEST_BYTES, FIELD_LONG } from '../protocol/profile-index.js';
 import { Bytes } from '../transforms/byte-buffers.js';
 import { decodeHexStrictInto, isHex64 } from '../transforms/encoding.js';
 import { Sha256Batch } from '../transforms/sha256-batch.js';
-import { KEY_EMPTY, KEY_INVALID, KEY_OK, KeyForms } from './lookup-key.js';
+import { KEY_EMPTY, KEY_INVALID, KEY_OK, KeyForms, type ByteSink } from './lookup-key.js';
 
 /** What a chunk is read by: structured-clonable, the same for every chunk of a build. */
 export interface ExtractPlan {
@@ -78,8 +78,8 @@ export class ProfileExtractor {
   private readonly scanner: RecordScanner;
   private readonly forms: KeyForms;
   private readonly batches: (Sha256Batch | undefined)[];
+  private readonly sinks: (BatchSink | undefined)[];
   private readonly unquoted = new Bytes(1 << 12);
-  private readonly scratch = new Bytes(1 << 12);
   /** Room reused from chunk to chunk; a result gets exact copies of its part. */
   private readonly fields = new Bytes(1 << 20);
   private fieldEnds = new Uint32Array(1 << 14);
@@ -90,6 +90,7 @@ export class ProfileExtractor {
     this.scanner = new RecordScanner(this.dialect, plan.fieldCount + 1);
     this.forms = new KeyForms(plan.defaultCountry);
     this.batches = plan.sources.map((s) => (s.hashed ? new Sha256Batch() : undefined));
+    this.sinks = this.batches.map((b) => (b === undefined ? undefined : new BatchSink(b)));
     this.work = plan.sources.map(() => ({ status: new Uint8Array(1 << 14), keys: new Bytes(1 << 16), ends: new Uint32Array(1 << 14), ok: 0 }));
   }
 
@@ -260,20 +261,46 @@ export class ProfileExtractor {
       x.keys.used += DIGEST_BYTES;
       return KEY_OK;
     }
-    const scratch = this.scratch;
-    scratch.used = 0;
-    const status = this.forms.write(form, src, start, end, scratch);
+    // The form is written straight into the batch's queue, not into a scratch buffer first.
+    const sink = this.sinks[s] as BatchSink;
+    sink.open();
+    const status = this.forms.write(form, src, start, end, sink);
     if (status === KEY_EMPTY || status === KEY_INVALID) return status;
-    const batch = this.batches[s] as Sha256Batch;
-    const n = scratch.used;
-    const at = batch.begin(n);
-    const from = scratch.bytes;
-    const to = batch.bytes;
-    for (let i = 0; i < n; i++) to[at + i] = from[i];
     x.keys.ensure(DIGEST_BYTES);
-    batch.place(batch.commit(at, at + n), x.keys.used);
+    (this.batches[s] as Sha256Batch).place(sink.commit(), x.keys.used);
     x.keys.used += DIGEST_BYTES;
     return KEY_OK;
+  }
+}
+
+/**
+ * A Sha256Batch's queue as the ByteSink KeyForms writes a form to: `open` at the next value,
+ * `commit` queues what was written. KeyForms makes room once (`ensure`) before it writes, so
+ * growing the queue there (which keeps only committed bytes) loses nothing.
+ */
+class BatchSink implements ByteSink {
+  bytes: Buffer;
+  used = 0;
+  private at = 0;
+
+  constructor(private readonly batch: Sha256Batch) {
+    this.bytes = batch.bytes;
+  }
+
+  open(): void {
+    this.at = this.batch.begin(0);
+    this.used = this.at;
+    this.bytes = this.batch.bytes;
+  }
+
+  ensure(extra: number): void {
+    this.batch.begin(this.used - this.at + extra);
+    this.bytes = this.batch.bytes;
+  }
+
+  /** The value's number in the batch, for `place`. */
+  commit(): number {
+    return this.batch.commit(this.at, this.used);
   }
 }
 
