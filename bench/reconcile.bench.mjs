@@ -124,7 +124,7 @@ else {
 }
 
 // The incoming IDs: a seeded share of the table's crm_ids, hashed; the others hash nothing of it.
-const idsFile = join(cache, `ftp_1234_123456_full_1486140843000-${profiles}-${idCount}-${share}.sync`);
+const idsFile = join(cache, `ftp_1234_123456_full_1486140843000-${profiles}-${idCount}-${share}-v2.sync`);
 let expectedMatching = 0;
 const countFile = `${idsFile}.count`;
 if (existsSync(idsFile) && existsSync(countFile)) {
@@ -140,8 +140,20 @@ if (existsSync(idsFile) && existsSync(countFile)) {
       header = false;
       continue;
     }
-    // crm_id is the first column: CRM<digits>, quoted now and then by the generator.
-    const id = line.slice(0, line.indexOf(',')).replaceAll('"', '').trim();
+    // crm_id is the first column, quoted now and then by the generator (a quoted one may hold a comma).
+    let id;
+    if (line.startsWith('"')) {
+      let end = 1;
+      for (;;) {
+        const q = line.indexOf('"', end);
+        if (q < 0 || line[q + 1] !== '"') {
+          end = q < 0 ? line.length : q;
+          break;
+        }
+        end = q + 2;
+      }
+      id = line.slice(1, end).replaceAll('""', '"').trim();
+    } else id = line.slice(0, line.indexOf(',')).trim();
     if (id !== '') crm.push(id);
   }
   const r = prng(12);
@@ -230,7 +242,7 @@ try {
     formatTable(['job', 'wall (median)', 'best', 'CPU (median)', 'IDs/s (wall)', 'peak RSS'], results.map((r) => [r.label, `${(r.medianWallMs / 1000).toFixed(2)} s`, `${(r.bestWallMs / 1000).toFixed(2)} s`, r.medianCpuMs === undefined ? '-' : `${(r.medianCpuMs / 1000).toFixed(2)} s`, grouped(r.rowsPerSec), megabytes(r.peakRssBytes)])),
     `matching (import-audience's run minus its index build): ${grouped(Math.round(matching))} IDs/s median with ${workers} workers (target >= 2,000,000); index build ${(median(matchingRuns.map((m) => m.indexMs)) / 1000).toFixed(2)} s median`,
     `ours / DuckDB speed: ${speedRatio.toFixed(2)}x (median per-round ratio of wall times; goal >= 1.5x); peak RSS ours / DuckDB: ${memoryRatio === undefined ? '-' : memoryRatio.toFixed(2)} (goal < 0.5)`,
-    `matched: ours ${grouped(oursReportDoc.recordsMatched)} (first profile of a key; ${grouped(oursReportDoc.recordsUnmatched)} unmatched), DuckDB ${grouped(duckMatched)} pairs (every profile of a duplicate key); IDs made from a crm_id: ${grouped(expectedMatching)}`,
+    `matched: ours ${grouped(oursReportDoc.recordsMatched)} (first profile of a key; ${grouped(oursReportDoc.recordsUnmatched)} unmatched), DuckDB ${grouped(duckMatched)} pairs (every profile of a duplicate key); IDs made from a line's first field: ${grouped(expectedMatching)} (the generator's malformed lines, split here by line, are no profiles to either side)`,
     `${describeMachine(machine)}; load at end ${doc.loadAtEnd}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
