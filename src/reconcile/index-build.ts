@@ -3,9 +3,10 @@
  * profile table is read, once. The table is cut into record-aligned chunks by the project's
  * chunker (src/pipeline/chunker.ts, the framing every CSV input of `process` goes through);
  * worker threads read the chunks (src/worker/lookup-build.ts: kept fields, and per data source
- * each profile's key in its matched form: a SHA-256 digest, or the normalised e-mail / phone /
- * trimmed key as text), and this thread adds them in table order to each source's key table
- * (key-table.ts) and the kept fields' arena. Duplicate keys: the first profile in table order
+ * each profile's key in its matched form: a SHA-256 digest, or that of the normalised e-mail /
+ * phone / trimmed key; the text itself with `fullKeys`), and this thread adds them in table order
+ * to each source's key table (key-table.ts: 96-bit fingerprints by default) and the kept fields'
+ * arena. Duplicate keys: the first profile in table order
  * keeps the key, the others are counted per data source, as are empty and invalid keys; every
  * profile is in each source's counts once: indexed + duplicates + empty + invalid = profiles.
  */

@@ -1,8 +1,9 @@
 /**
  * The part of a profile index build that runs in the build's worker threads (or in the main
  * thread when it has none): one chunk of whole records of the profile table in, per profile its
- * kept fields and, per data source, its key in matched form (a SHA-256 digest, or the text) out,
- * as plain arrays that move to the main thread, which adds them to the shared index in table
+ * kept fields and, per data source, its key in matched form (a SHA-256 digest, of the key or of
+ * its normalised text; or the text, for a source held in full) out,
+ * as views of one buffer that moves to the main thread, which adds them to the shared index in table
  * order (src/reconcile/index-build.ts). Imports only worker-side modules.
  */
 import { decodeField } from '../formats/csv/field-codec.js';

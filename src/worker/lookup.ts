@@ -4,9 +4,11 @@
  * is. Imports only worker-side modules.
  *
  * An incoming ID is matched as received, trimmed: for a hashed source it is 64 hex digits
- * (either case) compared with the digests; for a source held as text it takes the source's
- * form first (a value of hex digits only is lowercased, so hex compares case-insensitively; an
- * AES source's plaintext, once decrypted, is normalised as the profile's e-mail or phone was).
+ * (either case) compared with the digests (their first 96 bits when the source holds
+ * fingerprints); for a text source it takes the source's form first (a value of hex digits
+ * only is lowercased, so hex compares case-insensitively; an AES source's plaintext, once
+ * decrypted, is normalised as the profile's e-mail or phone was), then that form's SHA-256
+ * fingerprint is looked up (or the form itself, for a source held in full).
  */
 import { RunError } from '../errors/errors.js';
 import {
