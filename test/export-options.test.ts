@@ -168,6 +168,27 @@ describe('errors before any output (exit 2)', () => {
   });
 });
 
+describe('the --unusable file', () => {
+  it('in a directory that does not exist: exit 2 before anything is read', async () => {
+    const out = join(dir, `u-${n++}/`);
+    mkdirSync(out);
+    const r = await runCli(['export-audience', '--job', JOB, '--alias', 'S2', '--trait', 'd_sid=1', '--out', out, '--unusable', join(dir, 'no-such-dir', 'u.csv')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--unusable: .*no-such-dir/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('that cannot be written (/dev/full): exit 1, ERR_UNUSABLE, no AAM file published', async () => {
+    const out = join(dir, `u-${n++}/`);
+    mkdirSync(out);
+    const r = await runCli(['export-audience', '--job', JOB, '--alias', 'S2', '--trait', 'd_sid=1', '--out', out, '--unusable', '/dev/full', '--max-rejects', 'none', '--log-format', 'json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/"code":"ERR_UNUSABLE"/);
+    expect(r.stderr).toMatch(/--unusable: cannot write \/dev\/full/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
+
 describe('secrets', () => {
   it('the AES key is in no log line and no report, at debug level, also when the run fails', async () => {
     for (const extra of [['--log-level', 'debug'], ['--log-level', 'debug', '--max-rejects', '1']]) {

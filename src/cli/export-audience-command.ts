@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../errors/errors.js';
 import { ENV } from '../config/env.js';
 import { readConfigFile } from '../config/load.js';
+import { resolveTarget } from '../outputs/resolve-target.js';
 import { checkTargets } from '../outputs/targets.js';
 import { loadJobFile } from '../reconcile/job-file.js';
 import { planExport, runExport, type ExportOutcome } from '../reconcile/export/export-audience.js';
@@ -116,6 +117,8 @@ async function runExportCommand(command: Command): Promise<number> {
   // stdin with a name: an --out directory is not the input's name there (the AAM names are the run's own),
   // and the inputs are claimed below.
   await checkTargets({ ...config, in: '-', transport: { ...config.transport, name: 'export-audience' } });
+  // As checkTargets does for --rejects: a missing or unwritable directory is exit 2 before anything is read.
+  if (opts.unusable !== undefined) await resolveTarget(opts.unusable, 'unusable');
   checkApart([['unusable', opts.unusable], ['rejects', config.rejects], ['report', config.report]], [['select-ids', opts.selectIds], ['job', job.file], ['profiles.path', plan.table.kind === 'csv' ? plan.table.path : undefined]]);
   // The engine's warning counts unusable profiles as rejects: this command says which of the two were not kept.
   const log = cliLogger(config.logLevel, logFormat, terminal, cli.logLevel !== undefined || file.logLevel !== undefined, ['rejects_not_kept']);
