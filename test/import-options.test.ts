@@ -274,3 +274,37 @@ describe('configuration errors (exit 2, nothing written)', () => {
     expect(same.stderr).toContain('--unmatched and --out are the same file');
   });
 });
+
+describe('failures after configuration and secrets', () => {
+  it('a profile table that cannot be read fails the run (exit 1, ERR_PROFILES) with a report, nothing published', async () => {
+    const d = path('missing-table');
+    mkdirSync(d, { recursive: true });
+    const job = writeJob(d, ROWS, (j) => ((j.profiles as Record<string, unknown>).path = 'gone.csv'));
+    const input = path('missing.sync');
+    writeFileSync(input, 'X1 1\n');
+    const out = path('missing.csv');
+    const res = await run(['--in', input, '--out', out, '--unmatched', path('missing.unmatched.csv')], job);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('gone.csv');
+    expect(res.report!.status).toBe('failed');
+    expect((res.report!.error as { code: string }).code).toBe('ERR_PROFILES');
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(path('missing.unmatched.csv'))).toBe(false);
+  });
+
+  it('the AES key appears in no log line, report or output, even at --log-level debug', async () => {
+    const ids = incomingFor(ROWS, 5, 61);
+    const input = path('secret.sync');
+    writeFileSync(input, aamOutbound(ids, 61).text);
+    const out = path('secret.csv');
+    const res = await runCli(['import-audience', '--job', JOB, '--in', input, '--out', out, '--alias', 'S5', '--log-level', 'debug', '--log-format', 'json', '--report', path('secret.json'), '--unmatched', path('secret.unmatched.csv')]);
+    expect(res.code).toBe(0);
+    const key = readFileSync(join(dir, 'k.hex'), 'utf8').trim();
+    for (const text of [res.stderr, readFileSync(path('secret.json'), 'utf8'), readFileSync(out, 'utf8'), readFileSync(path('secret.unmatched.csv'), 'utf8')]) {
+      expect(text.toLowerCase()).not.toContain(key.toLowerCase());
+      expect(text).not.toContain(Buffer.from(key, 'hex').toString('base64'));
+    }
+    // The debug log says the workers were checked to see the index.
+    expect(res.stderr).toContain('"event":"profile_index_shared"');
+  });
+});

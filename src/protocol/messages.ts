@@ -87,6 +87,8 @@ export interface LookupParams {
   readonly labels: readonly string[];
   /** The plan of national numbers for decrypted AES sms IDs. */
   readonly defaultCountry?: string;
+  /** Send the unmatched IDs themselves back (--unmatched); without it LookupChunk.ids is empty and only their counts come back. */
+  readonly keepUnmatched?: boolean;
 }
 
 /** Lookup fields of an output row (OutputField kind 'lookup'): the matched source's label; kept profile field f is f (0: profiles.id). */

@@ -200,7 +200,8 @@ class LookupColumn implements ColumnRunner {
     const reasons = new Uint8Array(count);
     const idOffsets = new Int32Array(count + 1);
     const col = this.col;
-    const raw = new Bytes(64 + count * 40);
+    const keepIds = this.params.keepUnmatched === true;
+    const raw = new Bytes(keepIds ? 64 + count * 40 : 1);
     const keep = this.plain;
     const plainBytes = keep ? new Bytes(64 + count * 24) : undefined;
     const plainOffsets = keep ? new Int32Array(count + 1) : undefined;
@@ -219,7 +220,7 @@ class LookupColumn implements ColumnRunner {
         if (reason === 1 && (readBy & (1 << k)) !== 0) unmatchedBySource[2 * order[k].index]++;
         else if (reason === 2 && (badFor & (1 << k)) !== 0) unmatchedBySource[2 * order[k].index + 1]++;
       }
-      writeRaw(col!.fields, col!.src, col!.starts[r], col!.ends[r], raw);
+      if (keepIds) writeRaw(col!.fields, col!.src, col!.starts[r], col!.ends[r], raw);
       idOffsets[j + 1] = raw.used;
       if (keep && plainBytes && plainOffsets && plainSources) {
         const s = keep.starts[i];

@@ -137,7 +137,7 @@ export class ImportRun implements RunExtension {
       if (p.kind !== 'aes') return { index };
       return { index, key: keyBase + this.keyOf[index], encoding: p.encoding, keepPlain: this.options.fileAudience !== undefined && p.channel !== 'other' };
     });
-    return importPlan(this.job, input, this.options, { sources, ...(this.options.defaultCountry ? { defaultCountry: this.options.defaultCountry } : {}) });
+    return importPlan(this.job, input, this.options, { sources, keepUnmatched: this.options.unmatched !== undefined, ...(this.options.defaultCountry ? { defaultCountry: this.options.defaultCountry } : {}) });
   }
 
   async open(outputs: OutputSet): Promise<void> {

@@ -75,7 +75,7 @@ export function importPlan(
   job: ReconcileJob,
   input: OutputInput,
   cols: ImportColumns,
-  lookup: Pick<LookupParams, 'sources' | 'defaultCountry'>,
+  lookup: Pick<LookupParams, 'sources' | 'defaultCountry' | 'keepUnmatched'>,
 ): { columns: ColumnOp[]; design: OutputDesign } {
   const find = (name: string, option: string): number => {
     const trimmed = input.columns.map((c) => c.trim());
