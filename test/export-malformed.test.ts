@@ -48,6 +48,16 @@ describe('line ends', () => {
   }
 });
 
+describe('a UTF-8 BOM', () => {
+  it('before the header: the ID column is found and --select-ids and --unusable read it', async () => {
+    const run1 = await run('\uFEFFid,crm\nA,c1\nB,\nC,c3\n', 'P', ['--select-ids', 'DIR/ids.txt'], 'p.csv', 'B\nC\n');
+    expect(run1.r.code).toBe(0);
+    expect(run1.aam).toBe('c3\td_sid=3\n');
+    expect(run1.unusable()).toBe('id,reason\nB,empty\n');
+    expect(run1.report().export.selection).toMatchObject({ selected: 2, skipped: 1, notFound: 0 });
+  });
+});
+
 describe('gzip', () => {
   it('a gzipped table reads as the plain one; a truncated one is exit 1 (ERR_PROFILES) with nothing published', async () => {
     const table = `id,crm\n${Array.from({ length: 5000 }, (_, i) => `R${i},c${i}\n`).join('')}`;

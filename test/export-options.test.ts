@@ -121,6 +121,18 @@ describe('--out', () => {
   });
 });
 
+describe('--config', () => {
+  it('--config gives the command\'s own options too (the flags win)', async () => {
+    const out = join(dir, `cfg-${n++}/`);
+    mkdirSync(out);
+    writeFileSync(join(dir, 'own.json'), JSON.stringify({ trait: ['d_sid=55'], unusable: join(dir, 'cfg-u.csv'), workers: 1 }));
+    const r = await runCli(['export-audience', '--job', JOB, '--alias', 'S9', '--out', out, '--config', join(dir, 'own.json'), '--timestamp', String(TS), '--max-rejects', 'none']);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(out, readdirSync(out)[0]), 'utf8').split('\n')[0]).toMatch(/\td_sid=55$/);
+    expect(readFileSync(join(dir, 'cfg-u.csv'), 'utf8').split('\n')[0]).toBe('recipient_id,reason');
+  });
+});
+
 describe('errors before any output (exit 2)', () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['an alias the job lacks', ['--alias', 'NOPE', '--trait', 'd_sid=1'], /--alias: no data source 'NOPE' in the job \(aliases: S0, S1/],

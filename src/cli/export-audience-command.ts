@@ -96,6 +96,11 @@ async function runExportCommand(command: Command): Promise<number> {
     delete cli[k];
   }
   const file = typeof own.config === 'string' ? readConfigFile(own.config) : {};
+  // The command's own options may come from the config file too, the flags winning, as in `process`.
+  for (const k of ['trait', 'dpid', 'selectIds', 'query', 'unusable'] as const) {
+    if (own[k] === undefined && file[k] !== undefined) own[k] = file[k];
+    delete file[k];
+  }
   const terminal = new Terminal();
   const logFormat = resolveLogFormat(own.logFormat ?? file.logFormat, terminal.isTTY);
   delete file.logFormat;
