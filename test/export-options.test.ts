@@ -140,6 +140,7 @@ describe('errors before any output (exit 2)', () => {
     ['a --dpid other than the source\'s', ['--alias', 'S0', '--trait', 'd_sid=1', '--dpid', '5'], /--dpid 5: data source 'S0' has dpid 7000/],
     ['--query over a CSV table', ['--alias', 'S0', '--trait', 'd_sid=1', '--query', 'SELECT 1'], /--query replaces the job's PostgreSQL query: this job's profile table is a CSV file/],
     ['an unreadable --select-ids', ['--alias', 'S0', '--trait', 'd_sid=1', '--select-ids', '/nonexistent/ids.txt'], /--select-ids: cannot read \/nonexistent\/ids.txt: ENOENT/],
+    ['a --dpid that is no number', ['--alias', 'S0', '--trait', 'd_sid=1', '--dpid', '12x'], /--dpid: expected a whole number of at least 1, got '12x'/],
     ['a process option the command sets itself', ['--alias', 'S0', '--trait', 'd_sid=1', '--config', 'CONFIG'], /export-audience sets hash itself/],
   ];
   for (const [what, args, message] of cases) {
@@ -170,6 +171,17 @@ describe('errors before any output (exit 2)', () => {
     const r = await runCli(['export-audience', '--job', join(d, 'job.json'), '--alias', 'X', '--trait', 'd_sid=1', '--out', `${d}/`]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--job: dataSources[0].key: column 'loyalty_id' is not in the profile table");
+    expect(readdirSync(d)).toEqual(['job.json']);
+  });
+
+  it('a profiles.id column the table lacks names profiles.id', async () => {
+    const d = join(dir, 'noid');
+    mkdirSync(d);
+    writeFileSync(join(d, 'job.json'), JSON.stringify({ profiles: { path: '../profiles.csv', id: 'customer_no', fields: [] }, dataSources: [{ label: 'x', alias: 'X', dpid: 3, type: 'declared', key: 'crm_id', priority: 1 }] }));
+    const r = await runCli(['export-audience', '--job', join(d, 'job.json'), '--alias', 'X', '--trait', 'd_sid=1', '--out', `${d}/`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--job: profiles.id: column 'customer_no' is not in the profile table");
+    expect(r.stderr).toContain('(columns: recipient_id, crm_id, email, phone, ecid, first_name)');
     expect(readdirSync(d)).toEqual(['job.json']);
   });
 

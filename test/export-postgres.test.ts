@@ -80,6 +80,13 @@ describe('a PostgreSQL profile table', () => {
     expect(JSON.parse(fromPg.report()).export.profilesRead).toBe(ids.length);
   });
 
+  it('an empty --query is exit 2 before the server is asked', async () => {
+    const run = await exportRun(pgJob, 'S0', ['--query', '  ']);
+    expect(run.r.code).toBe(2);
+    expect(run.r.stderr).toContain('--query: must not be empty');
+    expect(readdirSync(run.out)).toEqual([]);
+  });
+
   it('a wrong password and a failing query are exit 1 with nothing published, the password in no message', async () => {
     const wrong = await exportRun(pgJob, 'S0', [], { AUDIENCE_PIPE_PG_PASSWORD: 'not-the-password-xyz' });
     expect(wrong.r.code).toBe(1);
