@@ -2,8 +2,9 @@
  * The profile table as the engine's input (src/sources/source.ts): the CSV bytes of the job's
  * profile source (a file, or PostgreSQL's COPY), one part. On the way it reads the header, to
  * know where the profile's ID is (--unusable names profiles by it), and with --select-ids keeps
- * only the records of the listed profiles. A record whose ID cannot be read (a quote out of
- * place) is passed on: the engine rejects it or not, and counts it either way.
+ * only the records of the listed profiles (as blank lines in place of the others, so that line
+ * numbers stay the table's). A record whose ID cannot be read (a malformed quoted field) is passed
+ * on: the engine rejects it or not, and counts it either way.
  */
 import { ConfigError } from '../../errors/errors.js';
 import type { Source, SourcePart } from '../../sources/source.js';
@@ -38,7 +39,6 @@ const SAMPLE = 20;
 export class ProfileInput implements Source {
   readonly description: string;
   private idIndex = -1;
-  private columns: readonly string[] | undefined;
   private selected = 0;
   private skipped = 0;
   private unread = 0;
@@ -60,11 +60,6 @@ export class ProfileInput implements Source {
   /** The index of the ID column in the table's header, once the header was read (-1 before). */
   idField(): number {
     return this.idIndex;
-  }
-
-  /** The table's header names, once read. */
-  header(): readonly string[] | undefined {
-    return this.columns;
   }
 
   /** The blank lines the engine counts that stand for records left out by the selection. */
@@ -100,7 +95,6 @@ export class ProfileInput implements Source {
       }
     }
     const at = trimmed.indexOf(this.idColumn.trim());
-    this.columns = names;
     this.idIndex = at;
   }
 
