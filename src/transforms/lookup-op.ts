@@ -13,7 +13,7 @@ import { RunError } from '../errors/errors.js';
 import { FIELD_ASCII, FIELD_NOT_ASCII, type FieldReader, type ValueWriter } from '../formats/worker-format.js';
 import { currentIndexView, type ProfileIndexView } from '../worker/lookup.js';
 import { IdMatcher, MATCHED, type MatchSource } from '../worker/lookup-match.js';
-import { Bytes, Int32List } from './byte-buffers.js';
+import { Bytes, copyInto, Int32List } from './byte-buffers.js';
 import type { ChunkColumn, ColumnRunner, OpContext, OpDefinition } from './op.js';
 
 class LookupColumn implements ColumnRunner {
@@ -79,7 +79,6 @@ class LookupColumn implements ColumnRunner {
       this.records = new Int32Array(n);
     }
     this.profile.fill(-1, 0, count);
-    this.rangesOf = -1;
     this.unmatched.count = 0;
     const ids = this.ids;
     ids.used = 0;
@@ -142,14 +141,34 @@ class LookupColumn implements ColumnRunner {
     this.readBy = result.readBy;
     this.badFor = result.badFor;
     this.plain = this.params.sources.some((s) => s.keepPlain) ? result.plain : undefined;
-    // The rows written next read the matched profiles' kept fields: fetched now, all misses at once.
-    this.view!.prefetchFields(result.profiles, n);
+    // The rows read the matched profiles' kept fields: the shared lines touched first, all misses at
+    // once, then the fields copied next to each other for the rows, which find them in the cache.
+    const view = this.view!;
+    view.prefetchFields(result.profiles, n);
+    const F = view.fieldCount;
+    if (this.keptStart.length < count * F) {
+      this.keptStart = new Int32Array(Math.max(count * F, 2 * this.keptStart.length));
+      this.keptEnd = new Int32Array(this.keptStart.length);
+    }
+    if (this.fieldStarts.length < F) {
+      this.fieldStarts = new Int32Array(F);
+      this.fieldEnds = new Int32Array(F);
+    }
+    const kept = this.kept;
+    kept.used = 0;
     for (let i = 0; i < n; i++) {
       const r = this.records[i];
       if (result.reasons[i] === MATCHED) {
-        this.profile[r] = result.profiles[i];
+        const p = result.profiles[i];
+        this.profile[r] = p;
         this.source[r] = result.sources[i];
         kinds[r] = KIND_VALIDATED;
+        const bytes = view.fieldRanges(p, this.fieldStarts, this.fieldEnds);
+        for (let f = 0; f < F; f++) {
+          this.keptStart[r * F + f] = kept.used;
+          copyInto(kept, bytes, this.fieldStarts[f], this.fieldEnds[f]);
+          this.keptEnd[r * F + f] = kept.used;
+        }
       } else {
         col.fail(r, R_UNMATCHED);
         this.unmatched.push(i);
@@ -171,23 +190,15 @@ class LookupColumn implements ColumnRunner {
       w.value(label, 0, label.length);
       return;
     }
-    // A row asks for several fields of one profile: they are found in one walk.
-    if (this.rangesOf !== p) {
-      const view = this.view!;
-      if (this.fieldStarts.length < view.fieldCount) {
-        this.fieldStarts = new Int32Array(view.fieldCount);
-        this.fieldEnds = new Int32Array(view.fieldCount);
-      }
-      this.fieldBytes = view.fieldRanges(p, this.fieldStarts, this.fieldEnds);
-      this.rangesOf = p;
-    }
-    w.value(this.fieldBytes!, this.fieldStarts[field], this.fieldEnds[field]);
+    const k = r * this.view!.fieldCount + field;
+    w.value(this.kept.bytes, this.keptStart[k], this.keptEnd[k]);
   }
-  /** The profile whose field ranges are held, and them. */
-  private rangesOf = -1;
+  /** The matched records' kept fields, copied from the index as the chunk is read: record r's field f at kept[keptStart[r * F + f], keptEnd[...]). */
+  private readonly kept = new Bytes(1 << 16);
+  private keptStart = new Int32Array(0);
+  private keptEnd = new Int32Array(0);
   private fieldStarts = new Int32Array(8);
   private fieldEnds = new Int32Array(8);
-  private fieldBytes: Buffer | undefined;
 
   extra(table: { readonly line: Int32Array; readonly reason: Int32Array }): Partial<ChunkResult> {
     const nsources = this.params.labels.length;
