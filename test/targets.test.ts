@@ -55,3 +55,17 @@ it('resolveTarget: links are followed to the end, a loop is refused, descriptors
   await expect(resolveTarget('/dev/fd/987', 'out')).rejects.toMatchObject({ code: 'ERR_TARGET', message: expect.stringMatching(/descriptor 987 is not open/) });
   expect(readdirSync(at).sort()).toEqual(['a', 'b', 'loop', 'stdout']);
 });
+
+it('a run that names its own files (AAM inbound, AEP style) may write into the directory that holds its input', async () => {
+  const sub = join(dir, 'own-names');
+  mkdirSync(sub);
+  const input = join(sub, 'aud.csv');
+  writeFileSync(input, 'id,email\n1,a@x.org\n');
+  const aam = config({ in: input, out: `${sub}/`, to: 'aam-inbound', idColumn: 'email', dpid: 1234 });
+  expect((await checkTargets(aam)).find((t) => t.option === 'out')).toMatchObject({ target: { kind: 'dir' } });
+  await expect(checkTargets(config({ in: input, out: `${sub}/`, to: 'aep-csv', destination: 'campaign', segment: '1' }))).resolves.toBeDefined();
+  // A name taken from the input still is the input: refused.
+  await expect(checkTargets(config({ in: input, out: `${sub}/` }))).rejects.toMatchObject({ code: 'ERR_SAME_FILE' });
+  // stdin into a directory needs no --name when the format names the files.
+  await expect(checkTargets(config({ in: '-', out: `${sub}/`, to: 'aam-inbound', idColumn: 'email', dpid: 1234 }))).resolves.toBeDefined();
+});

@@ -32,6 +32,9 @@ export interface CheckedTarget {
 /** Throws a ConfigError (exit 2) naming the option for the first problem found. */
 export async function checkTargets(config: ProcessConfig): Promise<CheckedTarget[]> {
   const localInput = config.in !== '-' && !isRemote(config.in);
+  // AAM inbound and AEP-style names are the run's own (src/outputs/naming.ts): a directory --out
+  // takes no name from the input, so it is not the input file even when the input lies in it.
+  const ownNames = config.transport.name === undefined && (config.to === 'aam-inbound' || config.files.destination !== undefined);
   const checked: CheckedTarget[] = [];
   for (const [option, pathOf] of OUTPUT_OPTIONS) {
     const spec = pathOf(config);
@@ -43,9 +46,9 @@ export async function checkTargets(config: ProcessConfig): Promise<CheckedTarget
     const target = await resolveTarget(spec, option, {
       allowDirectory: option === 'out',
       name: option === 'out' ? config.transport.name : undefined,
-      inputName: option === 'out' && localInput ? basename(config.in) : undefined,
+      inputName: option === 'out' && localInput && !ownNames ? basename(config.in) : undefined,
     });
-    if (target.kind === 'dir' && config.in === '-') {
+    if (target.kind === 'dir' && config.in === '-' && !(option === 'out' && ownNames)) {
       throw new ConfigError(`--${option}: ${target.path} is a directory and stdin has no file name: give --name <file name>`, 'name', undefined, 'ERR_TARGET');
     }
     checked.push({ option, target });
