@@ -58,6 +58,11 @@ describe('which data source', () => {
       expect(rc.order).toEqual(winner === 'B' ? ['S8', 'S9'] : ['S9', 'S8']);
       expectAccounted(res.report!);
       expect(res.report!.unmatchedReasons).toEqual({ no_profile: 1, bad_ciphertext: 0, invalid_id: 0 });
+      // Per data source: what each matched, and the unmatched ID both could read.
+      const ds = (res.report!.reconcile as { dataSources: Array<{ alias: string; tried: boolean; matched: number; unmatched: Record<string, number> }> }).dataSources;
+      expect(ds.map((d) => [d.alias, d.tried, d.matched, d.unmatched.no_profile, d.unmatched.bad_ciphertext])).toEqual(
+        winner === 'B' ? [['S8', true, 2, 1, 0], ['S9', true, 1, 1, 0]] : [['S8', true, 1, 1, 0], ['S9', true, 2, 1, 0]],
+      );
     }
   });
 
