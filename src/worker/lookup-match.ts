@@ -10,7 +10,7 @@
 import { isUtf8 } from 'node:buffer';
 import { KEYS_DIGEST } from '../protocol/profile-index.js';
 import { AesCbcBatch } from '../transforms/aes-cbc.js';
-import { decodeBase64StrictInto, decodeHexStrictInto, isHex64 } from '../transforms/encoding.js';
+import { decodeBase64StrictInto, decodeHexStrictInto } from '../transforms/encoding.js';
 import { Bytes } from '../transforms/byte-buffers.js';
 import type { ProfileIndexView } from './lookup.js';
 
@@ -79,20 +79,73 @@ export class IdMatcher {
     return this.batch;
   }
 
+  /**
+   * Per-call arrays, kept from call to call (grown, never shrunk): a call's result is read before
+   * the next call (one chunk at a time per worker), so the chunk's arrays need not be new.
+   */
+  private cap = 0;
+  private profilesA = new Int32Array(0);
+  private matchedByA = new Int32Array(0);
+  /** Per ID: 1 once a source could read it, 2 once an AES source failed to decrypt it. */
+  private seenA = new Uint8Array(0);
+  private readByA = new Uint32Array(0);
+  private badForA = new Uint32Array(0);
+  private plainStartsA = new Int32Array(0);
+  private plainEndsA = new Int32Array(0);
+  private plainByA = new Int32Array(0);
+  private reasonsA = new Uint8Array(0);
+  private s0A = new Int32Array(0);
+  private e0A = new Int32Array(0);
+  /** Per ID: 1 when it is 64 hex digits, decoded (once per call, for every digest source) at digests[8 * i]. */
+  private hexA = new Uint8Array(0);
+  private digestsA = new Uint32Array(0);
+  private digestBytesA = new Uint8Array(0);
+  private decodedFor = -1;
+
+  private grow(count: number): void {
+    if (this.cap >= count) return;
+    const n = Math.max(count, 2 * this.cap, 1024);
+    this.cap = n;
+    this.profilesA = new Int32Array(n);
+    this.matchedByA = new Int32Array(n);
+    this.seenA = new Uint8Array(n);
+    this.readByA = new Uint32Array(n);
+    this.badForA = new Uint32Array(n);
+    this.plainStartsA = new Int32Array(n);
+    this.plainEndsA = new Int32Array(n);
+    this.plainByA = new Int32Array(n);
+    this.reasonsA = new Uint8Array(n);
+    this.s0A = new Int32Array(n);
+    this.e0A = new Int32Array(n);
+    this.hexA = new Uint8Array(n);
+    this.digestsA = new Uint32Array(8 * n);
+    this.digestBytesA = new Uint8Array(this.digestsA.buffer);
+  }
+
+  /** Each trimmed ID of 64 hex digits decoded once for the call (into digestsA, flag in hexA). */
+  private decodeDigests(src: Uint8Array, s0: Int32Array, e0: Int32Array, count: number): void {
+    const hex = this.hexA;
+    const bytes = this.digestBytesA;
+    for (let i = 0; i < count; i++) {
+      hex[i] = e0[i] - s0[i] === 64 && decodeHexStrictInto(src, s0[i], e0[i], bytes, 32 * i) >= 0 ? 1 : 0;
+    }
+  }
+
   /** Matches ID i = src[starts[i], ends[i]), as received, for i < count. */
   match(src: Uint8Array, starts: Int32Array, ends: Int32Array, count: number): MatchResult {
-    const profiles = new Int32Array(count).fill(-1);
-    const matchedBy = new Int32Array(count).fill(-1);
-    /** Per ID: 1 once a source could read it, 2 once an AES source failed to decrypt it. */
-    const seen = new Uint8Array(count);
-    const readBy = new Uint32Array(count);
-    const badFor = new Uint32Array(count);
-    const plainStarts = new Int32Array(count).fill(-1);
-    const plainEnds = new Int32Array(count);
-    const plainBy = new Int32Array(count).fill(-1);
+    this.grow(count);
+    const profiles = this.profilesA.subarray(0, count).fill(-1);
+    const matchedBy = this.matchedByA.subarray(0, count).fill(-1);
+    const seen = this.seenA.subarray(0, count).fill(0);
+    const readBy = this.readByA.subarray(0, count).fill(0);
+    const badFor = this.badForA.subarray(0, count).fill(0);
+    const plainStarts = this.plainStartsA.subarray(0, count).fill(-1);
+    const plainEnds = this.plainEndsA.subarray(0, count).fill(0);
+    const plainBy = this.plainByA.subarray(0, count).fill(-1);
     this.kept.used = 0;
-    const s0 = new Int32Array(count);
-    const e0 = new Int32Array(count);
+    this.decodedFor = -1;
+    const s0 = this.s0A;
+    const e0 = this.e0A;
     for (let i = 0; i < count; i++) {
       let s = starts[i];
       let e = ends[i];
@@ -102,38 +155,41 @@ export class IdMatcher {
       e0[i] = e;
     }
     const view = this.view;
-    this.sources.forEach((source, k) => {
+    const plainOut = { readBy, badFor, starts: plainStarts, ends: plainEnds, by: plainBy };
+    for (let k = 0; k < this.sources.length; k++) {
+      const source = this.sources[k];
       const cipher = this.ciphers[k];
       if (cipher !== undefined) {
-        this.matchAes(source, k, cipher, src, s0, e0, count, profiles, matchedBy, seen, { readBy, badFor, starts: plainStarts, ends: plainEnds, by: plainBy });
-        return;
+        this.matchAes(source, k, cipher, src, s0, e0, count, profiles, matchedBy, seen, plainOut);
+        continue;
       }
-      const digest = view.keysOf(source.index) === KEYS_DIGEST;
-      if (digest) {
-        // In one batch: the index's passes overlap the cache misses of different IDs.
+      if (view.keysOf(source.index) === KEYS_DIGEST) {
+        // Decoded once for all digest sources; in one batch: the index's passes overlap the cache misses of different IDs.
+        if (this.decodedFor !== count) {
+          this.decodeDigests(src, s0, e0, count);
+          this.decodedFor = count;
+        }
+        const hex = this.hexA;
         const ids = this.batchOf(count);
+        const bit = k < 32 ? 1 << k : 0;
         let n = 0;
         for (let i = 0; i < count; i++) {
-          if (profiles[i] >= 0 || e0[i] === s0[i] || !isHex64(src, s0[i], e0[i])) continue;
+          if (hex[i] === 0 || profiles[i] >= 0) continue;
           seen[i] |= 1;
-          if (k < 32) readBy[i] |= 1 << k;
-          ids.index[n] = i;
-          ids.starts[n] = s0[i];
-          ids.ends[n] = e0[i];
-          n++;
+          readBy[i] |= bit;
+          ids.index[n++] = i;
         }
-        view.lookupDigests(source.index, src, ids.starts, ids.ends, n, ids.out);
+        view.lookupDecodedDigests(source.index, this.digestsA, ids.index, n, ids.out);
         for (let j = 0; j < n; j++) {
           const p = ids.out[j];
           if (p < 0) continue;
           profiles[ids.index[j]] = p;
           matchedBy[ids.index[j]] = source.index;
         }
-        return;
+        continue;
       }
       for (let i = 0; i < count; i++) {
         if (profiles[i] >= 0 || e0[i] === s0[i]) continue;
-        if (digest && !isHex64(src, s0[i], e0[i])) continue;
         seen[i] |= 1;
         if (k < 32) readBy[i] |= 1 << k;
         const p = view.lookup(source.index, src, s0[i], e0[i]);
@@ -142,14 +198,18 @@ export class IdMatcher {
           matchedBy[i] = source.index;
         }
       }
-    });
-    const reasons = new Uint8Array(count);
+    }
+    const reasons = this.reasonsA.subarray(0, count).fill(MATCHED);
     for (let i = 0; i < count; i++) {
       if (profiles[i] >= 0) continue;
       reasons[i] = e0[i] === s0[i] ? INVALID_ID : (seen[i] & 1) !== 0 ? NO_PROFILE : (seen[i] & 2) !== 0 ? BAD_CIPHERTEXT : INVALID_ID;
     }
     return { profiles, sources: matchedBy, reasons, readBy, badFor, plain: { bytes: this.kept.bytes, starts: plainStarts, ends: plainEnds, by: plainBy } };
   }
+
+  private aesIds = new Int32Array(0);
+  private aesStarts = new Int32Array(0);
+  private aesEnds = new Int32Array(0);
 
   /** One AES source over the IDs still unmatched: decoded (hex or base64), decrypted in one batch, the plaintexts looked up. */
   private matchAes(
@@ -169,25 +229,40 @@ export class IdMatcher {
     const hex = source.aes?.encoding !== 'base64';
     const raw = this.raw;
     raw.used = 0;
-    const ids: number[] = [];
-    const rs: number[] = [];
-    const re: number[] = [];
+    if (this.aesIds.length < count) {
+      this.aesIds = new Int32Array(this.cap);
+      this.aesStarts = new Int32Array(this.cap);
+      this.aesEnds = new Int32Array(this.cap);
+    }
+    const ids = this.aesIds;
+    const rs = this.aesStarts;
+    const re = this.aesEnds;
+    // IDs of 64 hex digits a digest source decoded already: their bytes are copied, not decoded again.
+    const decoded = hex && this.decodedFor === count ? this.hexA : undefined;
+    const digestBytes = this.digestBytesA;
+    let m = 0;
     for (let i = 0; i < count; i++) {
       if (profiles[i] >= 0 || e0[i] === s0[i]) continue;
       const n = e0[i] - s0[i];
       raw.ensure(n);
       const at = raw.used;
-      const end = hex ? decodeHexStrictInto(src, s0[i], e0[i], raw.bytes, at) : decodeBase64StrictInto(src, s0[i], e0[i], raw.bytes, at);
+      let end: number;
+      if (decoded !== undefined && decoded[i] === 1) {
+        const b = raw.bytes;
+        for (let t = 0, from = 32 * i; t < 32; t++) b[at + t] = digestBytes[from + t];
+        end = at + 32;
+      } else end = hex ? decodeHexStrictInto(src, s0[i], e0[i], raw.bytes, at) : decodeBase64StrictInto(src, s0[i], e0[i], raw.bytes, at);
       // Not text of this source's encoding: the source cannot read it (not a decryption failure).
       if (end < 0) continue;
-      ids.push(i);
-      rs.push(at);
-      re.push(end);
+      ids[m] = i;
+      rs[m] = at;
+      re[m] = end;
+      m++;
       raw.used = end;
     }
-    if (ids.length === 0) return;
-    const { bytes, offsets, ok } = cipher.decrypt(raw.bytes, Int32Array.from(rs), Int32Array.from(re), ids.length);
-    for (let j = 0; j < ids.length; j++) {
+    if (m === 0) return;
+    const { bytes, offsets, ok } = cipher.decrypt(raw.bytes, rs, re, m);
+    for (let j = 0; j < m; j++) {
       const i = ids[j];
       if (ok[j] === 0) {
         seen[i] |= 2;

@@ -217,6 +217,24 @@ export class ProfileIndexView {
     this.touched = touched;
     for (let j = 0; j < n; j++) if (out[j] === 0) out[j] = this.lookupWordsAt(src, d, 8 * j);
   }
+
+  /**
+   * `lookupDigests` of IDs already decoded: ID j's digest is d[8 * at[j], 8 * at[j] + 8) (the
+   * bytes of the 64 hex digits, in the array's byte order), for j < n; out[j] gets its profile or
+   * -1. The same passes (first slot, first entry, then the lookups) overlap the cache misses.
+   */
+  lookupDecodedDigests(s: number, d: Uint32Array, at: Int32Array, n: number, out: Int32Array): void {
+    const src = this.sources[s];
+    const { slots, size, digestWords: k, width } = src;
+    let touched = 0;
+    for (let j = 0; j < n; j++) touched ^= slots[slotHome(d[8 * at[j]], size)];
+    for (let j = 0; j < n; j++) {
+      const q = slots[slotHome(d[8 * at[j]], size)];
+      if (q !== 0) touched ^= k[((q & SLOT_ENTRY_MASK) - 1) * width];
+    }
+    this.touched ^= touched;
+    for (let j = 0; j < n; j++) out[j] = this.lookupWordsAt(src, d, 8 * at[j]);
+  }
   private batch = new Uint32Array(0);
   private batchBytes = new Uint8Array(0);
   /** What the touches read: kept so that they are not optimised away. */
