@@ -170,7 +170,8 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
       const status = x.status;
       let k = 0;
       if (plans[s].hashed) {
-        t.addDigests(new Uint32Array(x.keyBytes.buffer, x.keyBytes.byteOffset, x.keyBytes.length >>> 2), DIGEST_BYTES >>> 2, status, r.profiles, profiles, c);
+        // Each key comes as the words its entry holds (a fingerprint, or the whole digest).
+        t.addDigests(new Uint32Array(x.keyBytes.buffer, x.keyBytes.byteOffset, x.keyBytes.length >>> 2), t.width, status, r.profiles, profiles, c);
         return;
       }
       const ends = x.keyEnds;

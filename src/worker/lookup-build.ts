@@ -9,7 +9,9 @@
 import { decodeField } from '../formats/csv/field-codec.js';
 import { RecordScanner, type Dialect } from '../formats/csv/scan.js';
 import { countLineFeeds, CR, LF } from '../formats/line-ends.js';
-import { DIGEST_BYTES, FIELD_LONG } from '../protocol/profile-index.js';
+import { DIGEST_BYTES, FIELD_LONG, FINGERPRINT_WORDS, HELD_FINGERPRINT } from '../protocol/profile-index.js';
+
+const FINGERPRINT_BYTES = 4 * FINGERPRINT_WORDS;
 import { Bytes } from '../transforms/byte-buffers.js';
 import { decodeHexStrictInto, isHex64 } from '../transforms/encoding.js';
 import { Sha256Batch } from '../transforms/sha256-batch.js';
@@ -23,8 +25,11 @@ export interface ExtractPlan {
   readonly fieldCount: number;
   /** The columns kept (profiles.id first, then profiles.fields). */
   readonly keptColumns: readonly number[];
-  /** `hashed`: the key goes out as its SHA-256 digest (32 bytes), else as its text. */
-  readonly sources: readonly { readonly column: number; readonly keys: number; readonly form: number; readonly hexIsDigest: boolean; readonly hashed: boolean }[];
+  /**
+   * `hashed`: the key goes out as its SHA-256 digest, else as its text; `held` HELD_FINGERPRINT:
+   * only the digest's first FINGERPRINT_WORDS words go out (what the index keeps of it), else all 32 bytes.
+   */
+  readonly sources: readonly { readonly column: number; readonly keys: number; readonly form: number; readonly hexIsDigest: boolean; readonly hashed: boolean; readonly held: number }[];
   readonly defaultCountry: string | undefined;
   readonly maxRecordBytes: number;
 }
@@ -40,7 +45,7 @@ const F_LINE_END = 3;
 export interface SourceExtract {
   /** Per profile: KEY_OK, KEY_EMPTY or KEY_INVALID. */
   readonly status: Uint8Array;
-  /** The keys of the KEY_OK profiles in order: 32-byte digests, or text whose ends are `keyEnds`. */
+  /** The keys of the KEY_OK profiles in order: digests (32 bytes, or their 12-byte fingerprints), or text whose ends are `keyEnds`. */
   readonly keyBytes: Uint8Array;
   readonly keyEnds: Uint32Array;
 }
@@ -85,6 +90,8 @@ export class ProfileExtractor {
   private readonly fields = new Bytes(1 << 20);
   private fieldEnds = new Uint32Array(1 << 14);
   private readonly work: SourceWork[];
+  /** Per source: whether only each digest's fingerprint goes out (see ExtractPlan.sources). */
+  private readonly fingerprinted: boolean[];
 
   constructor(private readonly plan: ExtractPlan) {
     this.dialect = { delimiter: 0x2c, quote: 0x22, escape: 0x22, lineEnd: plan.lineEnd };
@@ -92,6 +99,7 @@ export class ProfileExtractor {
     this.forms = new KeyForms(plan.defaultCountry);
     this.batches = plan.sources.map((s) => (s.hashed ? new Sha256Batch() : undefined));
     this.sinks = this.batches.map((b) => (b === undefined ? undefined : new BatchSink(b)));
+    this.fingerprinted = plan.sources.map((s) => s.hashed && s.held === HELD_FINGERPRINT);
     this.work = plan.sources.map(() => ({ status: new Uint8Array(1 << 14), keys: new Bytes(1 << 16), ends: new Uint32Array(1 << 14), ok: 0 }));
   }
 
@@ -149,11 +157,11 @@ export class ProfileExtractor {
     const work = this.work;
     let words = flaws.length + profiles;
     let bytes = this.fields.used;
-    for (const w of work) {
+    work.forEach((w, s) => {
       words += w.ok;
       // + 3: a source's keys start on a word (the main thread reads digests as words).
-      bytes += profiles + w.keys.used + 3;
-    }
+      bytes += profiles + this.keyBytesOut(s, w) + 3;
+    });
     const size = 4 * words + bytes;
     const buffer = spare !== undefined && spare.byteLength >= size ? spare : new ArrayBuffer(Math.max(Math.ceil(1.25 * size), 1 << 16));
     let at = 0;
@@ -179,9 +187,25 @@ export class ProfileExtractor {
       at += n;
       return v;
     };
-    const sources: SourceExtract[] = work.map((w, s) => ({ status: takeBytes(w.status, profiles), keyBytes: takeBytes(w.keys.bytes, w.keys.used, true), keyEnds: keyEnds[s] }));
+    const fingerprints = (src: Uint8Array, keys: number): Uint8Array => {
+      at = (at + 3) & ~3;
+      const v = new Uint8Array(buffer, at, keys * FINGERPRINT_BYTES);
+      for (let k = 0, i = 0, o = 0; k < keys; k++, i += DIGEST_BYTES - FINGERPRINT_BYTES) for (let j = 0; j < FINGERPRINT_BYTES; j++) v[o++] = src[i++];
+      at += v.length;
+      return v;
+    };
+    const sources: SourceExtract[] = work.map((w, s) => ({
+      status: takeBytes(w.status, profiles),
+      keyBytes: this.fingerprinted[s] ? fingerprints(w.keys.bytes, w.ok) : takeBytes(w.keys.bytes, w.keys.used, true),
+      keyEnds: keyEnds[s],
+    }));
     const fieldBytes = takeBytes(this.fields.bytes, this.fields.used);
     return { bytes: length, profiles, lineFeeds, blankLines, flaws: flawWords, fieldBytes, fieldEnds, sources, result: buffer };
+  }
+
+  /** Bytes of source s's keys in a result: its digests' fingerprints only, when that is what the index holds. */
+  private keyBytesOut(s: number, w: SourceWork): number {
+    return this.fingerprinted[s] ? w.ok * FINGERPRINT_BYTES : w.keys.used;
   }
 
   /** Profile p's record: its kept values, unquoted, each after its length; its end to fieldEnds[p]. */
