@@ -42,6 +42,15 @@ const { values: opts } = parseArgs({
 });
 
 if (opts.child !== undefined) {
+  // The compile cache the bin turns on (src/cli/main.ts), which the build's workers then share:
+  // the child stands for a command's build.
+  const { enableCompileCache } = await import('node:module');
+  const { homedir } = await import('node:os');
+  try {
+    enableCompileCache?.(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'audience-pipe', 'node-compile-cache'));
+  } catch {
+    // A cache that cannot be set up only costs speed.
+  }
   const { loadJobFile } = await import(new URL('reconcile/job-file.js', dist));
   const { SharedState } = await import(new URL('pool/shared-state.js', dist));
   const { defineIndexRegions } = await import(new URL('reconcile/index-layout.js', dist));

@@ -179,3 +179,55 @@ describe('the worker-side lookup imports nothing of the main side', () => {
     expect([...seen].some((f) => f.endsWith('/dist/protocol/profile-index.js'))).toBe(true);
   });
 });
+
+describe('the build reading chunks in its workers and in this thread', () => {
+  it('with one worker two chunks behind, this thread reads the next chunks itself, and every answer is what one thread alone gives, in order', async () => {
+    const { inWorkers, inThread } = (await import(`${ROOT}/dist/reconcile/build-workers.js`)) as typeof import('../src/reconcile/build-workers.js');
+    const layout = (await import(`${ROOT}/dist/protocol/profile-index.js`)) as typeof import('../src/protocol/profile-index.js');
+    const plan = {
+      lineEnd: 0x0a,
+      fieldCount: 2,
+      keptColumns: [0, 1],
+      sources: [
+        { column: 1, keys: layout.KEYS_DIGEST, form: layout.FORM_EXACT, hexIsDigest: false, hashed: true, held: layout.HELD_FINGERPRINT },
+        { column: 1, keys: layout.KEYS_DIGEST, form: layout.FORM_EXACT, hexIsDigest: false, hashed: true, held: layout.HELD_FULL },
+      ],
+      defaultCountry: undefined,
+      maxRecordBytes: 1 << 20,
+    };
+    // Chunk c: 500 records `p<c>-<i>,k<i mod 300>`, the last with an empty key and one with two fields too many.
+    const chunk = (c: number): Buffer => Buffer.from(Array.from({ length: 500 }, (_, i) => (i === 7 ? 'a,b,c,d' : `p${c}-${i},${i === 499 ? '' : `k${(c * 500 + i) % 300}`}`)).join('\n') + '\n');
+    const copy = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+    const view = (r: import('../src/worker/lookup-build.js').ChunkExtract) => ({
+      profiles: r.profiles,
+      lineFeeds: r.lineFeeds,
+      flaws: [...r.flaws],
+      fields: sha(r.fieldBytes),
+      fieldEnds: [...r.fieldEnds],
+      sources: r.sources.map((s) => ({ status: sha(s.status), keys: sha(s.keyBytes), length: s.keyBytes.length })),
+    });
+    const alone = inThread(plan);
+    const expected = [];
+    for (let c = 0; c < 6; c++) {
+      const b = chunk(c);
+      expected.push(view(await alone.read(copy(b), b.length)));
+    }
+    const shared = inWorkers(plan, 1, true);
+    try {
+      // All asked at once: the worker takes two, this thread the other four.
+      const asked = Array.from({ length: 6 }, (_, c) => {
+        const b = chunk(c);
+        return shared.read(copy(b), b.length);
+      });
+      const answers = (await Promise.all(asked)).map(view);
+      expect(shared.readHere).toBe(4);
+      expect(answers).toEqual(expected);
+      expect(expected[0].profiles).toBe(499);
+      expect(expected[0].flaws).toEqual([7, 0]);
+      // A fingerprint source gets 12 bytes a key, a full one 32.
+      expect(expected[0].sources.map((s) => s.length)).toEqual([498 * 12, 498 * 32]);
+    } finally {
+      await shared.close();
+    }
+  });
+});
