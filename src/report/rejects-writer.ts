@@ -1,12 +1,9 @@
 /**
  * The reject file: RFC 4180 CSV with the header `line,column,reason,record`, in input order.
- * Written like the output (src/outputs/target-writer.ts): a regular file under a temporary
+ * Written like the output (src/outputs/csv-file-part.ts): a regular file under a temporary
  * name renamed at the end, a FIFO or device directly.
  */
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
-import { resolveTarget } from '../outputs/resolve-target.js';
-import { endAndWait, openTarget, type TargetWriter } from '../outputs/target-writer.js';
+import { CsvFilePart } from '../outputs/csv-file-part.js';
 import type { OutputPart } from '../outputs/output-set.js';
 import { csvField, needsQuotes } from '../formats/csv/text-field.js';
 import { REJECT_RECORD_MAX_BYTES } from '../protocol/messages.js';
@@ -32,30 +29,11 @@ export interface RejectSink extends OutputPart {
   add(line: number, column: string, reason: string, record: Buffer, length?: number): Promise<boolean>;
 }
 
-/** One part of the run's output set: published with the data output, or not at all. */
-export class RejectsWriter implements RejectSink {
-  readonly name: string;
-  private readonly path: string;
-  private writer: TargetWriter | undefined;
-  private stream: Writable | undefined;
-  /** A write error arrives as an event at any time; the next write throws it. */
-  private failure: Error | undefined;
-
+/** The reject file (or --duplicates, same columns): one part of the run's output set. */
+export class RejectsWriter extends CsvFilePart implements RejectSink {
   /** `option` and `code` name the file in errors: the reject file, or --duplicates (same columns). */
-  constructor(
-    path: string,
-    private readonly option = 'rejects',
-    private readonly code: RunErrorCode = 'ERR_REJECTS',
-  ) {
-    this.path = path;
-    this.name = path;
-  }
-
-  async open(): Promise<void> {
-    this.writer = await openTarget(await resolveTarget(this.path, this.option), this.option, { code: this.code });
-    this.stream = this.writer.writable;
-    this.stream.on('error', (err) => (this.failure ??= err));
-    await this.write('line,column,reason,record\n');
+  constructor(path: string, option = 'rejects', code: RunErrorCode = 'ERR_REJECTS') {
+    super(path, option, 'line,column,reason,record', code);
   }
 
   /**
@@ -78,25 +56,5 @@ export class RejectsWriter implements RejectSink {
     }
     await this.write('\n');
     return kept < length;
-  }
-
-  private async write(data: string | Buffer): Promise<void> {
-    if (this.failure) throw this.failure;
-    if (!this.stream!.write(data)) await once(this.stream!, 'drain');
-  }
-
-  /** Writes out every byte still buffered; a full disk shows here, before anything is published. */
-  async prepare(): Promise<void> {
-    if (this.failure) throw this.failure;
-    await endAndWait(this.stream!);
-  }
-
-  async publish(): Promise<void> {
-    await this.prepare();
-    await this.writer!.commit();
-  }
-
-  async abort(): Promise<void> {
-    await this.writer?.abort();
   }
 }

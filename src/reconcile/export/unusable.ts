@@ -5,11 +5,8 @@
  * reject (a malformed record, too_many_lines_for_id) goes to --rejects as in `process`. Both
  * files are parts of the run's output set: published with the AAM files, or not at all.
  */
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
 import { csvField } from '../../formats/csv/text-field.js';
-import { resolveTarget } from '../../outputs/resolve-target.js';
-import { endAndWait, openTarget, type TargetWriter } from '../../outputs/target-writer.js';
+import { CsvFilePart } from '../../outputs/csv-file-part.js';
 import type { RejectSink, RejectsWriter } from '../../report/rejects-writer.js';
 import { fieldAt } from './csv-record.js';
 
@@ -24,47 +21,13 @@ export type UnusableReason = 'empty' | 'invalid_email' | 'invalid_phone' | 'inva
 export const UNUSABLE_REASON_NAMES: readonly UnusableReason[] = ['empty', 'invalid_email', 'invalid_phone', 'invalid_id'];
 
 /** The --unusable file. */
-export class UnusableWriter {
-  readonly name: string;
-  private writer: TargetWriter | undefined;
-  private stream: Writable | undefined;
-  private failure: Error | undefined;
-
-  constructor(
-    private readonly path: string,
-    private readonly idColumn: string,
-  ) {
-    this.name = path;
-  }
-
-  async open(): Promise<void> {
-    this.writer = await openTarget(await resolveTarget(this.path, 'unusable'), 'unusable', { code: 'ERR_UNUSABLE' });
-    this.stream = this.writer.writable;
-    this.stream.on('error', (err) => (this.failure ??= err));
-    await this.write(`${csvField(this.idColumn)},reason\n`);
+export class UnusableWriter extends CsvFilePart {
+  constructor(path: string, idColumn: string) {
+    super(path, 'unusable', `${csvField(idColumn)},reason`, 'ERR_UNUSABLE');
   }
 
   async add(id: string, reason: UnusableReason): Promise<void> {
     await this.write(`${csvField(id)},${reason}\n`);
-  }
-
-  private async write(text: string): Promise<void> {
-    if (this.failure) throw this.failure;
-    if (!this.stream!.write(text)) await once(this.stream!, 'drain');
-  }
-
-  async prepare(): Promise<void> {
-    if (this.failure) throw this.failure;
-    await endAndWait(this.stream!);
-  }
-
-  async publish(): Promise<void> {
-    await this.prepare();
-    await this.writer!.commit();
-  }
-
-  async abort(): Promise<void> {
-    await this.writer?.abort();
   }
 }
 

@@ -26,7 +26,7 @@ import { buildProfileIndex, type ProfileIndexReport } from '../index-build.js';
 import { defineIndexRegions, type IndexRegions } from '../index-layout.js';
 import type { ReconcileJob } from '../job-types.js';
 import { profileSource } from '../profiles/source.js';
-import { CsvOutput } from './csv-output.js';
+import { CsvFilePart } from '../../outputs/csv-file-part.js';
 import { checkFields, chooseSources, importPlan, sourceByAlias, type ImportColumns, type SourceChoice } from './plan.js';
 
 export interface ImportOptions extends ImportColumns {
@@ -70,8 +70,8 @@ export class ImportRun implements RunExtension {
   private readonly unmatchedBySource: Array<{ no_profile: number; bad_ciphertext: number }>;
   private readonly reasons: Record<Reason, number> = { no_profile: 0, bad_ciphertext: 0, invalid_id: 0 };
   private fileAudienceRows = 0;
-  private unmatchedOut: CsvOutput | undefined;
-  private audienceOut: CsvOutput | undefined;
+  private unmatchedOut: CsvFilePart | undefined;
+  private audienceOut: CsvFilePart | undefined;
 
   constructor(
     private readonly job: ReconcileJob,
@@ -142,12 +142,12 @@ export class ImportRun implements RunExtension {
 
   async open(outputs: OutputSet): Promise<void> {
     if (this.options.unmatched !== undefined) {
-      this.unmatchedOut = new CsvOutput(this.options.unmatched, 'unmatched', 'line,id,reason');
+      this.unmatchedOut = new CsvFilePart(this.options.unmatched, 'unmatched', 'line,id,reason', 'ERR_OUTPUT');
       outputs.add(this.unmatchedOut);
       await this.unmatchedOut.open();
     }
     if (this.options.fileAudience !== undefined) {
-      this.audienceOut = new CsvOutput(this.options.fileAudience, 'file-audience', 'line,channel,address');
+      this.audienceOut = new CsvFilePart(this.options.fileAudience, 'file-audience', 'line,channel,address', 'ERR_OUTPUT');
       outputs.add(this.audienceOut);
       await this.audienceOut.open();
     }
