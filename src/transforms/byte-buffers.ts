@@ -90,3 +90,6 @@ export function copyInto(out: Bytes, src: Buffer, start: number, end: number): v
   }
   out.used = o;
 }
+
+/** Space, TAB, LF, VT, FF or CR: what values are trimmed of, in every format and op. */
+export const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);

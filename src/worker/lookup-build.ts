@@ -12,7 +12,7 @@ import { countLineFeeds, CR, LF } from '../formats/line-ends.js';
 import { DIGEST_BYTES, FIELD_LONG, FINGERPRINT_WORDS, HELD_FINGERPRINT } from '../protocol/profile-index.js';
 
 const FINGERPRINT_BYTES = 4 * FINGERPRINT_WORDS;
-import { Bytes } from '../transforms/byte-buffers.js';
+import { Bytes, isAsciiSpace } from '../transforms/byte-buffers.js';
 import { decodeHexStrictInto, isHex64 } from '../transforms/encoding.js';
 import { Sha256Batch } from '../transforms/sha256-batch.js';
 import { KEY_EMPTY, KEY_INVALID, KEY_OK, KeyForms, type ByteSink } from './lookup-key.js';
@@ -71,7 +71,6 @@ export interface ChunkExtract {
 }
 
 /** A value's bytes as the build reads them: trimmed of ASCII spaces. */
-const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
 /** The buffers a result moves with. */
 export function transferList(r: ChunkExtract): ArrayBuffer[] {

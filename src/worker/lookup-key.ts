@@ -8,7 +8,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN } from '../protocol/profile-index.js';
-import { latin1Slice } from '../transforms/byte-buffers.js';
+import { isAsciiSpace, latin1Slice } from '../transforms/byte-buffers.js';
 import { lowerEmailInto } from '../transforms/identity.js';
 import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from '../transforms/phone.js';
 
@@ -27,7 +27,6 @@ export interface ByteSink {
 /** A plus sign, ASCII or fullwidth, as the phone library reads one. */
 const PLUS = /[+\uFF0B]/;
 
-const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 const isHexDigit = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
 export class KeyForms {

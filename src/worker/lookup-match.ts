@@ -11,7 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import { KEYS_DIGEST } from '../protocol/profile-index.js';
 import { AesCbcBatch } from '../transforms/aes-cbc.js';
 import { decodeBase64StrictInto, decodeHexStrictInto } from '../transforms/encoding.js';
-import { Bytes } from '../transforms/byte-buffers.js';
+import { Bytes, isAsciiSpace } from '../transforms/byte-buffers.js';
 import type { ProfileIndexView } from './lookup.js';
 
 export const MATCHED = 0;
@@ -55,7 +55,6 @@ export interface MatchResult {
   readonly plain: KeptPlaintexts;
 }
 
-const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
 export class IdMatcher {
   private readonly ciphers: (AesCbcBatch | undefined)[];
@@ -149,8 +148,8 @@ export class IdMatcher {
     for (let i = 0; i < count; i++) {
       let s = starts[i];
       let e = ends[i];
-      while (s < e && isSpace(src[s])) s++;
-      while (e > s && isSpace(src[e - 1])) e--;
+      while (s < e && isAsciiSpace(src[s])) s++;
+      while (e > s && isAsciiSpace(src[e - 1])) e--;
       s0[i] = s;
       e0[i] = e;
     }
@@ -279,8 +278,8 @@ export class IdMatcher {
         // Trimmed: the address or number as Campaign would list it.
         let s = offsets[j];
         let e = offsets[j + 1];
-        while (s < e && isSpace(bytes[s])) s++;
-        while (e > s && isSpace(bytes[e - 1])) e--;
+        while (s < e && isAsciiSpace(bytes[s])) s++;
+        while (e > s && isAsciiSpace(bytes[e - 1])) e--;
         if (e === s) continue;
         const kept = this.kept;
         kept.ensure(e - s);

@@ -9,7 +9,7 @@
 import { KIND_EMPTY, KIND_INVALID, NCOUNTERS, R_MISSING_MANDATORY, R_UNMATCHED } from '../protocol/codes.js';
 import { RunError } from '../errors/errors.js';
 import type { ChunkPlan, ChunkResult, OutputPlan } from '../protocol/messages.js';
-import { Bytes, Int32List, IntColumns } from '../transforms/byte-buffers.js';
+import { Bytes, Int32List, IntColumns, isAsciiSpace } from '../transforms/byte-buffers.js';
 import type { ColumnRunner } from '../transforms/op.js';
 import { FIELD_ASCII, FIELD_NOT_ASCII, type FieldReader } from '../formats/worker-format.js';
 import { WORKER_FORMATS } from '../formats/worker-registry.js';
@@ -21,7 +21,6 @@ import { ProbeValues } from './probes.js';
 import type { Written } from './record-engine.js';
 
 /** JavaScript's `trim()` whitespace, within ASCII. */
-const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
 /** What the engine shares with the path: its table columns, ops, field reader and record ends. */
 export interface EngineParts {

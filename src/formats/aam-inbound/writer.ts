@@ -16,6 +16,7 @@ import { RunError } from '../../errors/errors.js';
 import { RowWriterBase, type RowFields } from '../row-writer.js';
 import { LF } from '../line-ends.js';
 import { isTraitId, tokenEnd, tokenShape, trimEnd, trimStart, TOKEN_INVALID, TOKEN_REMOVE } from './tokens.js';
+import { isAsciiSpace } from '../../transforms/byte-buffers.js';
 
 /** AAM's limit of one line, in bytes, its LF not counted. */
 export const AAM_MAX_LINE_BYTES = 102_400;
@@ -26,7 +27,6 @@ const QUOTE = 0x22;
 const COLON = 0x3a;
 const COMMA = 0x2c;
 
-const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
 const SID = Buffer.from('d_sid=');
 const UNSID = Buffer.from('d_unsid=');

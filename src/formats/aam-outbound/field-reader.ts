@@ -4,10 +4,9 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { R_UTF8 } from '../../protocol/codes.js';
-import { latin1Slice } from '../../transforms/byte-buffers.js';
+import { isAsciiSpace, latin1Slice } from '../../transforms/byte-buffers.js';
 import { FIELD_ASCII, FIELD_NOT_ASCII, type FieldReader } from '../worker-format.js';
 
-const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
 export class PlainFieldReader implements FieldReader {
   asciiSrc: Buffer = Buffer.alloc(0);

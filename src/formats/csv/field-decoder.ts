@@ -6,12 +6,11 @@
 import { isUtf8 } from 'node:buffer';
 import type { Dialect } from './scan.js';
 import { decodeField, hasEscapes } from './field-codec.js';
-import { latin1Slice } from '../../transforms/byte-buffers.js';
+import { isAsciiSpace, latin1Slice } from '../../transforms/byte-buffers.js';
 import { R_QUOTE, R_UTF8 } from '../../protocol/codes.js';
 import { FIELD_ASCII, FIELD_NOT_ASCII, type FieldReader } from '../worker-format.js';
 
 /** JavaScript's `trim()` whitespace, within ASCII. */
-const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
 export class FieldDecoder implements FieldReader {
   /** After `asciiRange` returns ASCII: the trimmed value is `asciiSrc[asciiStart, asciiEnd)`. */
