@@ -19,7 +19,7 @@ import { isSftpSpec } from '../transport/sftp/address.js';
 import { withExamples } from './examples.js';
 import { watchSignals } from './interrupt.js';
 import { cliLogger, resolveLogFormat } from './log-format.js';
-import { explicitOptions } from './process-command.js';
+import { explicitOptions, withSftpOptions } from './process-command.js';
 import { humanSummary } from './summary.js';
 import { Terminal } from './terminal.js';
 import { tuneV8ForSshTransfers } from './v8-flags.js';
@@ -30,7 +30,7 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 const OWN = ['job', 'alias', 'trait', 'out', 'dpid', 'selectIds', 'query', 'unusable', 'config', 'progress', 'logFormat'] as const;
 
 export function exportAudienceCommand(): Command {
-  const cmd = new Command('export-audience')
+  const cmd = withSftpOptions(new Command('export-audience')
     .description("write AAM inbound files of a data source's protected key (hashed, encrypted or plain) for every profile of the job's table, or the listed ones, with the audience's trait; profiles without a usable key are counted and written apart")
     .requiredOption('--job <job.json>', 'the reconciliation job file (profile table, data sources)')
     .requiredOption('--alias <alias>', "the data source whose key is exported (its protection, its dpid)")
@@ -51,12 +51,7 @@ export function exportAudienceCommand(): Command {
     .option('--default-country <code>', 'ISO 3166-1 alpha-2 country for phone numbers written without a country code')
     .option('--workers <n>', 'worker threads (default: available cores)')
     .option('--chunk-size <bytes>', 'bytes per chunk sent to a worker (default: 1MiB)')
-    .option('--tmp-dir <dir>', 'where the local spool of a remote output goes (default: the OS temporary directory)')
-    .option('--sftp-key <path>', 'SSH private key (passphrase from AUDIENCE_PIPE_SFTP_PASSPHRASE; password auth from AUDIENCE_PIPE_SFTP_PASSWORD)')
-    .option('--sftp-host-key <fingerprint>', 'pinned server host key, SHA256:...')
-    .option('--known-hosts <file>', 'OpenSSH known_hosts file (default: ~/.ssh/known_hosts)')
-    .option('--sftp-insecure-accept-any-host-key', 'accept any SFTP host key (warned on every run)')
-    .option('--retries <n>', 'transport retries (default: 3)')
+    .option('--tmp-dir <dir>', 'where the local spool of a remote output goes (default: the OS temporary directory)'))
     .option('--config <file.json>', "process options as JSON, keyed by the flags' long names (accounts for account:NAME)")
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace, silent (default: info)')
     .option('--log-format <format>', 'json (NDJSON) or pretty (default: pretty on a terminal, json otherwise)')

@@ -18,7 +18,7 @@ import { isSftpSpec } from '../transport/sftp/address.js';
 import { withExamples } from './examples.js';
 import { watchSignals } from './interrupt.js';
 import { cliLogger, resolveLogFormat } from './log-format.js';
-import { explicitOptions } from './process-command.js';
+import { explicitOptions, withSftpOptions } from './process-command.js';
 import { Terminal } from './terminal.js';
 import { tuneV8ForSshTransfers } from './v8-flags.js';
 import { hintFor } from './hints.js';
@@ -26,7 +26,7 @@ import { hintFor } from './hints.js';
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function importAudienceCommand(): Command {
-  const cmd = new Command('import-audience')
+  const cmd = withSftpOptions(new Command('import-audience')
     .description('reconcile an AAM outbound audience (or a CSV of IDs) against the profile table of a job file: matched records as CSV in input order, every ID accounted for')
     .requiredOption('--job <job.json>', 'the reconciliation job file: the profile table and its data sources (README: Reconciliation)')
     .option('--in <path|->', 'input: a file, a directory, a glob, - for stdin, sftp://user@host/dir/, https://... (default: -)')
@@ -51,12 +51,7 @@ export function importAudienceCommand(): Command {
     .option('--workers <n>', 'worker threads (default: available cores)')
     .option('--chunk-size <bytes>', 'bytes per chunk sent to a worker (default: 1MiB)')
     .option('--max-record-bytes <n>', 'longest record accepted (default: 1MiB)')
-    .option('--name <name>', 'output file name when --out is a directory')
-    .option('--sftp-key <path>', 'SSH private key (passphrase from AUDIENCE_PIPE_SFTP_PASSPHRASE; password auth from AUDIENCE_PIPE_SFTP_PASSWORD)')
-    .option('--sftp-host-key <fingerprint>', 'pinned server host key, SHA256:...')
-    .option('--known-hosts <file>', 'OpenSSH known_hosts file (default: ~/.ssh/known_hosts)')
-    .option('--sftp-insecure-accept-any-host-key', 'accept any SFTP host key (warned on every run)')
-    .option('--retries <n>', 'transport retries (default: 3)')
+    .option('--name <name>', 'output file name when --out is a directory'))
     .option('--delete-after', 'delete the remote input files once the run has succeeded')
     .option('--move-after <dir>', 'move the remote input files to this directory once the run has succeeded')
     .option('--tmp-dir <dir>', 'where the local spool of a remote output goes (default: the OS temporary directory)')

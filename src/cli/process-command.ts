@@ -39,6 +39,16 @@ export function addTransformOptions(cmd: Command): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace, silent (default: info)');
 }
 
+/** The SFTP options every command that reaches a server takes (process, import-audience, export-audience, verify). */
+export function withSftpOptions(cmd: Command): Command {
+  return cmd
+    .option('--sftp-key <path>', 'SSH private key (passphrase from AUDIENCE_PIPE_SFTP_PASSPHRASE; password auth from AUDIENCE_PIPE_SFTP_PASSWORD)')
+    .option('--sftp-host-key <fingerprint>', 'pinned server host key, SHA256:...')
+    .option('--known-hosts <file>', 'OpenSSH known_hosts file (default: ~/.ssh/known_hosts)')
+    .option('--sftp-insecure-accept-any-host-key', 'accept any SFTP host key (warned on every run)')
+    .option('--retries <n>', 'transport retries (default: 3)');
+}
+
 /** The options of issue 11: the vendors' formats, the output files and the Campaign guardrails. */
 export function addFormatOptions(cmd: Command): Command {
   return cmd
@@ -79,17 +89,12 @@ export function processCommand(): Command {
     .description('hash, encrypt or decrypt identity columns of a CSV audience, in input order, with rejects and a report')
     .option('--in <path|->', 'input: a file, - for stdin, sftp://user@host/path, account:NAME, https://... (default: -)')
     .option('--out <path|->', 'output: a file (.gz to gzip), - for stdout, sftp://..., account:NAME, an Azure Blob SAS URL (default: -)');
-  addFormatOptions(addTransformOptions(cmd))
+  withSftpOptions(addFormatOptions(addTransformOptions(cmd))
     .option('--rejects <path>', 'write rejected records here (CSV: line,column,reason,record)')
     .option('--max-rejects <n|p%>', 'fail the run (exit 1, nothing published) past this many rejected records, or this share of the records read; none accepts any (default: 50%)')
     .option('--report <path>', 'write the run report (JSON) here')
     .option('--config <file.json>', 'options as JSON, keyed by the flags\' long names')
-    .option('--name <name>', 'output file name when --out is a directory')
-    .option('--sftp-key <path>', 'SSH private key (passphrase from AUDIENCE_PIPE_SFTP_PASSPHRASE; password auth from AUDIENCE_PIPE_SFTP_PASSWORD)')
-    .option('--sftp-host-key <fingerprint>', 'pinned server host key, SHA256:...')
-    .option('--known-hosts <file>', 'OpenSSH known_hosts file (default: ~/.ssh/known_hosts)')
-    .option('--sftp-insecure-accept-any-host-key', 'accept any SFTP host key (warned on every run)')
-    .option('--retries <n>', 'transport retries (default: 3)')
+    .option('--name <name>', 'output file name when --out is a directory'))
     .option('--delete-after', 'delete the remote input files once the run has succeeded')
     .option('--move-after <dir>', 'move the remote input files to this directory once the run has succeeded')
     .option('--tmp-dir <dir>', 'where the local spool of a remote output goes; it holds the whole output until it is published (default: the OS temporary directory)')

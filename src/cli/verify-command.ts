@@ -12,18 +12,13 @@ import { batchError, checkLine, totalsLine } from '../batch/verify.js';
 import { buildProcessConfig, readConfigFile } from '../config/load.js';
 import { RunEndpoints } from '../pipeline/endpoints.js';
 import { withExamples } from './examples.js';
-import { explicitOptions } from './process-command.js';
+import { explicitOptions, withSftpOptions } from './process-command.js';
 import { createLogger, silentLogger } from '../util/logger.js';
 
 export function verifyCommand(): Command {
-  const cmd = new Command('verify')
+  const cmd = withSftpOptions(new Command('verify')
     .description("check a batch against its .info transfer-control file (each part's byte size, MD5 and line count, the totals, no part missing or unlisted); exit 1 on any difference")
-    .argument('<file.info>', 'the .info file: a path, sftp://user@host/path/x.info or account:NAME/x.info')
-    .option('--sftp-key <path>', 'SSH private key (passphrase from AUDIENCE_PIPE_SFTP_PASSPHRASE; password auth from AUDIENCE_PIPE_SFTP_PASSWORD)')
-    .option('--sftp-host-key <fingerprint>', 'pinned server host key, SHA256:...')
-    .option('--known-hosts <file>', 'OpenSSH known_hosts file (default: ~/.ssh/known_hosts)')
-    .option('--sftp-insecure-accept-any-host-key', 'accept any SFTP host key (warned on every run)')
-    .option('--retries <n>', 'transport retries (default: 3)')
+    .argument('<file.info>', 'the .info file: a path, sftp://user@host/path/x.info or account:NAME/x.info'))
     .option('--config <file.json>', "options as JSON, keyed by the flags' long names (accounts for account:NAME)")
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace, silent (default: silent)')
     .action(async (info: string, _opts, command: Command) => {
