@@ -124,7 +124,11 @@ else {
 }
 
 // The incoming IDs: a seeded share of the table's crm_ids, hashed; the others hash nothing of it.
-const idsFile = join(cache, `ftp_1234_123456_full_1486140843000-${profiles}-${idCount}-${share}-v2.sync`);
+// The parameters name the directory, not the file: the file's name must stay a true AAM outbound name
+// (`ftp_<destination>_<DPID>_full_<timestamp>.sync`), whose DPID selects the declared-hash source.
+const idsDir = join(cache, `ids-${profiles}-${idCount}-${share}-v3`);
+mkdirSync(idsDir, { recursive: true });
+const idsFile = join(idsDir, 'ftp_1234_123456_full_1486140843000.sync');
 let expectedMatching = 0;
 const countFile = `${idsFile}.count`;
 if (existsSync(idsFile) && existsSync(countFile)) {
