@@ -5,6 +5,7 @@
  * duplicate (a later profile with a key an entry has) is counted and takes no room; the table
  * doubles, and is filled again from the entries, before it is more than MAX_LOAD full.
  */
+import { createRequire } from 'node:module';
 import type { SharedRegion } from '../pool/shared-state.js';
 import { RunError } from '../errors/errors.js';
 import { FIRST_SLOTS, keyHash, MAX_ENTRIES, MAX_LOAD, sameBytes, SLOT_ENTRY_MASK, slotHome, slotTag } from '../protocol/profile-index.js';
@@ -14,6 +15,31 @@ import { SharedBytesWriter, SharedWordsWriter } from './index-layout.js';
 
 /** Keys whose first slots are read ahead together (see addDigests). */
 const AHEAD = 256;
+
+type NativeAdd = (
+  slots: Int32Array, size: number, keys: Uint32Array, width: number, owners: Uint32Array, entries: number,
+  d: Uint32Array, stride: number, status: Uint8Array, count: number, first: number, maxEntries: number,
+) => number;
+
+/**
+ * native/key_table.c's keyTableAdd (in the addon `npm ci` builds, scripts/build-native.mjs): the
+ * insert loop of addDigests with the slots read ahead by prefetch, byte for byte the same table
+ * (test/key-table-native.test.ts); undefined without the addon, when the loop below runs.
+ */
+function loadNative(): NativeAdd | undefined {
+  try {
+    // dist/reconcile/ and src/reconcile/ are both two levels below the package root.
+    const addon = createRequire(import.meta.url)('../../native/build/Release/sha256_batch.node') as { keyTableAdd?: NativeAdd };
+    return typeof addon.keyTableAdd === 'function' ? addon.keyTableAdd : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const NATIVE_ADD = loadNative();
+
+/** Whether the index build adds its keys with the native loop. */
+export const NATIVE_KEY_TABLE = NATIVE_ADD !== undefined;
 
 export class KeyTable {
   readonly keys: SharedBytesWriter;
@@ -53,11 +79,35 @@ export class KeyTable {
   /**
    * A chunk's keys of this source: profile `first + i` has status[i] (KEY_OK, KEY_EMPTY or
    * KEY_INVALID, counted into `c`), and the KEY_OK ones, in order, the entries of d that start
-   * every `stride` words. Each run of AHEAD keys first reads the slot each starts at, loads
-   * that do not wait for one another (the CPU has many in flight), so that the inserts after
+   * every `stride` words. The table is first made large enough for all of them (so that the
+   * native loop and this one, which grow it at the same points, make the same table), then the
+   * keys are added natively, or here: each run of AHEAD keys first reads the slot each starts at,
+   * loads that do not wait for one another (the CPU has many in flight), so that the inserts after
    * them find the slots in cache: a table of 10M keys is far larger than the caches.
+   * `native: false` runs the loop here even when the addon loaded (the differential test's choice).
    */
-  addDigests(d: Uint32Array, stride: number, status: Uint8Array, count: number, first: number, c: { empty: number; invalid: number }): void {
+  addDigests(d: Uint32Array, stride: number, status: Uint8Array, count: number, first: number, c: { empty: number; invalid: number }, native = true): void {
+    let ok = 0;
+    for (let i = 0; i < count; i++) {
+      const st = status[i];
+      if (st === KEY_OK) ok++;
+      else if (st === KEY_EMPTY) c.empty++;
+      else c.invalid++;
+    }
+    const before = this.owners.count;
+    while (before + ok > this.size * MAX_LOAD) this.grow();
+    if (NATIVE_ADD !== undefined && native && before + ok <= MAX_ENTRIES) {
+      const width = this.width;
+      this.keys.ensure(4 * width * ok);
+      if (this.keys.bytes.length >>> 2 !== this.keyWords.length) this.keyWords = this.wordsOfKeys();
+      this.owners.grow(before + ok);
+      // MAX_ENTRIES cannot be reached here (checked above): the loop below throws at the right key.
+      const after = NATIVE_ADD(this.slots, this.size, this.keyWords, width, this.owners.words, before, d, stride, status, count, first, MAX_ENTRIES);
+      this.owners.count = after;
+      this.keys.used = 4 * width * after;
+      this.duplicates += ok - (after - before);
+      return;
+    }
     let k = 0;
     for (let from = 0; from < count; from += AHEAD) {
       const to = Math.min(count, from + AHEAD);
@@ -66,12 +116,7 @@ export class KeyTable {
       let touched = 0;
       for (let i = from, j = k; i < to; i++) if (status[i] === KEY_OK) touched |= slots[slotHome(d[j++ * stride], size)];
       this.touched ^= touched;
-      for (let i = from; i < to; i++) {
-        const st = status[i];
-        if (st === KEY_OK) this.addDigest(d, k++ * stride, first + i);
-        else if (st === KEY_EMPTY) c.empty++;
-        else c.invalid++;
-      }
+      for (let i = from; i < to; i++) if (status[i] === KEY_OK) this.addDigest(d, k++ * stride, first + i);
     }
   }
 
