@@ -1,5 +1,7 @@
-// A chunk of keys added to one data source's open-addressing table of the profile index, in one
-// call: the insert loop of src/reconcile/key-table.ts (KeyTable.addDigests), same layout, same
+// The two loops of the profile index that wait on memory, in C: the build's insert (keyTableAdd)
+// and the workers' batch lookup (keyTableFind, below).
+//
+// keyTableAdd: a chunk of keys added to one data source's open-addressing table, in one call: the insert loop of src/reconcile/key-table.ts (KeyTable.addDigests), same layout, same
 // slots, same entries (src/protocol/profile-index.ts), byte for byte; test/key-table-native.test.ts
 // proves the two equal. Written by hand because at 10M profiles the JavaScript loop spends ~200 ns
 // an insert waiting on one cache miss after another (a table of 10M keys is far larger than the
@@ -121,9 +123,81 @@ static napi_value key_table_add(napi_env env, napi_callback_info info) {
   return r;
 }
 
-/** Adds keyTableAdd to the addon's exports (called from sha256_batch.c's module init). */
+// keyTableFind(slots, size, keys, width, owners, entries, d, at, n, out): the worker side's batch
+// lookup (src/worker/lookup.ts lookupDecodedDigests), for a table of `entries` entries: ID j's key
+// is the `width` words at d[8 * at[j]] (a digest's words; a fingerprint is its first 3), and
+// out[j] gets the owner of the entry holding it, or -1. Two stages of prefetch run ahead of the
+// probes: the home slot of the ID AHEAD2 on, the entry named by the home slot of the ID AHEAD
+// on (read from a slot prefetched before), so that the two misses an ID costs overlap those of
+// the IDs around it. Every index is checked before it is read; a slot naming an entry past
+// `entries` is a RangeError (an index that is not what the build published).
+#define AHEAD2 (2 * AHEAD)
+
+static napi_value key_table_find(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 10) return fail(env, "keyTableFind: 10 arguments");
+  int32_t *slots, *at, *out;
+  uint32_t *keys, *owners, *d;
+  size_t slots_len, keys_len, owners_len, d_len, at_len, out_len;
+  int64_t size, width, entries, n;
+  if (!typed(env, argv[0], napi_int32_array, (void**)&slots, &slots_len) || !whole(env, argv[1], &size) ||
+      !typed(env, argv[2], napi_uint32_array, (void**)&keys, &keys_len) || !whole(env, argv[3], &width) ||
+      !typed(env, argv[4], napi_uint32_array, (void**)&owners, &owners_len) || !whole(env, argv[5], &entries) ||
+      !typed(env, argv[6], napi_uint32_array, (void**)&d, &d_len) || !typed(env, argv[7], napi_int32_array, (void**)&at, &at_len) ||
+      !whole(env, argv[8], &n) || !typed(env, argv[9], napi_int32_array, (void**)&out, &out_len)) {
+    return fail(env, "keyTableFind: bad arguments");
+  }
+  if (size < 1 || (size_t)size > slots_len || width < 1 || width > 8 || (size_t)(entries * width) > keys_len || (size_t)entries > owners_len ||
+      (size_t)n > at_len || (size_t)n > out_len) {
+    return fail(env, "keyTableFind: sizes out of range");
+  }
+  for (int64_t j = 0; j < n; j++) {
+    if (at[j] < 0 || (size_t)(8 * (int64_t)at[j] + width) > d_len) return fail(env, "keyTableFind: a key past the digests");
+  }
+  const double dsize = (double)size;
+  const uint32_t usize = (uint32_t)size;
+  const uint32_t w = (uint32_t)width;
+  const uint32_t max_entry = (uint32_t)entries;
+  for (int64_t j = 0; j < AHEAD2 && j < n; j++) __builtin_prefetch(&slots[slot_home(d[8 * (size_t)at[j]], dsize)], 0, 0);
+  for (int64_t j = 0; j < n; j++) {
+    if (j + AHEAD2 < n) __builtin_prefetch(&slots[slot_home(d[8 * (size_t)at[j + AHEAD2]], dsize)], 0, 0);
+    if (j + AHEAD < n) {
+      const uint32_t q = (uint32_t)slots[slot_home(d[8 * (size_t)at[j + AHEAD]], dsize)];
+      const uint32_t e = q & SLOT_ENTRY_MASK;
+      if (e != 0 && e <= max_entry) __builtin_prefetch(&keys[(size_t)(e - 1) * w], 0, 0);
+    }
+    const uint32_t* key = d + 8 * (size_t)at[j];
+    const uint32_t hash = key[0];
+    const uint32_t tag = (hash & ((1u << SLOT_TAG_BITS) - 1u)) << SLOT_ENTRY_BITS;
+    uint32_t s = slot_home(hash, dsize);
+    int32_t found = -1;
+    for (uint32_t probes = 0; probes < usize; probes++) {
+      const uint32_t q = (uint32_t)slots[s];
+      if (q == 0) break;
+      if ((q & ~SLOT_ENTRY_MASK) == tag) {
+        const uint32_t e = q & SLOT_ENTRY_MASK;
+        if (e > max_entry) return fail(env, "keyTableFind: a slot names an entry the index does not hold");
+        const uint32_t* v = keys + (size_t)(e - 1) * w;
+        uint32_t i = 0;
+        while (i < w && v[i] == key[i]) i++;
+        if (i == w) {
+          found = (int32_t)owners[e - 1];
+          break;
+        }
+      }
+      if (++s == usize) s = 0;
+    }
+    out[j] = found;
+  }
+  return NULL;
+}
+
+/** Adds keyTableAdd and keyTableFind to the addon's exports (called from sha256_batch.c's module init). */
 int key_table_register(napi_env env, napi_value exports) {
   napi_value fn;
   return napi_create_function(env, "keyTableAdd", NAPI_AUTO_LENGTH, key_table_add, NULL, &fn) == napi_ok &&
-         napi_set_named_property(env, exports, "keyTableAdd", fn) == napi_ok;
+         napi_set_named_property(env, exports, "keyTableAdd", fn) == napi_ok &&
+         napi_create_function(env, "keyTableFind", NAPI_AUTO_LENGTH, key_table_find, NULL, &fn) == napi_ok &&
+         napi_set_named_property(env, exports, "keyTableFind", fn) == napi_ok;
 }

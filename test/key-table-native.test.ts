@@ -1,13 +1,26 @@
-// The profile index's insert loop in C (native/key_table.c) against the JavaScript one
-// (src/reconcile/key-table.ts): the same chunks of keys, with duplicates, empty and invalid keys,
-// growing from the first table size and from a reserved one, must leave byte-identical entries,
-// owners and slots, and the same counts.
-import { describe, expect, it } from 'vitest';
+// The profile index's two loops in C (native/key_table.c) against the JavaScript ones: the
+// build's insert (src/reconcile/key-table.ts): the same chunks of keys, with duplicates, empty and
+// invalid keys, growing from the first table size and from a reserved one, must leave
+// byte-identical entries, owners and slots, and the same counts; the workers' batch lookup
+// (src/worker/lookup.ts lookupDecodedDigests): the same answer for every incoming ID.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SharedState } from '../src/pool/shared-state.js';
+import { KEYS_DIGEST } from '../src/protocol/profile-index.js';
 import { SHARED_HEADER_BYTES } from '../src/protocol/shared-layout.js';
+import { buildProfileIndex } from '../src/reconcile/index-build.js';
 import { defineIndexRegions } from '../src/reconcile/index-layout.js';
 import { KeyTable, NATIVE_KEY_TABLE } from '../src/reconcile/key-table.js';
+import { csvFileProfiles } from '../src/reconcile/profiles/csv-file.js';
+import { NATIVE_INDEX_FIND, ProfileIndexView } from '../src/worker/lookup.js';
 import { KEY_EMPTY, KEY_INVALID, KEY_OK } from '../src/worker/lookup-key.js';
+import { tempDir } from './helpers/cli.js';
+import { generateProfiles, profilesCsv } from './helpers/profiles.js';
+import { incoming, jobFor, SOURCES } from './helpers/reconcile.js';
+
+const { dir, cleanup } = tempDir('ap-key-table-native-');
+afterAll(cleanup);
 
 /** mulberry32 */
 function prng(seed: number): () => number {
@@ -147,4 +160,46 @@ describe('the native insert loop of the profile index', () => {
     expect(slots.every((v) => v === 0)).toBe(true);
     expect(() => addon.keyTableAdd(slots, 17, keys, 3, owners, 0, d, 3, status, 1, 0, 1000)).toThrow(/out of range/);
   });
+});
+
+describe('the native batch lookup of the workers', () => {
+  it('is built and loaded by the install (npm ci)', () => {
+    expect(NATIVE_INDEX_FIND).toBe(true);
+  });
+
+  for (const fullKeys of [false, true]) {
+    it(`answers every incoming ID as the JavaScript passes do and as lookup() does (${fullKeys ? 'digests held in full' : 'fingerprints'})`, async () => {
+      const rows = generateProfiles(3000, 21);
+      const path = join(dir, `find-${fullKeys}.csv`);
+      writeFileSync(path, profilesCsv(rows, { seed: 21 }));
+      const job = jobFor({ path }, dir);
+      const state = new SharedState();
+      await buildProfileIndex(job, csvFileProfiles(path), defineIndexRegions(state, job.dataSources.length), { workers: 0, fullKeys });
+      const view = new ProfileIndexView(state.buffers);
+      let digestSources = 0;
+      let found = 0;
+      SOURCES.forEach((_, s) => {
+        if (view.keysOf(s) !== KEYS_DIGEST) return;
+        digestSources++;
+        // The 64-hex-digit IDs, decoded as the matcher does: ID j's digest at d[8 * at[j]], in a shuffled order.
+        const ids = incoming(rows, s, 500 + s).map((id) => id.trim()).filter((id) => /^[0-9a-f]{64}$/i.test(id));
+        const d = new Uint32Array(8 * ids.length);
+        ids.forEach((id, j) => Buffer.from(d.buffer).set(Buffer.from(id, 'hex'), 32 * j));
+        const at = Int32Array.from(ids.map((_, j) => (j * 7919) % ids.length));
+        expect(new Set(at).size).toBe(ids.length);
+        const native = new Int32Array(ids.length);
+        const js = new Int32Array(ids.length);
+        view.lookupDecodedDigests(s, d, at, ids.length, native);
+        view.lookupDecodedDigests(s, d, at, ids.length, js, false);
+        expect(Array.from(native)).toEqual(Array.from(js));
+        for (let j = 0; j < ids.length; j++) {
+          const id = Buffer.from(ids[at[j]], 'latin1');
+          expect(native[j]).toBe(view.lookup(s, id, 0, id.length));
+          if (native[j] >= 0) found++;
+        }
+      });
+      expect(digestSources).toBeGreaterThanOrEqual(5);
+      expect(found).toBeGreaterThan(digestSources * 1000);
+    });
+  }
 });

@@ -10,6 +10,7 @@
  * decrypted, is normalised as the profile's e-mail or phone was), then that form's SHA-256
  * fingerprint is looked up (or the form itself, for a source held in full).
  */
+import { createRequire } from 'node:module';
 import { RunError } from '../errors/errors.js';
 import {
   DIGEST_BYTES, FIELD_BLOCK, FIELD_LONG, FINGERPRINT_WORDS, HELD_FINGERPRINT, INDEX_MAGIC, INDEX_VERSION, indexRegion, keyHash, KEYS_DIGEST, M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION,
@@ -20,6 +21,28 @@ import { Bytes } from '../transforms/byte-buffers.js';
 import { Sha256Batch } from '../transforms/sha256-batch.js';
 import { KEY_OK, KeyForms } from './lookup-key.js';
 import { readShared } from './shared.js';
+
+type NativeFind = (slots: Int32Array, size: number, keys: Uint32Array, width: number, owners: Uint32Array, entries: number, d: Uint32Array, at: Int32Array, n: number, out: Int32Array) => void;
+
+/**
+ * native/key_table.c's keyTableFind (the addon `npm ci` builds): lookupDecodedDigests' loop with
+ * two stages of prefetch; undefined without the addon, when the JavaScript passes below run
+ * (test/key-table-native.test.ts proves the two give the same answers).
+ */
+function loadNativeFind(): NativeFind | undefined {
+  try {
+    // dist/worker/ and src/worker/ are both two levels below the package root.
+    const addon = createRequire(import.meta.url)('../../native/build/Release/sha256_batch.node') as { keyTableFind?: NativeFind };
+    return typeof addon.keyTableFind === 'function' ? addon.keyTableFind : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const NATIVE_FIND = loadNativeFind();
+
+/** Whether the workers look IDs up with the native loop. */
+export const NATIVE_INDEX_FIND = NATIVE_FIND !== undefined;
 
 type Shared = Readonly<Record<string, SharedArrayBuffer>> | undefined;
 
@@ -221,11 +244,16 @@ export class ProfileIndexView {
   /**
    * `lookupDigests` of IDs already decoded: ID j's digest is d[8 * at[j], 8 * at[j] + 8) (the
    * bytes of the 64 hex digits, in the array's byte order), for j < n; out[j] gets its profile or
-   * -1. The same passes (first slot, first entry, then the lookups) overlap the cache misses.
+   * -1. The same passes (first slot, first entry, then the lookups) overlap the cache misses;
+   * natively (NATIVE_INDEX_FIND) unless `native` is false (the differential test's choice).
    */
-  lookupDecodedDigests(s: number, d: Uint32Array, at: Int32Array, n: number, out: Int32Array): void {
+  lookupDecodedDigests(s: number, d: Uint32Array, at: Int32Array, n: number, out: Int32Array, native = true): void {
     const src = this.sources[s];
     const { slots, size, digestWords: k, width } = src;
+    if (NATIVE_FIND !== undefined && native && width > 0) {
+      NATIVE_FIND(slots, size, k, width, src.owners, src.counts.indexed, d, at, n, out);
+      return;
+    }
     let touched = 0;
     for (let j = 0; j < n; j++) touched ^= slots[slotHome(d[8 * at[j]], size)];
     for (let j = 0; j < n; j++) {
