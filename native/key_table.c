@@ -1,5 +1,5 @@
-// The two loops of the profile index that wait on memory, in C: the build's insert (keyTableAdd)
-// and the workers' batch lookup (keyTableFind, below).
+// The loops of the profile index that wait on memory, in C: the build's insert (keyTableAdd), the
+// workers' batch lookup (keyTableFind) and their touch of the kept fields (indexTouchFields).
 //
 // keyTableAdd: a chunk of keys added to one data source's open-addressing table, in one call: the insert loop of src/reconcile/key-table.ts (KeyTable.addDigests), same layout, same
 // slots, same entries (src/protocol/profile-index.ts), byte for byte; test/key-table-native.test.ts
@@ -193,11 +193,50 @@ static napi_value key_table_find(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/** Adds keyTableAdd and keyTableFind to the addon's exports (called from sha256_batch.c's module init). */
+// indexTouchFields(fieldEnds, fieldBytes, block, profiles, n): the kept fields of the profiles a
+// batch's rows will write next brought into the cache (src/worker/lookup.ts prefetchFields): for
+// each profile p >= 0 of profiles[0, n), the start of its block's records (fieldEnds[p / block -
+// 1], or 0) is read, then the first byte there is prefetched, the reads of an ID AHEAD on
+// overlapping. Reads only; an index out of range is skipped (the lookup that follows reads
+// through the checked JavaScript views).
+static napi_value index_touch_fields(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5) return fail(env, "indexTouchFields: 5 arguments");
+  uint32_t* ends;
+  uint8_t* bytes;
+  int32_t* profiles;
+  size_t ends_len, bytes_len, profiles_len;
+  int64_t block, n;
+  if (!typed(env, argv[0], napi_uint32_array, (void**)&ends, &ends_len) || !typed(env, argv[1], napi_uint8_array, (void**)&bytes, &bytes_len) ||
+      !whole(env, argv[2], &block) || !typed(env, argv[3], napi_int32_array, (void**)&profiles, &profiles_len) || !whole(env, argv[4], &n)) {
+    return fail(env, "indexTouchFields: bad arguments");
+  }
+  if (block < 1 || (size_t)n > profiles_len) return fail(env, "indexTouchFields: sizes out of range");
+  for (int64_t j = 0; j < AHEAD && j < n; j++) {
+    const int64_t b = profiles[j] < 0 ? 0 : profiles[j] / block;
+    if (b > 0 && (size_t)(b - 1) < ends_len) __builtin_prefetch(&ends[b - 1], 0, 0);
+  }
+  for (int64_t j = 0; j < n; j++) {
+    if (j + AHEAD < n && profiles[j + AHEAD] >= 0) {
+      const int64_t b = profiles[j + AHEAD] / block;
+      if (b > 0 && (size_t)(b - 1) < ends_len) __builtin_prefetch(&ends[b - 1], 0, 0);
+    }
+    if (profiles[j] < 0) continue;
+    const int64_t b = profiles[j] / block;
+    const size_t at = b == 0 ? 0 : (size_t)(b - 1) < ends_len ? ends[b - 1] : bytes_len;
+    if (at < bytes_len) __builtin_prefetch(&bytes[at], 0, 0);
+  }
+  return NULL;
+}
+
+/** Adds keyTableAdd, keyTableFind and indexTouchFields to the addon's exports (called from sha256_batch.c's module init). */
 int key_table_register(napi_env env, napi_value exports) {
   napi_value fn;
   return napi_create_function(env, "keyTableAdd", NAPI_AUTO_LENGTH, key_table_add, NULL, &fn) == napi_ok &&
          napi_set_named_property(env, exports, "keyTableAdd", fn) == napi_ok &&
          napi_create_function(env, "keyTableFind", NAPI_AUTO_LENGTH, key_table_find, NULL, &fn) == napi_ok &&
-         napi_set_named_property(env, exports, "keyTableFind", fn) == napi_ok;
+         napi_set_named_property(env, exports, "keyTableFind", fn) == napi_ok &&
+         napi_create_function(env, "indexTouchFields", NAPI_AUTO_LENGTH, index_touch_fields, NULL, &fn) == napi_ok &&
+         napi_set_named_property(env, exports, "indexTouchFields", fn) == napi_ok;
 }

@@ -160,6 +160,18 @@ describe('the native insert loop of the profile index', () => {
     expect(slots.every((v) => v === 0)).toBe(true);
     expect(() => addon.keyTableAdd(slots, 17, keys, 3, owners, 0, d, 3, status, 1, 0, 1000)).toThrow(/out of range/);
   });
+
+  it('touches kept fields only where they are: profiles past the index or negative are passed over, bad arguments refused', async () => {
+    const { createRequire } = await import('node:module');
+    const addon = createRequire(import.meta.url)('../native/build/Release/sha256_batch.node') as { indexTouchFields: (...a: unknown[]) => unknown };
+    const ends = Uint32Array.from([10, 20, 4_000_000_000]);
+    const bytes = new Uint8Array(30);
+    const profiles = Int32Array.from([-1, 0, 5, 11, 1_000_000, 2 ** 31 - 1, -5]);
+    expect(addon.indexTouchFields(ends, bytes, 4, profiles, profiles.length)).toBeUndefined();
+    expect(() => addon.indexTouchFields(ends, bytes, 0, profiles, 1)).toThrow(RangeError);
+    expect(() => addon.indexTouchFields(ends, bytes, 4, profiles, profiles.length + 1)).toThrow(/out of range/);
+    expect(() => addon.indexTouchFields(bytes, ends, 4, profiles, 1)).toThrow(/bad arguments/);
+  });
 });
 
 describe('the native batch lookup of the workers', () => {

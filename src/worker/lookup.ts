@@ -23,23 +23,26 @@ import { KEY_OK, KeyForms } from './lookup-key.js';
 import { readShared } from './shared.js';
 
 type NativeFind = (slots: Int32Array, size: number, keys: Uint32Array, width: number, owners: Uint32Array, entries: number, d: Uint32Array, at: Int32Array, n: number, out: Int32Array) => void;
+type NativeTouch = (fieldEnds: Uint32Array, fieldBytes: Uint8Array, block: number, profiles: Int32Array, n: number) => void;
 
 /**
  * native/key_table.c's keyTableFind (the addon `npm ci` builds): lookupDecodedDigests' loop with
  * two stages of prefetch; undefined without the addon, when the JavaScript passes below run
  * (test/key-table-native.test.ts proves the two give the same answers).
  */
-function loadNativeFind(): NativeFind | undefined {
+function loadNative(): { find: NativeFind; touch: NativeTouch } | undefined {
   try {
     // dist/worker/ and src/worker/ are both two levels below the package root.
-    const addon = createRequire(import.meta.url)('../../native/build/Release/sha256_batch.node') as { keyTableFind?: NativeFind };
-    return typeof addon.keyTableFind === 'function' ? addon.keyTableFind : undefined;
+    const addon = createRequire(import.meta.url)('../../native/build/Release/sha256_batch.node') as { keyTableFind?: NativeFind; indexTouchFields?: NativeTouch };
+    return typeof addon.keyTableFind === 'function' && typeof addon.indexTouchFields === 'function' ? { find: addon.keyTableFind, touch: addon.indexTouchFields } : undefined;
   } catch {
     return undefined;
   }
 }
 
-const NATIVE_FIND = loadNativeFind();
+const NATIVE = loadNative();
+const NATIVE_FIND = NATIVE?.find;
+const NATIVE_TOUCH = NATIVE?.touch;
 
 /** Whether the workers look IDs up with the native loop. */
 export const NATIVE_INDEX_FIND = NATIVE_FIND !== undefined;
@@ -275,6 +278,11 @@ export class ProfileIndexView {
   prefetchFields(profiles: Int32Array, n: number): void {
     const b = this.fieldBytes;
     const ends = this.fieldEnds;
+    if (NATIVE_TOUCH !== undefined) {
+      // Prefetches, pipelined (native/key_table.c indexTouchFields): what it reads changes no result.
+      NATIVE_TOUCH(ends, b, FIELD_BLOCK, profiles, n);
+      return;
+    }
     let touched = 0;
     for (let j = 0; j < n; j++) {
       const p = profiles[j];
