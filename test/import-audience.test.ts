@@ -100,3 +100,44 @@ describe('import-audience, one data source named by --alias, each protection kin
     });
   }
 });
+
+describe('import-audience builds the index of the sources it tries alone', () => {
+  it("a file whose name carries S2's DPID: S2 alone is built and matched (the rows those of the independent computation), 1 and 2 workers byte-identical; a run by priority builds them all", async () => {
+    const i = 2;
+    const ids = incomingFor(ROWS, i, 900);
+    const aam = aamOutbound(ids, 901);
+    const input = join(dir, `ftp_1234_${9000 + i}_full_1486140843000.sync`);
+    writeFileSync(input, aam.text);
+    const runs = [];
+    for (const workers of ['1', '2']) runs.push(await importRun(['--in', input, '--fields', FIELDS.join(','), '--workers', workers], `dpid-${workers}`));
+    for (const res of runs) expect(res.code, res.stderr).toBe(0);
+    expect(readFileSync(runs[1].out).equals(readFileSync(runs[0].out))).toBe(true);
+    expect(readFileSync(runs[1].unmatched).equals(readFileSync(runs[0].unmatched))).toBe(true);
+    const expectedRows = ids.flatMap((inc, k) => {
+      const e = expectedFor(ROWS, i, inc);
+      if (typeof e !== 'number') return [];
+      const p = ROWS[e];
+      return [[inc.id, p.recipient_id, `source ${i} (${SOURCES[i].rule})`, aam.segments[k], aam.removed[k], p.first_name, p.crm_id]];
+    });
+    expect(expectedRows.length).toBeGreaterThan(ids.length / 4);
+    expect(readCsv(runs[0].out).slice(1)).toEqual(expectedRows);
+    type Source = { alias: string; tried: boolean; built: boolean; index?: Record<string, number> };
+    const rc = runs[0].report!.reconcile as { sourcesBy: string; dataSources: Source[] };
+    expect(rc.sourcesBy).toBe('dpid');
+    const exp = expectedSource(SOURCES[i].rule, ROWS.map((row) => row[SOURCES[i].column]));
+    rc.dataSources.forEach((d, s) => {
+      expect([d.alias, d.tried, d.built]).toEqual([`S${s}`, s === i, s === i]);
+      if (s === i) expect(d.index).toEqual({ indexed: exp.indexed, duplicates: exp.duplicates, empty: exp.empty, invalid: exp.invalid });
+      else expect(d, d.alias).not.toHaveProperty('index');
+    });
+    // The table is read whole all the same: every profile is counted.
+    expect((rc as unknown as { index: { profiles: number } }).index.profiles).toBe(ROWS.length);
+
+    const byPriority = join(dir, 'by-priority.sync');
+    writeFileSync(byPriority, aam.text);
+    const all = await importRun(['--in', byPriority, '--workers', '2'], 'priority-all');
+    expect(all.code, all.stderr).toBe(0);
+    const ds = (all.report!.reconcile as { dataSources: Source[] }).dataSources;
+    expect(ds.map((d) => [d.tried, d.built, d.index !== undefined])).toEqual(SOURCES.map(() => [true, true, true]));
+  });
+});

@@ -19,6 +19,9 @@ import { csvFileProfiles } from '../src/reconcile/profiles/csv-file.js';
 import type { ProfileSource } from '../src/reconcile/profiles/source.js';
 import { parseJob } from '../src/reconcile/job-file.js';
 import { currentIndexView, ProfileIndexView } from '../src/worker/lookup.js';
+import { IdMatcher } from '../src/worker/lookup-match.js';
+import { readShared } from '../src/worker/shared.js';
+import { indexRegion, KEYS_NONE } from '../src/protocol/profile-index.js';
 import { createLibraryPhoneNormalizer } from '../src/transforms/phone.js';
 import { prng } from './helpers/profiles.js';
 import { tempDir } from './helpers/cli.js';
@@ -350,5 +353,61 @@ describe('the kept fields arena', () => {
       }
       expect(want(values[6])).toHaveLength(150);
     }
+  });
+});
+
+describe('a build of some data sources (BuildOptions.sources)', () => {
+  const path = join(dir, 'some.csv');
+  writeFileSync(path, CSV);
+  const job = jobFor({ path });
+  /** A digest source, an AES e-mail source (text, fingerprinted) and a plain one, given out of order. */
+  const SOME = [8, 2, 5];
+
+  it('builds those alone, byte for byte as a whole build does; the others are empty, KEYS_NONE, counted 0 and not built', async () => {
+    const whole = await build(job, csvFileProfiles(path));
+    const state = new SharedState();
+    const report = await buildProfileIndex(job, csvFileProfiles(path), defineIndexRegions(state, job.dataSources.length), { workers: 0, sources: SOME });
+    const view = new ProfileIndexView(state.buffers);
+    const bytes = (st: SharedState, name: string): Buffer => Buffer.from(readShared(st.buffers, name).bytes);
+    expect(report.profiles).toBe(whole.report.profiles);
+    for (const name of [indexRegion.fields, indexRegion.fieldEnds]) expect(bytes(state, name).equals(bytes(whole.state, name)), name).toBe(true);
+    job.dataSources.forEach((s, i) => {
+      const regions = [indexRegion.keys(i), indexRegion.keyEnds(i), indexRegion.owners(i), indexRegion.slots(i)];
+      if (SOME.includes(i)) {
+        expect(report.sources[i]).toEqual(whole.report.sources[i]);
+        expect(report.sources[i].built).toBe(true);
+        for (const name of regions) expect(bytes(state, name).equals(bytes(whole.state, name)), name).toBe(true);
+        expect(view.keysOf(i)).toBe(whole.view.keysOf(i));
+        expect(view.counts(i)).toEqual(whole.view.counts(i));
+        for (const id of incoming(ROWS, i, 70 + i)) {
+          const b = Buffer.from(id);
+          expect(view.lookup(i, b, 0, b.length), `${s.alias} ${id}`).toBe(whole.view.lookup(i, b, 0, b.length));
+        }
+      } else {
+        expect(report.sources[i]).toEqual({ alias: s.alias, label: s.label, built: false, indexed: 0, duplicates: 0, empty: 0, invalid: 0 });
+        for (const name of regions) expect(readShared(state.buffers, name), name).toMatchObject({ generation: 0, bytes: new Uint8Array(0) });
+        expect(view.keysOf(i)).toBe(KEYS_NONE);
+        expect(whole.report.sources[i].built).toBe(true);
+      }
+    });
+    // A matcher over the built sources matches as over the whole index; one asked to try a source not built refuses.
+    const ids = incoming(ROWS, 2, 90).map((id) => Buffer.from(id));
+    const src = Buffer.concat(ids);
+    const ends = Int32Array.from(ids.map((_, k) => ids.slice(0, k + 1).reduce((a, b) => a + b.length, 0)));
+    const starts = Int32Array.from(ends, (e, k) => e - ids[k].length);
+    const sources = SOME.map((index) => ({ index }));
+    const got = new IdMatcher(view, sources).match(src, starts, ends, ids.length);
+    const want = new IdMatcher(whole.view, sources).match(src, starts, ends, ids.length);
+    expect([...got.profiles]).toEqual([...want.profiles]);
+    expect([...got.profiles].filter((p) => p >= 0).length).toBeGreaterThan(ids.length / 2);
+    expect(() => new IdMatcher(view, [{ index: 2 }, { index: 0 }])).toThrow(expect.objectContaining({ code: 'ERR_INTERNAL', message: expect.stringContaining('data source 0') }));
+  });
+
+  it('refuses a source number the job does not have; every source\'s column is still checked against the header', async () => {
+    const regions = () => defineIndexRegions(new SharedState(), job.dataSources.length);
+    await expect(buildProfileIndex(job, csvFileProfiles(path), regions(), { workers: 0, sources: [job.dataSources.length] })).rejects.toMatchObject({ code: 'ERR_CONFIG', message: expect.stringContaining('sources: 10 is not a data source') });
+    const noPhone = join(dir, 'no-phone.csv');
+    writeFileSync(noPhone, CSV.replace(/^([^\n]*)\bphone\b/, '$1fax'));
+    await expect(buildProfileIndex(jobFor({ path: noPhone }), csvFileProfiles(noPhone), regions(), { workers: 0, sources: [0] })).rejects.toMatchObject({ code: 'ERR_JOB' });
   });
 });

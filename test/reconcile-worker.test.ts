@@ -103,10 +103,10 @@ describe('the index in the workers', () => {
     const big = join(dir, 'big.csv');
     writeFileSync(big, profilesCsv(rows));
     const job = jobFor({ path: big }, dir);
-    const digestOf = async (workers: number) => {
+    const digestOf = async (workers: number, sources?: number[]) => {
       const state = new SharedState();
       const regions = defineIndexRegions(state, job.dataSources.length);
-      const report = await buildProfileIndex(job, csvFileProfiles(big), regions, { workers });
+      const report = await buildProfileIndex(job, csvFileProfiles(big), regions, { workers, ...(sources ? { sources } : {}) });
       const all = [regions.meta, regions.fields, regions.fieldEnds, ...regions.keys, ...regions.keyEnds, ...regions.owners, ...regions.slots];
       return { report, regions: all.map((r) => `${r.name} ${sha(new Uint8Array(r.buffer, 8, new Int32Array(r.buffer, 0, 2)[1]))}`) };
     };
@@ -114,6 +114,20 @@ describe('the index in the workers', () => {
     expect(inThread.report.profiles).toBe(rows.length);
     expect(inThread.report.sources[0].duplicates).toBeGreaterThan(1000);
     for (const workers of [1, 2]) expect(await digestOf(workers)).toEqual(inThread);
+    // Some sources only (what import-audience builds for --alias or a DPID): the workers read those keys alone, the bytes alike.
+    const some = await digestOf(0, [0, 6]);
+    expect(some.report.sources.map((x) => x.built)).toEqual(job.dataSources.map((_, i) => i === 0 || i === 6));
+    for (const workers of [1, 2]) expect(await digestOf(workers, [0, 6])).toEqual(some);
+    const empty = sha(new Uint8Array(0));
+    some.regions.forEach((r, k) => {
+      const [name, digest] = r.split(' ');
+      const s = /s(\d+)-/.exec(name)?.[1];
+      // The meta differs (the sources not built are marked so); the kept fields are the whole build's.
+      if (s === undefined) {
+        if (!name.endsWith(':meta')) expect(r, name).toBe(inThread.regions[k]);
+      } else if (s === '0' || s === '6') expect(r, name).toBe(inThread.regions[k]);
+      else expect(digest, name).toBe(empty);
+    });
   });
 
   it('an aborted build stops reading, rejects with the abort and ends its workers (the test ends)', async () => {

@@ -57,7 +57,7 @@ export const indexRegion = {
 
 /** `meta` word 0. */
 export const INDEX_MAGIC = 0x58495041; // 'APIX'
-export const INDEX_VERSION = 5;
+export const INDEX_VERSION = 6;
 
 /** Profiles a `field-ends` word covers. */
 export const FIELD_BLOCK = 4;
@@ -87,7 +87,11 @@ export const S_INVALID = 6;
 /** HELD_FINGERPRINT or HELD_FULL. */
 export const S_HELD = 7;
 
-/** How a source's keys are held. */
+/**
+ * How a source's keys are held. KEYS_NONE: the source was not built (BuildOptions.sources: a run
+ * that never tries it), its other meta words 0 and its regions empty; it must never be probed.
+ */
+export const KEYS_NONE = 0;
 export const KEYS_DIGEST = 1;
 export const KEYS_TEXT = 2;
 export const DIGEST_BYTES = 32;

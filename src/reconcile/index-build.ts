@@ -17,7 +17,7 @@ import { CsvFraming } from '../formats/csv/framing.js';
 import type { Dialect } from '../formats/csv/scan.js';
 import { frameRecords } from '../pipeline/chunker.js';
 import {
-  DIGEST_BYTES, FINGERPRINT_WORDS, FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN, FIELD_BLOCK, HELD_FINGERPRINT, HELD_FULL, INDEX_MAGIC, INDEX_VERSION, KEYS_DIGEST, KEYS_TEXT,
+  DIGEST_BYTES, FINGERPRINT_WORDS, FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN, FIELD_BLOCK, HELD_FINGERPRINT, HELD_FULL, INDEX_MAGIC, INDEX_VERSION, KEYS_DIGEST, KEYS_NONE, KEYS_TEXT,
   M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION, S_DUPLICATES, S_EMPTY, S_ENTRIES, S_FORM, S_HELD, S_INVALID, S_KEYS, S_SLOTS,
 } from '../protocol/profile-index.js';
 import { KEY_EMPTY, KEY_OK } from '../worker/lookup-key.js';
@@ -40,6 +40,8 @@ export type TableFlaw = (typeof FLAWS)[number];
 export interface SourceIndexCounts {
   readonly alias: string;
   readonly label: string;
+  /** Whether the source's keys were read into the index (BuildOptions.sources); its counts are all 0 when not. */
+  readonly built: boolean;
   /** Profiles whose key is in the index: the distinct keys. */
   readonly indexed: number;
   /** Profiles whose key an earlier profile has. */
@@ -122,6 +124,13 @@ export interface BuildOptions {
    * thousand profiles can afford) instead of 96-bit fingerprints (the default, see keyPlan).
    */
   readonly fullKeys?: boolean;
+  /**
+   * The data sources (job indexes) whose keys are built, default all of them: a run that will
+   * try only some (import-audience's --alias or the files' DPID) reads, hashes, normalises and
+   * inserts no key of the others. Their regions stay empty and the meta marks them KEYS_NONE,
+   * never to be probed; every source's columns are still checked against the header.
+   */
+  readonly sources?: readonly number[];
 }
 
 /**
@@ -132,7 +141,8 @@ export interface BuildOptions {
 export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource, regions: IndexRegions, opts: BuildOptions = {}): Promise<ProfileIndexReport> {
   const plans = job.dataSources.map((s) => keyPlan(s.protection, opts.fullKeys === true));
   const defaultCountry = opts.defaultCountry ?? job.profiles.defaultCountry;
-  const tables = job.dataSources.map((_, s) => new KeyTable(entryWidth(plans[s]), { keys: regions.keys[s], keyEnds: regions.keyEnds[s], owners: regions.owners[s] }, regions.slots[s]));
+  const built = builtSources(job, opts.sources);
+  const tables = job.dataSources.map((_, s) => (built.includes(s) ? new KeyTable(entryWidth(plans[s]), { keys: regions.keys[s], keyEnds: regions.keyEnds[s], owners: regions.owners[s] }, regions.slots[s]) : undefined));
   const counts = job.dataSources.map(() => ({ empty: 0, invalid: 0 }));
   const fields = new SharedBytesWriter(regions.fields);
   const fieldEnds = new SharedWordsWriter(regions.fieldEnds);
@@ -167,8 +177,10 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
     // The end of each block of FIELD_BLOCK profiles: profile profiles + i ends one when it is a block's last.
     fieldEnds.grow(fieldEnds.count + Math.ceil(r.profiles / FIELD_BLOCK) + 1);
     for (let i = (FIELD_BLOCK - 1 - (profiles % FIELD_BLOCK)) % FIELD_BLOCK; i < r.profiles; i += FIELD_BLOCK) fieldEnds.words[fieldEnds.count++] = base + r.fieldEnds[i];
-    r.sources.forEach((x, s) => {
-      const t = tables[s];
+    // The extract holds the built sources alone, in job order.
+    r.sources.forEach((x, b) => {
+      const s = built[b];
+      const t = tables[s] as KeyTable;
       const c = counts[s];
       const status = x.status;
       let k = 0;
@@ -227,7 +239,7 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
         } catch (err) {
           fail((err as Error).message, err);
         }
-        const plan = extractPlan(job, names, plans, table.description, item.lineEnd, maxRecordBytes, defaultCountry);
+        const plan = extractPlan(job, names, plans, built, table.description, item.lineEnd, maxRecordBytes, defaultCountry);
         reader = workers > 0 ? inWorkers(plan, workers, shareMain) : inThread(plan);
         line += item.lineFeeds;
         blankLines += item.blankLines;
@@ -236,7 +248,7 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
       }
       if (item.kind === 'reject') {
         // A record the chunker gave up on (no end within the scan bound, or an open quote at the end).
-        inFlight.push(Promise.resolve(flawOnly(item.reason, item.lineFeeds, job.dataSources.length)));
+        inFlight.push(Promise.resolve(flawOnly(item.reason, item.lineFeeds, built.length)));
         continue;
       }
       inFlight.push((reader as ChunkReader).read(item.buffer, item.length, spareResults.pop()));
@@ -269,7 +281,7 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
     sized = true;
     if (sizeHint === undefined || profiles === 0) return;
     const expected = (1.1 * sizeHint * profiles) / recordBytes;
-    for (const t of tables) t.reserve(Math.ceil((expected * t.entries) / profiles));
+    for (const t of tables) t?.reserve(Math.ceil((expected * t.entries) / profiles));
   }
 
   const meta = new SharedWordsWriter(regions.meta);
@@ -287,6 +299,12 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
   let bytes = fields.used + 4 * fieldEnds.count;
   tables.forEach((t, s) => {
     const w = M_HEADER_WORDS + s * M_SOURCE_WORDS;
+    // A source not built: KEYS_NONE and every other word 0, its regions never published (empty).
+    if (t === undefined) {
+      words.fill(0, w, w + M_SOURCE_WORDS);
+      words[w + S_KEYS] = KEYS_NONE;
+      return;
+    }
     words[w + S_KEYS] = plans[s].keys;
     words[w + S_FORM] = plans[s].form;
     words[w + S_SLOTS] = t.slotCount;
@@ -311,13 +329,27 @@ export async function buildProfileIndex(job: ReconcileJob, table: ProfileSource,
     flawedByReason,
     flawedLines,
     blankLines,
-    sources: job.dataSources.map((s, i) => ({ alias: s.alias, label: s.label, indexed: tables[i].entries, duplicates: tables[i].duplicates, ...counts[i] })),
+    sources: job.dataSources.map((s, i) => ({ alias: s.alias, label: s.label, built: tables[i] !== undefined, indexed: tables[i]?.entries ?? 0, duplicates: tables[i]?.duplicates ?? 0, ...counts[i] })),
     bytes,
   };
 }
 
-/** The columns the job names, found in the header; ERR_JOB for one the table lacks. */
-function extractPlan(job: ReconcileJob, names: readonly string[], plans: readonly KeyPlan[], description: string, lineEnd: number, maxRecordBytes: number, defaultCountry: string | undefined): ExtractPlan {
+/** BuildOptions.sources checked: distinct job indexes in job order (all of them by default). */
+function builtSources(job: ReconcileJob, sources: readonly number[] | undefined): number[] {
+  const all = job.dataSources.map((_, s) => s);
+  if (sources === undefined) return all;
+  for (const s of sources) {
+    if (!Number.isInteger(s) || s < 0 || s >= all.length) throw new ConfigError(`buildProfileIndex: sources: ${s} is not a data source of the job (0 to ${all.length - 1})`, 'sources');
+  }
+  return all.filter((s) => sources.includes(s));
+}
+
+/**
+ * The columns the job names, found in the header (every source's, built or not: the job is
+ * checked alike whichever sources a run tries); ERR_JOB for one the table lacks. The plan reads
+ * the keys of the `built` sources alone.
+ */
+function extractPlan(job: ReconcileJob, names: readonly string[], plans: readonly KeyPlan[], built: readonly number[], description: string, lineEnd: number, maxRecordBytes: number, defaultCountry: string | undefined): ExtractPlan {
   const column = (name: string, path: string): number => {
     const i = names.indexOf(name);
     if (i < 0) {
@@ -333,7 +365,7 @@ function extractPlan(job: ReconcileJob, names: readonly string[], plans: readonl
     column(s.key, `dataSources[${i}].key`);
     return { column: names.indexOf(matchedColumn(job, s)), ...plans[i] };
   });
-  return { lineEnd, fieldCount: names.length, keptColumns, sources, defaultCountry, maxRecordBytes };
+  return { lineEnd, fieldCount: names.length, keptColumns, sources: built.map((s) => sources[s]), defaultCountry, maxRecordBytes };
 }
 
 /** A chunk of one flawed line (over `lineFeeds` line ends) and no profile. */

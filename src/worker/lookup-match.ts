@@ -8,7 +8,8 @@
  * source at all). Imports only worker-side modules; the lookup-op wraps it.
  */
 import { isUtf8 } from 'node:buffer';
-import { KEYS_DIGEST } from '../protocol/profile-index.js';
+import { RunError } from '../errors/errors.js';
+import { KEYS_DIGEST, KEYS_NONE } from '../protocol/profile-index.js';
 import { AesCbcBatch } from '../transforms/aes-cbc.js';
 import { decodeBase64StrictInto, decodeHexStrictInto } from '../transforms/encoding.js';
 import { Bytes, isAsciiSpace } from '../transforms/byte-buffers.js';
@@ -66,6 +67,10 @@ export class IdMatcher {
     private readonly view: ProfileIndexView,
     private readonly sources: readonly MatchSource[],
   ) {
+    // A source the build left out (BuildOptions.sources) has no keys to probe: trying it is a bug of the plan.
+    for (const s of sources) {
+      if (view.keysOf(s.index) === KEYS_NONE) throw new RunError('ERR_INTERNAL', `data source ${s.index} is to be tried but the profile index was not built for it`);
+    }
     this.ciphers = sources.map((s) => (s.aes === undefined ? undefined : new AesCbcBatch(s.aes.key, s.aes.iv)));
   }
 

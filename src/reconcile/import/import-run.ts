@@ -101,6 +101,8 @@ export class ImportRun implements RunExtension {
     this.index = await buildProfileIndex(this.job, profileSource(this.job.profiles.table), this.regions, {
       ...(this.options.defaultCountry ? { defaultCountry: this.options.defaultCountry } : {}),
       ...(this.options.buildWorkers !== undefined ? { workers: this.options.buildWorkers } : {}),
+      // Only the sources the run tries: the others' keys would be read, hashed and inserted for nothing.
+      sources: this.choice.order,
       signal,
     });
     this.buildMs = Math.round(performance.now() - t0);
@@ -221,9 +223,10 @@ export class ImportRun implements RunExtension {
           alias: s.alias,
           label: s.label,
           tried: tried.has(i),
+          ...(this.index ? { built: this.index.sources[i].built } : {}),
           matched: this.matched[i],
           unmatched: { ...this.unmatchedBySource[i] },
-          ...(this.index ? { index: indexCounts(this.index, i) } : {}),
+          ...(this.index?.sources[i].built ? { index: indexCounts(this.index, i) } : {}),
         })),
         ...(this.index
           ? { index: { table: this.index.table, profiles: this.index.profiles, flawed: this.index.flawed, flawedByReason: this.index.flawedByReason, flawedLines: this.index.flawedLines, blankLines: this.index.blankLines, bytes: this.index.bytes, durationMs: this.buildMs } }
