@@ -42,6 +42,18 @@ const NATIVE = loadNative();
 /** Whether the native addon loaded in this thread (false: `crypto.hash` per value). */
 export const NATIVE_SHA256_BATCH = NATIVE !== undefined;
 
+/**
+ * The raw 32-byte SHA-256 of src[starts[i], ends[i]) to out[slots[i], slots[i] + 32) for every
+ * i < count, in one addon call (or one `crypto.hash` a value without the addon): for a caller that
+ * keeps its own queue, every value of which has its slot when it is queued (the profile index
+ * build), without Sha256Batch's per-value bookkeeping.
+ */
+export function sha256DigestsInto(src: Uint8Array, starts: Int32Array, ends: Int32Array, count: number, out: Uint8Array, slots: Int32Array): void {
+  const native = NATIVE?.digest;
+  if (count > 0 && native !== undefined) native(src, starts, ends, count, out, slots);
+  else for (let i = 0; i < count; i++) out.set(hash('sha256', src.subarray(starts[i], ends[i]), 'buffer'), slots[i]);
+}
+
 export class Sha256Batch {
   /** The queued values' bytes, back to back. */
   private readonly input = new Bytes(1 << 16);

@@ -8,14 +8,16 @@
  */
 import { decodeField } from '../formats/csv/field-codec.js';
 import { RecordScanner, type Dialect } from '../formats/csv/scan.js';
-import { countLineFeeds, CR, LF } from '../formats/line-ends.js';
-import { DIGEST_BYTES, FIELD_LONG, FINGERPRINT_WORDS, HELD_FINGERPRINT } from '../protocol/profile-index.js';
+import { CR, LF } from '../formats/line-ends.js';
+import { DIGEST_BYTES, FIELD_LONG, FINGERPRINT_WORDS, FORM_PHONE, FORM_PHONE_PLUS, HELD_FINGERPRINT } from '../protocol/profile-index.js';
 
 const FINGERPRINT_BYTES = 4 * FINGERPRINT_WORDS;
+/** Profiles a chunk's arrays have room for at first: a 1 MiB chunk of 70-byte records has ~15,000. */
+const INITIAL_ROOM = 1 << 14;
 import { Bytes, isAsciiSpace } from '../transforms/byte-buffers.js';
 import { decodeHexStrictInto, isHex64 } from '../transforms/encoding.js';
-import { Sha256Batch } from '../transforms/sha256-batch.js';
-import { KEY_EMPTY, KEY_INVALID, KEY_OK, KeyForms, type ByteSink } from './lookup-key.js';
+import { sha256DigestsInto } from '../transforms/sha256-batch.js';
+import { KEY_EMPTY, KEY_INVALID, KEY_INVALID_AT, KEY_OK, KeyForms, NOT_ASCII } from './lookup-key.js';
 
 /** What a chunk is read by: structured-clonable, the same for every chunk of a build. */
 export interface ExtractPlan {
@@ -82,12 +84,10 @@ export class ProfileExtractor {
   private readonly dialect: Dialect;
   private readonly scanner: RecordScanner;
   private readonly forms: KeyForms;
-  private readonly batches: (Sha256Batch | undefined)[];
-  private readonly sinks: (BatchSink | undefined)[];
   private readonly unquoted = new Bytes(1 << 12);
   /** Room reused from chunk to chunk; a result gets exact copies of its part. */
   private readonly fields = new Bytes(1 << 20);
-  private fieldEnds = new Uint32Array(1 << 14);
+  private fieldEnds: Uint32Array;
   private readonly work: SourceWork[];
   /** Per source: whether only each digest's fingerprint goes out (see ExtractPlan.sources). */
   private readonly fingerprinted: boolean[];
@@ -96,54 +96,120 @@ export class ProfileExtractor {
     this.dialect = { delimiter: 0x2c, quote: 0x22, escape: 0x22, lineEnd: plan.lineEnd };
     this.scanner = new RecordScanner(this.dialect, plan.fieldCount + 1);
     this.forms = new KeyForms(plan.defaultCountry);
-    this.batches = plan.sources.map((s) => (s.hashed ? new Sha256Batch() : undefined));
-    this.sinks = this.batches.map((b) => (b === undefined ? undefined : new BatchSink(b)));
     this.fingerprinted = plan.sources.map((s) => s.hashed && s.held === HELD_FINGERPRINT);
-    this.work = plan.sources.map(() => ({ status: new Uint8Array(1 << 14), keys: new Bytes(1 << 16), ends: new Uint32Array(1 << 14), ok: 0 }));
+    const room = INITIAL_ROOM;
+    this.lengthRoom = 5 * plan.keptColumns.length;
+    this.fieldEnds = new Uint32Array(room);
+    this.work = plan.sources.map((s) => ({
+      status: new Uint8Array(room),
+      keys: new Bytes(s.hashed ? room * DIGEST_BYTES : 1 << 16),
+      ends: new Uint32Array(room),
+      ok: 0,
+      forms: new Bytes(1 << 16),
+      formStarts: new Int32Array(s.hashed ? room : 0),
+      formEnds: new Int32Array(s.hashed ? room : 0),
+      slots: new Int32Array(s.hashed ? room : 0),
+      queued: 0,
+    }));
   }
 
   /** Reads the whole records of buf[0, length); `spare`: a result buffer to fill again. */
   extract(buf: Buffer, length: number, spare?: ArrayBuffer): ChunkExtract {
-    const { plan, scanner: sc, work } = this;
-    const eol = plan.lineEnd;
-    // Records are at most the chunk's line ends, plus an unterminated last one.
-    const most = countLineFeeds(buf, 0, length, eol) + 1;
-    const kept = plan.keptColumns.length;
-    if (this.fieldEnds.length < most) this.fieldEnds = new Uint32Array(most);
+    const { plan, work } = this;
     for (const w of work) {
-      if (w.status.length < most) w.status = new Uint8Array(most);
-      if (w.ends.length < most) w.ends = new Uint32Array(most);
       w.keys.used = 0;
       w.ok = 0;
+      w.forms.used = 0;
+      w.queued = 0;
     }
     this.fields.used = 0;
     const flaws: number[] = [];
+    const profiles = this.records(buf, length, flaws);
+    for (let s = 0; s < work.length; s++) {
+      const w = work[s];
+      if (!plan.sources[s].hashed) continue;
+      sha256DigestsInto(w.forms.bytes, w.formStarts, w.formEnds, w.queued, w.keys.bytes, w.slots);
+      w.keys.used = w.ok * DIGEST_BYTES;
+    }
+    return this.pack(length, profiles, this.lines, this.blankLines, flaws, spare);
+  }
+
+  /** Line ends and blank lines `records` read. */
+  private lines = 0;
+  private blankLines = 0;
+
+  /**
+   * Profiles the per-profile arrays have room for: fieldEnds, each source's status, ends and
+   * queue, a hashed source's digest slots. Grown as a chunk needs it (its first ones), rather
+   * than sized to the chunk's line ends first, which was a memchr per line.
+   */
+  private room = INITIAL_ROOM;
+  private readonly lengthRoom: number;
+
+  /** Twice the room, keeping what the chunk has so far. */
+  private grow(): void {
+    const room = 2 * this.room;
+    const more = <T extends Uint8Array | Uint32Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(room);
+      b.set(a as never);
+      return b;
+    };
+    this.fieldEnds = more(this.fieldEnds, (n) => new Uint32Array(n));
+    this.plan.sources.forEach((source, s) => {
+      const w = this.work[s];
+      w.status = more(w.status, (n) => new Uint8Array(n));
+      w.ends = more(w.ends, (n) => new Uint32Array(n));
+      if (!source.hashed) return;
+      w.formStarts = more(w.formStarts, (n) => new Int32Array(n));
+      w.formEnds = more(w.formEnds, (n) => new Int32Array(n));
+      w.slots = more(w.slots, (n) => new Int32Array(n));
+      // The slots written so far (digests decoded from hex) are kept: Bytes keeps `used` bytes.
+      w.keys.used = w.ok * DIGEST_BYTES;
+      w.keys.ensure((room - w.ok) * DIGEST_BYTES);
+      w.keys.used = 0;
+    });
+    this.room = room;
+  }
+
+  /**
+   * The records of buf[0, length): each profile's kept values and keys, each flawed line to
+   * `flaws`; returns the profiles, its line ends and blank lines counted in `lines` and
+   * `blankLines`. A loop alone that returns as it ends: any work after it (the chunk's end
+   * work once was) had no type feedback when the loop's optimized code was made on stack,
+   * and each chunk left that code there for the interpreter.
+   */
+  private records(buf: Buffer, length: number, flaws: number[]): number {
+    const { plan, scanner: sc, work } = this;
+    const eol = plan.lineEnd;
     let profiles = 0;
-    let line = 0;
-    let blankLines = 0;
+    this.lines = 0;
+    this.blankLines = 0;
     let pos = 0;
     while (pos < length) {
       const c = buf[pos];
       if (c === eol || (eol === LF && c === CR && pos + 1 < length && buf[pos + 1] === LF)) {
-        blankLines++;
-        line++;
+        this.blankLines++;
+        this.lines++;
         pos += c === eol ? 1 : 2;
         continue;
       }
       const next = sc.scan(buf, pos, length);
       const flaw = sc.openQuote || sc.badQuoteField >= 0 ? F_QUOTE : sc.strayLineFeed ? F_LINE_END : sc.recordEnd - pos > plan.maxRecordBytes ? F_TOO_LARGE : sc.fieldCount !== plan.fieldCount ? F_FIELD_COUNT : -1;
       if (flaw >= 0) {
-        flaws.push(line, flaw);
+        flaws.push(this.lines, flaw);
       } else {
+        if (profiles === this.room) this.grow();
+        // The record's kept values are at most its bytes, and a length of at most 5 bytes each.
+        const need = sc.recordEnd - pos + this.lengthRoom;
+        if (this.fields.used + need > this.fields.bytes.length) this.fields.ensure(need);
         this.keep(buf, profiles);
         for (let s = 0; s < work.length; s++) this.key(s, buf, work[s], profiles);
         profiles++;
       }
-      line += sc.lineFeeds;
+      this.lines += sc.lineFeeds;
       pos = next;
     }
-    for (let s = 0; s < work.length; s++) this.batches[s]?.fillDigests(work[s].keys.bytes);
-    return this.pack(length, profiles, line, blankLines, flaws, spare);
+    return profiles;
   }
 
   /**
@@ -186,10 +252,14 @@ export class ProfileExtractor {
       at += n;
       return v;
     };
+    // A digest's first FINGERPRINT_WORDS words, a word at a time: the slots are 32 bytes apart from
+    // the start of their own ArrayBuffer, the result's keys start on a word.
     const fingerprints = (src: Uint8Array, keys: number): Uint8Array => {
       at = (at + 3) & ~3;
       const v = new Uint8Array(buffer, at, keys * FINGERPRINT_BYTES);
-      for (let k = 0, i = 0, o = 0; k < keys; k++, i += DIGEST_BYTES - FINGERPRINT_BYTES) for (let j = 0; j < FINGERPRINT_BYTES; j++) v[o++] = src[i++];
+      const to = new Uint32Array(buffer, at, keys * FINGERPRINT_WORDS);
+      const from = new Uint32Array(src.buffer, src.byteOffset, keys * (DIGEST_BYTES >>> 2));
+      for (let k = 0, i = 0, o = 0; k < keys; k++, i += DIGEST_BYTES >>> 2) for (let j = 0; j < FINGERPRINT_WORDS; j++) to[o++] = from[i + j];
       at += v.length;
       return v;
     };
@@ -211,13 +281,13 @@ export class ProfileExtractor {
   private keep(buf: Buffer, p: number): void {
     const sc = this.scanner;
     const fields = this.fields;
+    // Room made for the record in `records`.
+    const dst = fields.bytes;
     for (const c of this.plan.keptColumns) {
       const fs = sc.starts[c];
       const fe = sc.ends[c];
       // The length's room is chosen on the raw value, which the unquoted one never exceeds.
       const long = fe - fs >= FIELD_LONG;
-      fields.ensure(fe - fs + 5);
-      const dst = fields.bytes;
       const head = fields.used;
       const at = head + (long ? 5 : 1);
       let n: number;
@@ -267,71 +337,62 @@ export class ProfileExtractor {
       status = this.forms.write(plan.form, src, start, end, x.keys);
       if (status === KEY_OK) x.ends[x.ok] = x.keys.used;
     } else {
-      status = this.digestKey(s, plan.form, plan.hexIsDigest, src, start, end, x);
+      status = this.digestKey(plan.form, plan.hexIsDigest, src, start, end, x);
     }
     x.status[p] = status;
     if (status === KEY_OK) x.ok++;
   }
 
-  /** Queues the key's form for hashing into the next digest slot (or decodes a digest given as hex); `keys.used` counts the slots. */
-  private digestKey(s: number, form: number, hexIsDigest: boolean, src: Buffer, start: number, end: number, x: { keys: Bytes; ok: number }): number {
+  /**
+   * Queues the key's form for hashing into the next digest slot (or decodes a digest given as
+   * hex). An ASCII value in a form other than a phone's is written straight into the queue; the
+   * rest through KeyForms.write.
+   */
+  private digestKey(form: number, hexIsDigest: boolean, src: Buffer, start: number, end: number, x: SourceWork): number {
     let ts = start;
     let te = end;
     while (ts < te && isAsciiSpace(src[ts])) ts++;
     while (te > ts && isAsciiSpace(src[te - 1])) te--;
+    // `write` trims as JavaScript's trim(), which the ASCII spaces are part of.
+    if (ts === te) return KEY_EMPTY;
+    const slot = x.ok * DIGEST_BYTES;
     if (hexIsDigest && isHex64(src, ts, te)) {
-      x.keys.ensure(DIGEST_BYTES);
-      decodeHexStrictInto(src, ts, te, x.keys.bytes, x.keys.used);
-      x.keys.used += DIGEST_BYTES;
+      decodeHexStrictInto(src, ts, te, x.keys.bytes, slot);
       return KEY_OK;
     }
-    // The form is written straight into the batch's queue, not into a scratch buffer first.
-    const sink = this.sinks[s] as BatchSink;
-    sink.open();
-    const status = this.forms.write(form, src, start, end, sink);
-    if (status === KEY_EMPTY || status === KEY_INVALID) return status;
-    x.keys.ensure(DIGEST_BYTES);
-    (this.batches[s] as Sha256Batch).place(sink.commit(), x.keys.used);
-    x.keys.used += DIGEST_BYTES;
+    const q = x.forms;
+    let n = NOT_ASCII;
+    if (form !== FORM_PHONE && form !== FORM_PHONE_PLUS) {
+      if (q.used + (te - ts) > q.bytes.length) q.ensure(te - ts);
+      n = this.forms.writeAsciiInto(form, src, ts, te, q.bytes, q.used);
+      if (n === KEY_INVALID_AT) return KEY_INVALID;
+    }
+    const from = q.used;
+    if (n === NOT_ASCII) {
+      const status = this.forms.write(form, src, ts, te, q);
+      if (status !== KEY_OK) return status;
+    } else {
+      q.used = from + n;
+    }
+    const k = x.queued++;
+    x.formStarts[k] = from;
+    x.formEnds[k] = q.used;
+    x.slots[k] = slot;
     return KEY_OK;
-  }
-}
-
-/**
- * A Sha256Batch's queue as the ByteSink KeyForms writes a form to: `open` at the next value,
- * `commit` queues what was written. KeyForms makes room once (`ensure`) before it writes, so
- * growing the queue there (which keeps only committed bytes) loses nothing.
- */
-class BatchSink implements ByteSink {
-  bytes: Buffer;
-  used = 0;
-  private at = 0;
-
-  constructor(private readonly batch: Sha256Batch) {
-    this.bytes = batch.bytes;
-  }
-
-  open(): void {
-    this.at = this.batch.begin(0);
-    this.used = this.at;
-    this.bytes = this.batch.bytes;
-  }
-
-  ensure(extra: number): void {
-    this.batch.begin(this.used - this.at + extra);
-    this.bytes = this.batch.bytes;
-  }
-
-  /** The value's number in the batch, for `place`. */
-  commit(): number {
-    return this.batch.commit(this.at, this.used);
   }
 }
 
 /** One source's room while a chunk is read. */
 interface SourceWork {
   status: Uint8Array;
+  /** Digest slots (DIGEST_BYTES each) of a hashed source, the text keys of another. */
   readonly keys: Bytes;
   ends: Uint32Array;
   ok: number;
+  /** A hashed source's queue: the forms to hash, back to back, each's range and digest slot. */
+  readonly forms: Bytes;
+  formStarts: Int32Array;
+  formEnds: Int32Array;
+  slots: Int32Array;
+  queued: number;
 }

@@ -9,13 +9,16 @@
 import { isUtf8 } from 'node:buffer';
 import { FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_PLAIN } from '../protocol/profile-index.js';
 import { isAsciiSpace, latin1Slice } from '../transforms/byte-buffers.js';
-import { lowerEmailInto } from '../transforms/identity.js';
+import { EMAIL_NOT_ASCII, EMAIL_VALID, lowerEmailBits, lowerEmailInto } from '../transforms/identity.js';
 import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from '../transforms/phone.js';
 
 export const KEY_OK = 0;
 export const KEY_EMPTY = 1;
 export const KEY_INVALID = 2;
 export type KeyStatus = typeof KEY_OK | typeof KEY_EMPTY | typeof KEY_INVALID;
+/** What KeyForms.writeAsciiInto returns for an invalid key and for a value it leaves to `write`. */
+export const KEY_INVALID_AT = -1;
+export const NOT_ASCII = -2;
 
 /** Where a form is written: the project's Bytes, or an index arena in shared memory. */
 export interface ByteSink {
@@ -86,6 +89,31 @@ export class KeyForms {
     return KEY_OK;
   }
 
+  /**
+   * `write` on a value already trimmed of ASCII spaces and not empty, in a form other than a
+   * phone's, straight into `dst` from `at` (room for end - start bytes: no form of an ASCII value
+   * is longer), for a caller that keeps its own queue: returns the form's length, KEY_INVALID_AT
+   * (not an address), or NOT_ASCII (a byte >= 0x80: `write` reads it as text). What it wrote past
+   * `at` is then garbage.
+   */
+  writeAsciiInto(form: number, src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): number {
+    switch (form) {
+      case FORM_EMAIL: {
+        const bits = lowerEmailBits(src, start, end, dst, at);
+        return (bits & EMAIL_NOT_ASCII) !== 0 ? NOT_ASCII : (bits & EMAIL_VALID) !== 0 ? end - start : KEY_INVALID_AT;
+      }
+      case FORM_LOWER:
+        return lowerInto(src, start, end, dst, at) < 0x80 ? end - start : NOT_ASCII;
+      case FORM_PLAIN: {
+        let hex = true;
+        for (let i = start; i < end && hex; i++) hex = isHexDigit(src[i]);
+        return (hex ? lowerInto(src, start, end, dst, at) : copyInto(src, start, end, dst, at)) < 0x80 ? end - start : NOT_ASCII;
+      }
+      default:
+        return copyInto(src, start, end, dst, at) < 0x80 ? end - start : NOT_ASCII;
+    }
+  }
+
   /** `write` for a value with a byte >= 0x80: read as UTF-8 text. */
   private writeText(form: number, src: Uint8Array, start: number, end: number, out: ByteSink): KeyStatus {
     const view = Buffer.from(src.buffer, src.byteOffset + start, end - start);
@@ -122,20 +150,34 @@ export class KeyForms {
   }
 }
 
-function lowerInto(src: Uint8Array, s: number, e: number, dst: Uint8Array, at: number): void {
+/** Returns the bytes OR-ed together (>= 0x80: not ASCII). */
+function lowerInto(src: Uint8Array, s: number, e: number, dst: Uint8Array, at: number): number {
+  let all = 0;
   for (let i = s; i < e; i++) {
     const c = src[i];
+    all |= c;
     dst[at + i - s] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
   }
+  return all;
 }
 
-/** src[s, e) to dst at `at`: by hand for a short key (a subarray and a native copy cost more), natively past 64 bytes. */
-function copyInto(src: Uint8Array, s: number, e: number, dst: Uint8Array, at: number): void {
+/**
+ * src[s, e) to dst at `at`: by hand for a short key (a subarray and a native copy cost more),
+ * natively past 64 bytes. Returns the bytes OR-ed together (>= 0x80: not ASCII).
+ */
+function copyInto(src: Uint8Array, s: number, e: number, dst: Uint8Array, at: number): number {
   if (e - s > 64) {
     dst.set(src.subarray(s, e), at);
-    return;
+    for (let i = s; i < e; i++) if (src[i] >= 0x80) return 0x80;
+    return 0;
   }
-  for (let i = s; i < e; i++) dst[at + i - s] = src[i];
+  let all = 0;
+  for (let i = s; i < e; i++) {
+    const c = src[i];
+    all |= c;
+    dst[at + i - s] = c;
+  }
+  return all;
 }
 
 function hasPlus(src: Uint8Array, s: number, e: number): boolean {
