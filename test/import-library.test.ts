@@ -4,6 +4,7 @@
  * UTF-8, CRLF line ends, blank lines) rejected or read as the formats issue reads them, and
  * counted: recordsIn = matched + unmatched + rejected.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,27 @@ describe('importAudience()', () => {
     const first = ROWS.find((r) => r.ecid === ecids[0])!;
     expect(readCsv(out)[1]).toEqual([ecids[0], first.recipient_id, 'source 8 (plain)', '1,2', '3', ...[]]);
     expect(readFileSync(rejects, 'utf8').split('\n')[1]).toMatch(/^4,id,invalid_utf8,/);
+  });
+
+  it('a hashed source (IDs decoded as 64 hex digits where they lie): 64 bytes of invalid UTF-8 rejected, of other text unmatched, of either case matched', async () => {
+    const crm = ROWS.map((r) => r.crm_id.trim()).find((c) => c !== '')!;
+    const first = ROWS.find((r) => r.crm_id.trim() === crm)!;
+    const digest = createHash('sha256').update(crm).digest('hex');
+    const input = join(dir, 'hashed.sync');
+    const lines = [
+      Buffer.from(`${digest.toUpperCase()} 1\n`),
+      Buffer.concat([Buffer.from(digest.slice(0, 62)), Buffer.from([0xff, 0xfe]), Buffer.from(' 2\n')]),
+      Buffer.from(`${digest.slice(0, 62)}\u00e9 3\n${digest.slice(0, 63)}g 4\n${digest} 5\n`),
+    ];
+    writeFileSync(input, Buffer.concat(lines));
+    const out = join(dir, 'hashed.csv');
+    const unmatched = join(dir, 'hashed.unmatched.csv');
+    const report = await importAudience({ job: JOB, in: input, out, alias: 'S0', unmatched, rejects: join(dir, 'hashed.rejects.csv'), workers: 1 });
+    expectAccounted(report);
+    expect([report.recordsMatched, report.recordsRejected, report.recordsUnmatched]).toEqual([2, 1, 2]);
+    expect(report.rejectReasons).toEqual({ invalid_utf8: 1 });
+    expect(readCsv(out).slice(1).map((r) => [r[0], r[1], r[3]])).toEqual([[digest.toUpperCase(), first.recipient_id, '1'], [digest, first.recipient_id, '5']]);
+    expect(readCsv(unmatched).slice(1)).toEqual([['3', `${digest.slice(0, 62)}\u00e9`, 'invalid_id'], ['4', `${digest.slice(0, 63)}g`, 'invalid_id']]);
   });
 
   it('throws the run error with its code, and a ConfigError for a bad option', async () => {

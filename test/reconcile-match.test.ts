@@ -137,3 +137,46 @@ describe('matching incoming IDs in priority order', () => {
     expect(run(hashed, [sha('nobody'), 'CRM123', sha(ROWS.find((r) => r.crm_id.trim() !== '')!.crm_id.trim())]).map((g) => g.reason)).toEqual(['no_profile', 'invalid_id', '']);
   });
 });
+
+describe('IDs decoded before the match (the lookup op, for a format without quoting)', () => {
+  it('match the same as IDs the matcher decodes itself, for every order of sources: digests, AES hex and base64, plain', async () => {
+    const { view } = await build(job, csvFileProfiles(path));
+    const ids: string[] = [];
+    ROWS.forEach((row, p) => {
+      const k = expectedKey('sha256', row.crm_id);
+      if (k !== 'EMPTY') ids.push(p % 3 === 0 ? ` ${k.toUpperCase()}\t` : k);
+      // A short address encrypts to 32 bytes: 64 hex digits that a digest source reads too.
+      if (p % 4 === 0) ids.push(encrypt(row.email.trim()), encrypt(row.crm_id), encrypt(row.phone, KEY_HEX, 'base64'));
+      if (p % 7 === 0) ids.push(row.ecid, `${k.slice(0, 63)}g`, k.slice(1), `é${k.slice(2)}`);
+    });
+    ids.push('', '   ', sha('nobody'), encrypt('nobody@example.com', 'ffeeddccbbaa99887766554433221100'));
+    const bytes = Buffer.from(ids.join(''));
+    const starts = new Int32Array(ids.length);
+    const ends = new Int32Array(ids.length);
+    let at = 0;
+    ids.forEach((id, i) => {
+      starts[i] = at;
+      at += Buffer.byteLength(id);
+      ends[i] = at;
+    });
+    const space = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+    const snapshot = (r: ReturnType<IdMatcher['match']>) => ({ profiles: [...r.profiles], sources: [...r.sources], reasons: [...r.reasons], readBy: [...r.readBy], badFor: [...r.badFor] });
+    for (const order of [[1, 2, 3, 4, 0], [2, 3], [2, 1], [1], [4, 1], [0]]) {
+      const own = snapshot(new IdMatcher(view, matchSources(order)).match(bytes, starts, ends, ids.length));
+      const first = new IdMatcher(view, matchSources(order));
+      expect(first.readsHex, `${order}`).toBe(order.some((s) => s !== 0 && s !== 3));
+      first.prepare(ids.length);
+      let hex = 0;
+      ids.forEach((_, i) => {
+        let s = starts[i];
+        let e = ends[i];
+        while (s < e && space(bytes[s])) s++;
+        while (e > s && space(bytes[e - 1])) e--;
+        if (first.decodeHex(i, bytes, s, e)) hex++;
+      });
+      expect(hex).toBeGreaterThan(ids.length / 2);
+      expect(snapshot(first.match(bytes, starts, ends, ids.length, true)), `order ${order}`).toEqual(own);
+      expect(own.reasons.filter((r) => r === 0).length, `order ${order}`).toBeGreaterThan(100);
+    }
+  });
+});

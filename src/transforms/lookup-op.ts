@@ -13,8 +13,11 @@ import { RunError } from '../errors/errors.js';
 import { FIELD_ASCII, FIELD_NOT_ASCII, type FieldReader, type ValueWriter } from '../formats/worker-format.js';
 import { currentIndexView, type ProfileIndexView } from '../worker/lookup.js';
 import { IdMatcher, MATCHED, type MatchSource } from '../worker/lookup-match.js';
-import { Bytes, copyInto, Int32List } from './byte-buffers.js';
+import { Bytes, copyInto, Int32List, isAsciiSpace } from './byte-buffers.js';
 import type { ChunkColumn, ColumnRunner, OpContext, OpDefinition } from './op.js';
+
+/** IDs whose profiles' kept fields are touched together, one group ahead of their copy (see `read`). */
+const TOUCH_GROUP = 64;
 
 class LookupColumn implements ColumnRunner {
   private readonly params: LookupParams;
@@ -85,13 +88,27 @@ class LookupColumn implements ColumnRunner {
     let n = 0;
     // While every ID so far is a range of the chunk itself (AAM fields, unquoted CSV), the matcher reads them there: no copy.
     let direct = true;
+    const matcher = this.matcherFor();
+    // A format without quoting (no decodeRaw: a value is its bytes) whose IDs the matcher reads as 64
+    // hex digits: each one is decoded here, once, and one that is needs no other reading (hex digits
+    // are ASCII, the value is the field trimmed); the others are read as the format reads them.
+    const hexFirst = matcher.readsHex && fields.decodeRaw === undefined;
+    if (hexFirst) matcher.prepare(count);
     for (let r = 0; r < count; r++) {
       if (reasons[r] !== -1) continue;
-      const status = fields.asciiRange(src, starts[r], ends[r]);
       let from: Buffer;
-      let s: number;
-      let e: number;
-      if (status === FIELD_ASCII) {
+      let s = starts[r];
+      let e = ends[r];
+      let status: number = FIELD_ASCII;
+      let decoded = false;
+      if (hexFirst) {
+        while (s < e && isAsciiSpace(src[s])) s++;
+        while (e > s && isAsciiSpace(src[e - 1])) e--;
+        decoded = e - s === 64 && matcher.decodeHex(n, src, s, e);
+      }
+      if (decoded) {
+        from = src;
+      } else if ((status = fields.asciiRange(src, starts[r], ends[r])) === FIELD_ASCII) {
         from = fields.asciiSrc;
         s = fields.asciiStart;
         e = fields.asciiEnd;
@@ -108,6 +125,7 @@ class LookupColumn implements ColumnRunner {
         col.fail(r, status);
         continue;
       }
+      if (hexFirst && !decoded) matcher.decodeHex(n, from, s, e);
       this.records[n] = r;
       if (direct && from === src) {
         this.starts[n] = s;
@@ -136,15 +154,18 @@ class LookupColumn implements ColumnRunner {
       n++;
     }
     if (n === 0) return;
-    const result = this.matcherFor().match(direct ? src : ids.bytes, this.starts, this.ends, n);
+    const result = matcher.match(direct ? src : ids.bytes, this.starts, this.ends, n, hexFirst);
     this.reasons = result.reasons;
     this.readBy = result.readBy;
     this.badFor = result.badFor;
     this.plain = this.params.sources.some((s) => s.keepPlain) ? result.plain : undefined;
-    // The rows read the matched profiles' kept fields: the shared lines touched first, all misses at
+    // The rows read the matched profiles' kept fields: the shared lines touched first, many misses at
     // once, then the fields copied next to each other for the rows, which find them in the cache.
+    // A group at a time, the next group's touched before this one is copied: touched a whole chunk
+    // (thousands of profiles) ahead, the first lines were out of the cache again when copied.
     const view = this.view!;
-    view.prefetchFields(result.profiles, n);
+    const profiles = result.profiles;
+    view.prefetchFields(profiles.subarray(0, Math.min(n, TOUCH_GROUP)), Math.min(n, TOUCH_GROUP));
     const F = view.fieldCount;
     if (this.keptStart.length < count * F) {
       this.keptStart = new Int32Array(Math.max(count * F, 2 * this.keptStart.length));
@@ -157,6 +178,10 @@ class LookupColumn implements ColumnRunner {
     const kept = this.kept;
     kept.used = 0;
     for (let i = 0; i < n; i++) {
+      if (i % TOUCH_GROUP === 0 && i + TOUCH_GROUP < n) {
+        const to = Math.min(n, i + 2 * TOUCH_GROUP);
+        view.prefetchFields(profiles.subarray(i + TOUCH_GROUP, to), to - i - TOUCH_GROUP);
+      }
       const r = this.records[i];
       if (result.reasons[i] === MATCHED) {
         const p = result.profiles[i];

@@ -72,6 +72,26 @@ export class IdMatcher {
       if (view.keysOf(s.index) === KEYS_NONE) throw new RunError('ERR_INTERNAL', `data source ${s.index} is to be tried but the profile index was not built for it`);
     }
     this.ciphers = sources.map((s) => (s.aes === undefined ? undefined : new AesCbcBatch(s.aes.key, s.aes.iv)));
+    this.readsHex = sources.some((s) => (s.aes === undefined ? view.keysOf(s.index) === KEYS_DIGEST : s.aes.encoding === 'hex'));
+  }
+
+  /** Whether some source reads IDs of 64 hex digits (a digest source; an AES source of hex ciphertexts): see `decodeHex`. */
+  readonly readsHex: boolean;
+
+  /** Room for a `match` of at most `count` IDs decoded first (`decodeHex`). */
+  prepare(count: number): void {
+    this.grow(count);
+  }
+
+  /**
+   * For a `match(..., decoded = true)`, after `prepare`: ID i's trimmed value src[s, e) decoded
+   * if it is 64 hex digits (true), as `match` would decode it for every source that reads those.
+   * Each ID of that call must have been given.
+   */
+  decodeHex(i: number, src: Uint8Array, s: number, e: number): boolean {
+    const ok = e - s === 64 && decodeHexStrictInto(src, s, e, this.digestBytesA, 32 * i) >= 0;
+    this.hexA[i] = ok ? 1 : 0;
+    return ok;
   }
 
   private batch = { index: new Int32Array(0), starts: new Int32Array(0), ends: new Int32Array(0), out: new Int32Array(0) };
@@ -135,8 +155,8 @@ export class IdMatcher {
     }
   }
 
-  /** Matches ID i = src[starts[i], ends[i]), as received, for i < count. */
-  match(src: Uint8Array, starts: Int32Array, ends: Int32Array, count: number): MatchResult {
+  /** Matches ID i = src[starts[i], ends[i]), as received, for i < count; `decoded`: each one given to `decodeHex` first. */
+  match(src: Uint8Array, starts: Int32Array, ends: Int32Array, count: number, decoded = false): MatchResult {
     this.grow(count);
     const profiles = this.profilesA.subarray(0, count).fill(-1);
     const matchedBy = this.matchedByA.subarray(0, count).fill(-1);
@@ -147,7 +167,7 @@ export class IdMatcher {
     const plainEnds = this.plainEndsA.subarray(0, count).fill(0);
     const plainBy = this.plainByA.subarray(0, count).fill(-1);
     this.kept.used = 0;
-    this.decodedFor = -1;
+    this.decodedFor = decoded ? count : -1;
     const s0 = this.s0A;
     const e0 = this.e0A;
     for (let i = 0; i < count; i++) {
