@@ -63,6 +63,12 @@ describe('importAudience()', () => {
     expect(report.rejectReasons).toEqual({ invalid_utf8: 1 });
     expect(readCsv(out).slice(1).map((r) => [r[0], r[1], r[3]])).toEqual([[digest.toUpperCase(), first.recipient_id, '1'], [digest, first.recipient_id, '5']]);
     expect(readCsv(unmatched).slice(1)).toEqual([['3', `${digest.slice(0, 62)}\u00e9`, 'invalid_id'], ['4', `${digest.slice(0, 63)}g`, 'invalid_id']]);
+    // Fields between TABs keep their spaces: the ID is matched trimmed and written as received.
+    const tabbed = join(dir, 'hashed-tabs.sync');
+    writeFileSync(tabbed, ` ${digest} \t1\t\n${digest.toUpperCase()}\t2\t3\n`);
+    const tabReport = await importAudience({ job: JOB, in: tabbed, out, alias: 'S0', fieldSeparator: '\t', workers: 1 });
+    expect(tabReport.recordsMatched).toBe(2);
+    expect(readFileSync(out, 'utf8').split('\n').slice(1, 3).map((line) => line.split(',')[0])).toEqual([` ${digest} `, digest.toUpperCase()]);
   });
 
   it('throws the run error with its code, and a ConfigError for a bad option', async () => {

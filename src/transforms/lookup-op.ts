@@ -32,6 +32,8 @@ class LookupColumn implements ColumnRunner {
   /** Per record of the chunk: its profile and the source (index) that matched, or -1. */
   private profile = new Int32Array(1024);
   private source = new Int32Array(1024);
+  /** Per record of the chunk: 1 when its field is exactly 64 hex digits (untrimmed, unquoted), written as such. */
+  private hexField = new Uint8Array(1024);
   /** Per unmatched item (record order): its item number, and its reason. */
   private readonly unmatched = new Int32List();
   private reasons: Uint8Array = new Uint8Array(0);
@@ -77,11 +79,13 @@ class LookupColumn implements ColumnRunner {
       const n = Math.max(count, 2 * this.profile.length);
       this.profile = new Int32Array(n);
       this.source = new Int32Array(n);
+      this.hexField = new Uint8Array(n);
       this.starts = new Int32Array(n);
       this.ends = new Int32Array(n);
       this.records = new Int32Array(n);
     }
     this.profile.fill(-1, 0, count);
+    this.hexField.fill(0, 0, count);
     this.unmatched.count = 0;
     const ids = this.ids;
     ids.used = 0;
@@ -108,6 +112,7 @@ class LookupColumn implements ColumnRunner {
       }
       if (decoded) {
         from = src;
+        if (s === starts[r] && e === ends[r]) this.hexField[r] = 1;
       } else if ((status = fields.asciiRange(src, starts[r], ends[r])) === FIELD_ASCII) {
         from = fields.asciiSrc;
         s = fields.asciiStart;
@@ -204,6 +209,14 @@ class LookupColumn implements ColumnRunner {
   /** The ID as received (unquoted, untrimmed). */
   write(r: number, w: ValueWriter): void {
     const col = this.col!;
+    if (this.hexField[r] === 1) {
+      // Hex digits are text no format quotes (ValueWriter.reserve): copied, not scanned for quoting.
+      const at = w.reserve(64);
+      const dst = w.out.bytes;
+      const src = col.src;
+      for (let i = 0, from = col.starts[r]; i < 64; i++) dst[at + i] = src[from + i];
+      return;
+    }
     writeRaw(col.fields, col.src, col.starts[r], col.ends[r], w);
   }
 
