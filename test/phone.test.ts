@@ -11,6 +11,7 @@ import {
   type PhoneOutcome,
 } from '../src/transforms/phone.js';
 import { hasLettersOutsideExtension } from '../src/transforms/phone-letters.js';
+import { createPhoneBytesPath, PHONE_BYTES_INVALID, PHONE_BYTES_MAX, PHONE_BYTES_NEEDS_COUNTRY, PHONE_BYTES_UNSURE } from '../src/transforms/phone-bytes.js';
 
 const VECTORS: [input: string, country: string | undefined, expected: PhoneOutcome][] = [
   ['+44 (0)20 7946 0958', undefined, '+442079460958'],
@@ -272,5 +273,41 @@ describe('extensions', () => {
     expect(compared).toBe(30000);
     expect(createPhoneNormalizer('US')('+1 415 555 2671 x123')).toBe('+14155552671');
     expect(createPhoneNormalizer('US')('(415) 555-2671 ext. 45')).toBe('+14155552671');
+  });
+});
+
+describe('the fast path on bytes (the index build)', () => {
+  /** What the text fast path answers, as the byte path says it. */
+  const asBytes = (a: PhoneOutcome | undefined): string | number => (a === undefined ? PHONE_BYTES_UNSURE : a === PHONE_INVALID ? PHONE_BYTES_INVALID : a === PHONE_NEEDS_COUNTRY ? PHONE_BYTES_NEEDS_COUNTRY : a.slice(1));
+  /** The shapes the byte path reads itself: ASCII digits, ' -.()/' and a leading '+'. */
+  const READ = /^\+?[0-9 ().\/-]*$/;
+
+  it('answers what the text fast path answers, for every generated input it decides and for all it is meant to read', () => {
+    const sample = makeGenerator(mulberry32(0xb17e5 + Number(process.env.PHONE_DIFF_SEED || 0)));
+    const mismatches: string[] = [];
+    let decided = 0;
+    let total = 0;
+    const countries = [...DEFAULT_COUNTRIES, ...ALL_COUNTRIES.filter((_, i) => i % 7 === 0)];
+    for (const dc of countries) {
+      const fast = createPhoneFastPath(dc);
+      const bytes = createPhoneBytesPath(dc);
+      for (let i = 0; i < (DEFAULT_COUNTRIES.includes(dc as never) ? 6000 : 600); i++) {
+        const input = sample(dc).input.trim();
+        if (input === '') continue;
+        total++;
+        const src = Buffer.from(`  ${input}`, 'utf8');
+        const dst = Buffer.alloc(PHONE_BYTES_MAX + 4, 0x2e);
+        const n = bytes(src, 2, src.length, dst, 3);
+        const got = n >= 0 ? dst.toString('latin1', 3, 3 + n) : n;
+        const want = asBytes(fast(input));
+        if (n !== PHONE_BYTES_UNSURE) decided++;
+        // Undecided only where the text path is, or for a shape the byte path leaves to it.
+        const ok = got === want || (n === PHONE_BYTES_UNSURE && !READ.test(input.startsWith('00') ? input.slice(2) : input));
+        if (!ok && mismatches.length < 25) mismatches.push(`${dc ?? '-'} ${JSON.stringify(input)}: text ${want}, bytes ${got}`);
+        if (n >= 0) expect(dst[3 + n]).toBe(0x2e);
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(decided).toBeGreaterThan(total * 0.6);
   });
 });

@@ -12,7 +12,7 @@ import { DIGEST_BYTES, FIELD_LONG, FINGERPRINT_WORDS, FORM_EMAIL, FORM_EXACT, FO
 import { Bytes, isAsciiSpace } from '../src/transforms/byte-buffers.js';
 import { EMAIL_NOT_ASCII, EMAIL_VALID, lowerEmailBits, lowerEmailInto } from '../src/transforms/identity.js';
 import { ProfileExtractor, type ChunkExtract, type ExtractPlan } from '../src/worker/lookup-build.js';
-import { KEY_EMPTY, KEY_INVALID, KEY_INVALID_AT, KEY_OK, KeyForms, NOT_ASCII } from '../src/worker/lookup-key.js';
+import { ASCII_ROOM, KEY_EMPTY, KEY_INVALID, KEY_INVALID_AT, KEY_OK, KeyForms, UNDECIDED } from '../src/worker/lookup-key.js';
 import { prng } from './helpers/profiles.js';
 
 /** Pieces of values: ASCII of every kind the rules look at, UTF-8 (spaces among it), invalid UTF-8. */
@@ -82,39 +82,43 @@ describe('lowerEmailBits', () => {
 });
 
 describe('KeyForms.writeAsciiInto', () => {
-  it('writes what write writes for every trimmed, non-empty ASCII value, and leaves the rest to it', () => {
-    const forms = new KeyForms(undefined);
-    const r = prng(12);
-    let direct = 0;
-    for (let k = 0; k < 20_000; k++) {
-      const raw = randomValue(r);
-      let s = 0;
-      let e = raw.length;
-      while (s < e && isAsciiSpace(raw[s])) s++;
-      while (e > s && isAsciiSpace(raw[e - 1])) e--;
-      if (s === e) continue;
-      for (const form of [FORM_EXACT, FORM_LOWER, FORM_PLAIN, FORM_EMAIL]) {
-        const out = new Bytes(16);
-        const status = forms.write(form, raw, s, e, out);
-        const dst = Buffer.alloc(e - s + 2, 0xaa);
-        const n = forms.writeAsciiInto(form, raw, s, e, dst, 2);
-        const label = `${form} ${raw.toString('hex')}`;
-        if (n === NOT_ASCII) {
-          expect(raw.subarray(s, e).some((c) => c >= 0x80), label).toBe(true);
-          continue;
+  for (const defaultCountry of [undefined, 'FR']) {
+    it(`writes what write writes for every trimmed, non-empty ASCII value it decides (default country ${defaultCountry ?? 'none'}), and leaves only phones and values with a byte >= 0x80 to it`, () => {
+      const forms = new KeyForms(defaultCountry);
+      const r = prng(12);
+      let direct = 0;
+      for (let k = 0; k < 20_000; k++) {
+        const raw = randomValue(r);
+        let s = 0;
+        let e = raw.length;
+        while (s < e && isAsciiSpace(raw[s])) s++;
+        while (e > s && isAsciiSpace(raw[e - 1])) e--;
+        if (s === e) continue;
+        for (const form of [FORM_EXACT, FORM_LOWER, FORM_PLAIN, FORM_EMAIL, FORM_PHONE, FORM_PHONE_PLUS]) {
+          const out = new Bytes(16);
+          const status = forms.write(form, raw, s, e, out);
+          const dst = Buffer.alloc(e - s + ASCII_ROOM + 2, 0xaa);
+          const n = forms.writeAsciiInto(form, raw, s, e, dst, 2);
+          const label = `${form} ${raw.toString('hex')}`;
+          const phone = form === FORM_PHONE || form === FORM_PHONE_PLUS;
+          if (n === UNDECIDED) {
+            if (!phone) expect(raw.subarray(s, e).some((c) => c >= 0x80), label).toBe(true);
+            continue;
+          }
+          expect(raw.subarray(s, e).every((c) => c < 0x80), label).toBe(true);
+          direct++;
+          if (n === KEY_INVALID_AT) {
+            expect(status, label).toBe(KEY_INVALID);
+            continue;
+          }
+          expect(status, label).toBe(KEY_OK);
+          expect(dst.subarray(2, 2 + n).toString('latin1'), label).toBe(out.bytes.subarray(0, out.used).toString('latin1'));
+          expect(n, label).toBeLessThanOrEqual(e - s + ASCII_ROOM);
         }
-        expect(raw.subarray(s, e).every((c) => c < 0x80), label).toBe(true);
-        direct++;
-        if (n === KEY_INVALID_AT) {
-          expect(status, label).toBe(KEY_INVALID);
-          continue;
-        }
-        expect(status, label).toBe(KEY_OK);
-        expect(dst.subarray(2, 2 + n).toString('latin1'), label).toBe(out.bytes.subarray(0, out.used).toString('latin1'));
       }
-    }
-    expect(direct).toBeGreaterThan(10_000);
-  });
+      expect(direct).toBeGreaterThan(10_000);
+    });
+  }
 });
 
 /** A CSV field holding `v`: quoted when it must be, and now and then when it need not. */

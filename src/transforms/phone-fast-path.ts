@@ -26,9 +26,9 @@ interface MetadataView {
   getCountryCodesForCallingCode(callingCode: string): string[] | undefined;
 }
 
-const MIN_LENGTH_FOR_NSN = 2;
-const MAX_LENGTH_FOR_NSN = 17;
-const MAX_INPUT_STRING_LENGTH = 250;
+export const MIN_LENGTH_FOR_NSN = 2;
+export const MAX_LENGTH_FOR_NSN = 17;
+export const MAX_INPUT_STRING_LENGTH = 250;
 /** Length tables run to this index; every possible length in the metadata is far below it. */
 const LEN_CAP = 31;
 
@@ -51,7 +51,7 @@ function lengthStatus(length: number, possibleLengths: readonly number[]): numbe
  * the exact country of a shared calling code from leading digits and number-type patterns).
  * Per length: 1 = yes for every country, 0 = no for every country, -1 = countries disagree (decline).
  */
-interface CallingCodeFacts {
+export interface CallingCodeFacts {
   readonly callingCode: string;
   /** extractNationalNumber keeps a stripped national prefix unless the rest is TOO_SHORT or INVALID_LENGTH. */
   readonly acceptsStripped: Int8Array;
@@ -61,7 +61,7 @@ interface CallingCodeFacts {
   readonly main: PlanFacts;
 }
 
-interface PlanFacts {
+export interface PlanFacts {
   readonly callingCode: string;
   readonly cc: CallingCodeFacts;
   /** ^(?:IDD prefix), or null when there is none. */
@@ -88,7 +88,7 @@ function getMetadata(): MetadataView {
   return metadata;
 }
 
-function getKnownCallingCodes(): Set<string> {
+export function getKnownCallingCodes(): Set<string> {
   if (knownCallingCodes === undefined) {
     const m = getMetadata();
     const known = new Set<string>();
@@ -120,7 +120,7 @@ function buildPlan(plan: PlanView, cc: CallingCodeFacts | null): PlanFacts | nul
   };
 }
 
-function getCallingCodeFacts(callingCode: string): CallingCodeFacts | null {
+export function getCallingCodeFacts(callingCode: string): CallingCodeFacts | null {
   let facts = callingCodeFacts.get(callingCode);
   if (facts !== undefined) return facts;
   facts = null;
@@ -165,7 +165,7 @@ function getCallingCodeFacts(callingCode: string): CallingCodeFacts | null {
   return facts;
 }
 
-function getCountryPlan(country: string): PlanFacts | null {
+export function getCountryPlan(country: string): PlanFacts | null {
   let plan = countryPlans.get(country);
   if (plan !== undefined) return plan;
   const m = getMetadata();
@@ -176,7 +176,7 @@ function getCountryPlan(country: string): PlanFacts | null {
   return plan;
 }
 
-const DECLINE = -1;
+export const DECLINE = -1;
 /** The library's digits (VALID_DIGITS) and plus signs (PLUS_CHARS). */
 const DIGIT_OR_PLUS = /[+\uFF0B0-9\uFF10-\uFF19\u0660-\u0669\u06F0-\u06F9]/;
 
@@ -184,7 +184,7 @@ const DIGIT_OR_PLUS = /[+\uFF0B0-9\uFF10-\uFF19\u0660-\u0669\u06F0-\u06F9]/;
  * extractNationalNumber(): strips the national (trunk) prefix and carrier code as `plan` does.
  * Returns the national number, or DECLINE.
  */
-function extractNationalNumber(number: string, plan: PlanFacts): string | typeof DECLINE {
+export function extractNationalNumber(number: string, plan: PlanFacts): string | typeof DECLINE {
   if (number === '' || plan.npfp === null) return number;
   const match = plan.npfp.exec(number);
   if (match === null) return number;
@@ -201,7 +201,7 @@ function extractNationalNumber(number: string, plan: PlanFacts): string | typeof
   return accepts === 1 ? national : number;
 }
 
-function finish(cc: CallingCodeFacts, national: string | typeof DECLINE): PhoneOutcome | undefined {
+export function finish(cc: CallingCodeFacts, national: string | typeof DECLINE): PhoneOutcome | undefined {
   if (national === DECLINE) return undefined;
   const len = national.length;
   if (len < MIN_LENGTH_FOR_NSN || len > MAX_LENGTH_FOR_NSN) return PHONE_INVALID;
@@ -224,7 +224,7 @@ function international(digits: string): PhoneOutcome | undefined {
   return PHONE_INVALID;
 }
 
-function national(digits: string, plan: PlanFacts): PhoneOutcome | undefined {
+export function national(digits: string, plan: PlanFacts): PhoneOutcome | undefined {
   // stripIddPrefix(): a national number that starts with the default country's IDD prefix is
   // read as international by the library. Rare in audiences: decline.
   if (plan.idd !== null && plan.idd.test(digits)) {

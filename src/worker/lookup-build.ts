@@ -9,7 +9,7 @@
 import { decodeField } from '../formats/csv/field-codec.js';
 import { RecordScanner, type Dialect } from '../formats/csv/scan.js';
 import { CR, LF } from '../formats/line-ends.js';
-import { DIGEST_BYTES, FIELD_LONG, FINGERPRINT_WORDS, FORM_PHONE, FORM_PHONE_PLUS, HELD_FINGERPRINT } from '../protocol/profile-index.js';
+import { DIGEST_BYTES, FIELD_LONG, FINGERPRINT_WORDS, HELD_FINGERPRINT } from '../protocol/profile-index.js';
 
 const FINGERPRINT_BYTES = 4 * FINGERPRINT_WORDS;
 /** Profiles a chunk's arrays have room for at first: a 1 MiB chunk of 70-byte records has ~15,000. */
@@ -17,7 +17,7 @@ const INITIAL_ROOM = 1 << 14;
 import { Bytes, isAsciiSpace } from '../transforms/byte-buffers.js';
 import { decodeHexStrictInto, isHex64 } from '../transforms/encoding.js';
 import { sha256DigestsInto } from '../transforms/sha256-batch.js';
-import { KEY_EMPTY, KEY_INVALID, KEY_INVALID_AT, KEY_OK, KeyForms, NOT_ASCII } from './lookup-key.js';
+import { ASCII_ROOM, KEY_EMPTY, KEY_INVALID, KEY_INVALID_AT, KEY_OK, KeyForms, UNDECIDED } from './lookup-key.js';
 
 /** What a chunk is read by: structured-clonable, the same for every chunk of a build. */
 export interface ExtractPlan {
@@ -345,8 +345,8 @@ export class ProfileExtractor {
 
   /**
    * Queues the key's form for hashing into the next digest slot (or decodes a digest given as
-   * hex). An ASCII value in a form other than a phone's is written straight into the queue; the
-   * rest through KeyForms.write.
+   * hex). An ASCII value is written straight into the queue (KeyForms.writeAsciiInto); what that
+   * leaves undecided through KeyForms.write.
    */
   private digestKey(form: number, hexIsDigest: boolean, src: Buffer, start: number, end: number, x: SourceWork): number {
     let ts = start;
@@ -361,14 +361,11 @@ export class ProfileExtractor {
       return KEY_OK;
     }
     const q = x.forms;
-    let n = NOT_ASCII;
-    if (form !== FORM_PHONE && form !== FORM_PHONE_PLUS) {
-      if (q.used + (te - ts) > q.bytes.length) q.ensure(te - ts);
-      n = this.forms.writeAsciiInto(form, src, ts, te, q.bytes, q.used);
-      if (n === KEY_INVALID_AT) return KEY_INVALID;
-    }
+    if (q.used + (te - ts) + ASCII_ROOM > q.bytes.length) q.ensure(te - ts + ASCII_ROOM);
     const from = q.used;
-    if (n === NOT_ASCII) {
+    const n = this.forms.writeAsciiInto(form, src, ts, te, q.bytes, from);
+    if (n === KEY_INVALID_AT) return KEY_INVALID;
+    if (n === UNDECIDED) {
       const status = this.forms.write(form, src, ts, te, q);
       if (status !== KEY_OK) return status;
     } else {

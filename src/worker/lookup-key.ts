@@ -11,6 +11,7 @@ import { FORM_EMAIL, FORM_EXACT, FORM_LOWER, FORM_PHONE, FORM_PHONE_PLUS, FORM_P
 import { isAsciiSpace, latin1Slice } from '../transforms/byte-buffers.js';
 import { EMAIL_NOT_ASCII, EMAIL_VALID, lowerEmailBits, lowerEmailInto } from '../transforms/identity.js';
 import { createPhoneNormalizer, PHONE_INVALID, PHONE_NEEDS_COUNTRY, type PhoneOutcome } from '../transforms/phone.js';
+import { createPhoneBytesPath, PHONE_BYTES_MAX, PHONE_BYTES_UNSURE } from '../transforms/phone-bytes.js';
 
 export const KEY_OK = 0;
 export const KEY_EMPTY = 1;
@@ -18,7 +19,9 @@ export const KEY_INVALID = 2;
 export type KeyStatus = typeof KEY_OK | typeof KEY_EMPTY | typeof KEY_INVALID;
 /** What KeyForms.writeAsciiInto returns for an invalid key and for a value it leaves to `write`. */
 export const KEY_INVALID_AT = -1;
-export const NOT_ASCII = -2;
+export const UNDECIDED = -2;
+/** Room KeyForms.writeAsciiInto wants past the value's length (a phone's E.164 may be longer). */
+export const ASCII_ROOM = PHONE_BYTES_MAX + 1;
 
 /** Where a form is written: the project's Bytes, or an index arena in shared memory. */
 export interface ByteSink {
@@ -34,6 +37,7 @@ const isHexDigit = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x4
 
 export class KeyForms {
   private phone: ((trimmed: string) => PhoneOutcome) | undefined;
+  private phoneBytes: ((src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number) => number) | undefined;
 
   /** `defaultCountry`: the plan of national phone numbers (none: a number needs its country code). */
   constructor(private readonly defaultCountry: string | undefined) {}
@@ -90,27 +94,38 @@ export class KeyForms {
   }
 
   /**
-   * `write` on a value already trimmed of ASCII spaces and not empty, in a form other than a
-   * phone's, straight into `dst` from `at` (room for end - start bytes: no form of an ASCII value
-   * is longer), for a caller that keeps its own queue: returns the form's length, KEY_INVALID_AT
-   * (not an address), or NOT_ASCII (a byte >= 0x80: `write` reads it as text). What it wrote past
-   * `at` is then garbage.
+   * `write` on a value already trimmed of ASCII spaces and not empty, straight into `dst` from
+   * `at` (room for end - start + ASCII_ROOM bytes), for a caller that keeps its own queue: returns
+   * the form's length, KEY_INVALID_AT, or UNDECIDED (a byte >= 0x80, or a phone number the byte
+   * path does not read: `write` decides it). What it wrote past `at` is then garbage.
    */
   writeAsciiInto(form: number, src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): number {
     switch (form) {
       case FORM_EMAIL: {
         const bits = lowerEmailBits(src, start, end, dst, at);
-        return (bits & EMAIL_NOT_ASCII) !== 0 ? NOT_ASCII : (bits & EMAIL_VALID) !== 0 ? end - start : KEY_INVALID_AT;
+        return (bits & EMAIL_NOT_ASCII) !== 0 ? UNDECIDED : (bits & EMAIL_VALID) !== 0 ? end - start : KEY_INVALID_AT;
+      }
+      case FORM_PHONE:
+      case FORM_PHONE_PLUS: {
+        this.phoneBytes ??= createPhoneBytesPath(this.defaultCountry);
+        const plus = form === FORM_PHONE_PLUS ? 1 : 0;
+        const n = this.phoneBytes(src, start, end, dst, at + plus);
+        if (n >= 0) {
+          if (plus === 1) dst[at] = 0x2b;
+          return plus + n;
+        }
+        // writePhone's outcomes: no plan (no default country) or no possible number is an invalid key.
+        return n === PHONE_BYTES_UNSURE ? UNDECIDED : KEY_INVALID_AT;
       }
       case FORM_LOWER:
-        return lowerInto(src, start, end, dst, at) < 0x80 ? end - start : NOT_ASCII;
+        return lowerInto(src, start, end, dst, at) < 0x80 ? end - start : UNDECIDED;
       case FORM_PLAIN: {
         let hex = true;
         for (let i = start; i < end && hex; i++) hex = isHexDigit(src[i]);
-        return (hex ? lowerInto(src, start, end, dst, at) : copyInto(src, start, end, dst, at)) < 0x80 ? end - start : NOT_ASCII;
+        return (hex ? lowerInto(src, start, end, dst, at) : copyInto(src, start, end, dst, at)) < 0x80 ? end - start : UNDECIDED;
       }
       default:
-        return copyInto(src, start, end, dst, at) < 0x80 ? end - start : NOT_ASCII;
+        return copyInto(src, start, end, dst, at) < 0x80 ? end - start : UNDECIDED;
     }
   }
 
