@@ -93,7 +93,8 @@ export function importPlan(
   const fields: OutputField[] = [
     { kind: 'input', index: id },
     { kind: 'lookup', field: 0 },
-    { kind: 'lookup', field: LOOKUP_LABEL },
+    // One source tried: every row written is its match, so its label is a constant (encoded once, not per row).
+    lookup.sources.length === 1 ? { kind: 'constant', value: job.dataSources[lookup.sources[0].index].label } : { kind: 'lookup', field: LOOKUP_LABEL },
     segments === undefined ? empty : { kind: 'input', index: segments },
     removed === undefined ? empty : { kind: 'input', index: removed },
     ...cols.fields.map((f): OutputField => ({ kind: 'lookup', field: 1 + job.profiles.fields.indexOf(f) })),
