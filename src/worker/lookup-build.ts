@@ -252,14 +252,11 @@ export class ProfileExtractor {
       at += n;
       return v;
     };
-    // A digest's first FINGERPRINT_WORDS words, a word at a time: the slots are 32 bytes apart from
-    // the start of their own ArrayBuffer, the result's keys start on a word.
+    // The slots are 32 bytes apart from the start of their own ArrayBuffer, the result's keys start on a word.
     const fingerprints = (src: Uint8Array, keys: number): Uint8Array => {
       at = (at + 3) & ~3;
       const v = new Uint8Array(buffer, at, keys * FINGERPRINT_BYTES);
-      const to = new Uint32Array(buffer, at, keys * FINGERPRINT_WORDS);
-      const from = new Uint32Array(src.buffer, src.byteOffset, keys * (DIGEST_BYTES >>> 2));
-      for (let k = 0, i = 0, o = 0; k < keys; k++, i += DIGEST_BYTES >>> 2) for (let j = 0; j < FINGERPRINT_WORDS; j++) to[o++] = from[i + j];
+      copyFingerprints(new Uint32Array(src.buffer, src.byteOffset, keys * (DIGEST_BYTES >>> 2)), new Uint32Array(buffer, at, keys * FINGERPRINT_WORDS), keys);
       at += v.length;
       return v;
     };
@@ -376,6 +373,18 @@ export class ProfileExtractor {
     x.formEnds[k] = q.used;
     x.slots[k] = slot;
     return KEY_OK;
+  }
+}
+
+/**
+ * The first FINGERPRINT_WORDS words of each of `keys` digests (DIGEST_BYTES apart) in `from`,
+ * back to back into `to`. A function of its own: the loop in a closure made per chunk took
+ * ~20 ns a key, its code made (and thrown away) chunk after chunk.
+ */
+function copyFingerprints(from: Uint32Array, to: Uint32Array, keys: number): void {
+  const stride = DIGEST_BYTES >>> 2;
+  for (let k = 0, i = 0, o = 0; k < keys; k++, i += stride, o += FINGERPRINT_WORDS) {
+    for (let j = 0; j < FINGERPRINT_WORDS; j++) to[o + j] = from[i + j];
   }
 }
 
