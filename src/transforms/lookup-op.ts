@@ -182,6 +182,7 @@ class LookupColumn implements ColumnRunner {
     }
     const kept = this.kept;
     kept.used = 0;
+    const { fieldStarts, fieldEnds, keptStart, keptEnd } = this;
     for (let i = 0; i < n; i++) {
       if (i % TOUCH_GROUP === 0 && i + TOUCH_GROUP < n) {
         const to = Math.min(n, i + 2 * TOUCH_GROUP);
@@ -193,12 +194,15 @@ class LookupColumn implements ColumnRunner {
         this.profile[r] = p;
         this.source[r] = result.sources[i];
         kinds[r] = KIND_VALIDATED;
-        const bytes = view.fieldRanges(p, this.fieldStarts, this.fieldEnds);
+        const bytes = view.fieldRanges(p, fieldStarts, fieldEnds);
+        // The profile's values lie in order, each after its length: copied as one run, lengths and all.
+        const from = fieldStarts[0];
+        const base = kept.used - from;
         for (let f = 0; f < F; f++) {
-          this.keptStart[r * F + f] = kept.used;
-          copyInto(kept, bytes, this.fieldStarts[f], this.fieldEnds[f]);
-          this.keptEnd[r * F + f] = kept.used;
+          keptStart[r * F + f] = base + fieldStarts[f];
+          keptEnd[r * F + f] = base + fieldEnds[f];
         }
+        copyInto(kept, bytes, from, fieldEnds[F - 1]);
       } else {
         col.fail(r, R_UNMATCHED);
         this.unmatched.push(i);
