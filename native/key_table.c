@@ -22,6 +22,7 @@
 // written nothing, when an argument does not fit; at maxEntries entries it stops adding and
 // returns maxEntries + 1 (the caller then fails the build with its own error).
 #include <node_api.h>
+#include "napi_args.h"
 #include <stdint.h>
 #include <stddef.h>
 
@@ -29,18 +30,6 @@
 #define SLOT_TAG_BITS 5
 #define SLOT_ENTRY_MASK ((1u << SLOT_ENTRY_BITS) - 1u)
 #define AHEAD 16
-
-static napi_value fail(napi_env env, const char* msg) {
-  napi_throw_range_error(env, NULL, msg);
-  return NULL;
-}
-
-static int typed(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* len) {
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  return napi_get_typedarray_info(env, v, &type, len, data, &ab, &offset) == napi_ok && type == want;
-}
 
 static int whole(napi_env env, napi_value v, int64_t* out) {
   return napi_get_value_int64(env, v, out) == napi_ok && *out >= 0;
@@ -54,27 +43,27 @@ static inline uint32_t slot_home(uint32_t hash, double size) {
 static napi_value key_table_add(napi_env env, napi_callback_info info) {
   size_t argc = 12;
   napi_value argv[12];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 12) return fail(env, "keyTableAdd: 12 arguments");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 12) return throw_range(env, "keyTableAdd: 12 arguments");
   int32_t* slots;
   uint32_t *keys, *owners, *d;
   uint8_t* status;
   size_t slots_len, keys_len, owners_len, d_len, status_len;
   int64_t size, width, entries, stride, count, first, max_entries;
-  if (!typed(env, argv[0], napi_int32_array, (void**)&slots, &slots_len) || !whole(env, argv[1], &size) ||
-      !typed(env, argv[2], napi_uint32_array, (void**)&keys, &keys_len) || !whole(env, argv[3], &width) ||
-      !typed(env, argv[4], napi_uint32_array, (void**)&owners, &owners_len) || !whole(env, argv[5], &entries) ||
-      !typed(env, argv[6], napi_uint32_array, (void**)&d, &d_len) || !whole(env, argv[7], &stride) ||
-      !typed(env, argv[8], napi_uint8_array, (void**)&status, &status_len) || !whole(env, argv[9], &count) ||
+  if (!typed_of(env, argv[0], napi_int32_array, (void**)&slots, &slots_len) || !whole(env, argv[1], &size) ||
+      !typed_of(env, argv[2], napi_uint32_array, (void**)&keys, &keys_len) || !whole(env, argv[3], &width) ||
+      !typed_of(env, argv[4], napi_uint32_array, (void**)&owners, &owners_len) || !whole(env, argv[5], &entries) ||
+      !typed_of(env, argv[6], napi_uint32_array, (void**)&d, &d_len) || !whole(env, argv[7], &stride) ||
+      !typed_of(env, argv[8], napi_uint8_array, (void**)&status, &status_len) || !whole(env, argv[9], &count) ||
       !whole(env, argv[10], &first) || !whole(env, argv[11], &max_entries)) {
-    return fail(env, "keyTableAdd: bad arguments");
+    return throw_range(env, "keyTableAdd: bad arguments");
   }
   if (size < 1 || (size_t)size > slots_len || width < 1 || stride < width || (size_t)count > status_len || max_entries > SLOT_ENTRY_MASK - 1) {
-    return fail(env, "keyTableAdd: sizes out of range");
+    return throw_range(env, "keyTableAdd: sizes out of range");
   }
   int64_t ok = 0;
   for (int64_t i = 0; i < count; i++) ok += status[i] == 0;
   if ((size_t)(ok * stride) > d_len || (size_t)((entries + ok) * width) > keys_len || (size_t)(entries + ok) > owners_len || entries > max_entries) {
-    return fail(env, "keyTableAdd: no room for the chunk's keys");
+    return throw_range(env, "keyTableAdd: no room for the chunk's keys");
   }
   const double dsize = (double)size;
   const uint32_t usize = (uint32_t)size;
@@ -136,24 +125,24 @@ static napi_value key_table_add(napi_env env, napi_callback_info info) {
 static napi_value key_table_find(napi_env env, napi_callback_info info) {
   size_t argc = 10;
   napi_value argv[10];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 10) return fail(env, "keyTableFind: 10 arguments");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 10) return throw_range(env, "keyTableFind: 10 arguments");
   int32_t *slots, *at, *out;
   uint32_t *keys, *owners, *d;
   size_t slots_len, keys_len, owners_len, d_len, at_len, out_len;
   int64_t size, width, entries, n;
-  if (!typed(env, argv[0], napi_int32_array, (void**)&slots, &slots_len) || !whole(env, argv[1], &size) ||
-      !typed(env, argv[2], napi_uint32_array, (void**)&keys, &keys_len) || !whole(env, argv[3], &width) ||
-      !typed(env, argv[4], napi_uint32_array, (void**)&owners, &owners_len) || !whole(env, argv[5], &entries) ||
-      !typed(env, argv[6], napi_uint32_array, (void**)&d, &d_len) || !typed(env, argv[7], napi_int32_array, (void**)&at, &at_len) ||
-      !whole(env, argv[8], &n) || !typed(env, argv[9], napi_int32_array, (void**)&out, &out_len)) {
-    return fail(env, "keyTableFind: bad arguments");
+  if (!typed_of(env, argv[0], napi_int32_array, (void**)&slots, &slots_len) || !whole(env, argv[1], &size) ||
+      !typed_of(env, argv[2], napi_uint32_array, (void**)&keys, &keys_len) || !whole(env, argv[3], &width) ||
+      !typed_of(env, argv[4], napi_uint32_array, (void**)&owners, &owners_len) || !whole(env, argv[5], &entries) ||
+      !typed_of(env, argv[6], napi_uint32_array, (void**)&d, &d_len) || !typed_of(env, argv[7], napi_int32_array, (void**)&at, &at_len) ||
+      !whole(env, argv[8], &n) || !typed_of(env, argv[9], napi_int32_array, (void**)&out, &out_len)) {
+    return throw_range(env, "keyTableFind: bad arguments");
   }
   if (size < 1 || (size_t)size > slots_len || width < 1 || width > 8 || (size_t)(entries * width) > keys_len || (size_t)entries > owners_len ||
       (size_t)n > at_len || (size_t)n > out_len) {
-    return fail(env, "keyTableFind: sizes out of range");
+    return throw_range(env, "keyTableFind: sizes out of range");
   }
   for (int64_t j = 0; j < n; j++) {
-    if (at[j] < 0 || (size_t)(8 * (int64_t)at[j] + width) > d_len) return fail(env, "keyTableFind: a key past the digests");
+    if (at[j] < 0 || (size_t)(8 * (int64_t)at[j] + width) > d_len) return throw_range(env, "keyTableFind: a key past the digests");
   }
   const double dsize = (double)size;
   const uint32_t usize = (uint32_t)size;
@@ -177,7 +166,7 @@ static napi_value key_table_find(napi_env env, napi_callback_info info) {
       if (q == 0) break;
       if ((q & ~SLOT_ENTRY_MASK) == tag) {
         const uint32_t e = q & SLOT_ENTRY_MASK;
-        if (e > max_entry) return fail(env, "keyTableFind: a slot names an entry the index does not hold");
+        if (e > max_entry) return throw_range(env, "keyTableFind: a slot names an entry the index does not hold");
         const uint32_t* v = keys + (size_t)(e - 1) * w;
         uint32_t i = 0;
         while (i < w && v[i] == key[i]) i++;
@@ -202,17 +191,17 @@ static napi_value key_table_find(napi_env env, napi_callback_info info) {
 static napi_value index_touch_fields(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5) return fail(env, "indexTouchFields: 5 arguments");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5) return throw_range(env, "indexTouchFields: 5 arguments");
   uint32_t* ends;
   uint8_t* bytes;
   int32_t* profiles;
   size_t ends_len, bytes_len, profiles_len;
   int64_t block, n;
-  if (!typed(env, argv[0], napi_uint32_array, (void**)&ends, &ends_len) || !typed(env, argv[1], napi_uint8_array, (void**)&bytes, &bytes_len) ||
-      !whole(env, argv[2], &block) || !typed(env, argv[3], napi_int32_array, (void**)&profiles, &profiles_len) || !whole(env, argv[4], &n)) {
-    return fail(env, "indexTouchFields: bad arguments");
+  if (!typed_of(env, argv[0], napi_uint32_array, (void**)&ends, &ends_len) || !typed_of(env, argv[1], napi_uint8_array, (void**)&bytes, &bytes_len) ||
+      !whole(env, argv[2], &block) || !typed_of(env, argv[3], napi_int32_array, (void**)&profiles, &profiles_len) || !whole(env, argv[4], &n)) {
+    return throw_range(env, "indexTouchFields: bad arguments");
   }
-  if (block < 1 || (size_t)n > profiles_len) return fail(env, "indexTouchFields: sizes out of range");
+  if (block < 1 || (size_t)n > profiles_len) return throw_range(env, "indexTouchFields: sizes out of range");
   for (int64_t j = 0; j < AHEAD && j < n; j++) {
     const int64_t b = profiles[j] < 0 ? 0 : profiles[j] / block;
     if (b > 0 && (size_t)(b - 1) < ends_len) __builtin_prefetch(&ends[b - 1], 0, 0);

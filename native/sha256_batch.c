@@ -8,25 +8,12 @@
 // digest itself is OpenSSL's low-level SHA-256, the one Node links (SHA-NI where the CPU has it).
 // Every range is checked against its buffer before anything is written.
 #include <node_api.h>
+#include "napi_args.h"
 #include <openssl/sha.h>
 #include <stdint.h>
 #include <stddef.h>
 
 static const char HEX[] = "0123456789abcdef";
-
-static napi_value throw_range(napi_env env, const char* msg) {
-  napi_throw_range_error(env, NULL, msg);
-  return NULL;
-}
-
-/** The data and element count of `v` if it is a typed array of type `want`; 0 otherwise. */
-static int typed_of(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* len) {
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, len, data, &ab, &offset) != napi_ok || type != want) return 0;
-  return 1;
-}
 
 /** Both functions: `hex` chooses 64 hex digits or 32 raw bytes a slot. */
 static napi_value sha256_batch(napi_env env, napi_callback_info info, int hex) {

@@ -1,0 +1,21 @@
+// Argument checks shared by the addon's functions (sha256_batch.c, key_table.c).
+#ifndef AUDIENCE_PIPE_NAPI_ARGS_H
+#define AUDIENCE_PIPE_NAPI_ARGS_H
+#include <node_api.h>
+#include <stddef.h>
+
+/** Throws a RangeError with `msg`; returns NULL, the value a failed call returns. */
+static inline napi_value throw_range(napi_env env, const char* msg) {
+  napi_throw_range_error(env, NULL, msg);
+  return NULL;
+}
+
+/** The data and element count of `v` if it is a typed array of type `want`; 0 otherwise. */
+static inline int typed_of(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* len) {
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset;
+  return napi_get_typedarray_info(env, v, &type, len, data, &ab, &offset) == napi_ok && type == want;
+}
+
+#endif
