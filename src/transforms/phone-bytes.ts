@@ -2,7 +2,7 @@
  * The phone fast path (./phone-fast-path.ts) on a value's bytes, for the profile index build,
  * where most phones of a table are read: the same steps on the digits gathered into a buffer,
  * the E.164 digits written out as bytes. No string is made but the national number, and that only
- * when its plan has a national prefix to look for (a regular expression of the metadata); the
+ * when it may start with a national prefix of its plan (a regular expression of the metadata); the
  * text path made the value's text, its digits by concatenation, the calling code's slices, the
  * E.164 text and its copy without the '+'. Whatever is not ASCII digits, ' -.()/' and a leading
  * '+' or '00', and whatever the fast path declines, is PHONE_BYTES_UNSURE: the caller reads it as
@@ -35,6 +35,28 @@ export const PHONE_BYTES_MAX = 3 + MAX_LENGTH_FOR_NSN;
 /** For each calling code as a number (1 to 999): 1 when the library knows it; filled on first use. */
 let knownCodes: Uint8Array | undefined;
 const codeFacts: (CallingCodeFacts | null | undefined)[] = [];
+/** Per calling code: its main plan's national prefixes when they are plain digits (see literalPrefixes). */
+const codePrefixes: (readonly Uint8Array[] | null | undefined)[] = [];
+
+/**
+ * The national prefixes a plan's regular expression for them (`^(?:0|180020)`) stands for when
+ * it is alternatives of digits only (most plans that have one: `0`, `1`, `8`): the expression
+ * then matches a number exactly when it starts with one of them. Null for any other expression.
+ */
+function literalPrefixes(npfp: RegExp): readonly Uint8Array[] | null {
+  const m = /^\^\(\?:(\d+(?:\|\d+)*)\)$/.exec(npfp.source);
+  return m === null || npfp.flags !== '' ? null : m[1].split('|').map((p) => Buffer.from(p, 'latin1'));
+}
+
+function startsWithOne(digits: Buffer, from: number, to: number, prefixes: readonly Uint8Array[]): boolean {
+  for (const p of prefixes) {
+    if (p.length > to - from) continue;
+    let k = 0;
+    while (k < p.length && digits[from + k] === p[k]) k++;
+    if (k === p.length) return true;
+  }
+  return false;
+}
 
 function knownCode(code: number): boolean {
   if (knownCodes === undefined) {
@@ -93,8 +115,13 @@ function international(digits: Buffer, d: number, dst: Uint8Array, at: number): 
     let cc = codeFacts[code];
     if (cc === undefined) cc = codeFacts[code] = getCallingCodeFacts(String(code));
     if (cc === null) return PHONE_BYTES_UNSURE;
-    // extractNationalNumber() keeps the number as it is without a national prefix to look for.
-    if (cc.main.npfp === null || i === d) return finishBytes(cc, digits, i, d, dst, at);
+    // extractNationalNumber() keeps the number as it is without a national prefix to look for,
+    // or when its expression does not match (told on the bytes for prefixes of digits only).
+    const npfp = cc.main.npfp;
+    if (npfp === null || i === d) return finishBytes(cc, digits, i, d, dst, at);
+    let prefixes = codePrefixes[code];
+    if (prefixes === undefined) prefixes = codePrefixes[code] = literalPrefixes(npfp);
+    if (prefixes !== null && !startsWithOne(digits, i, d, prefixes)) return finishBytes(cc, digits, i, d, dst, at);
     const number = latin1Slice(digits, i, d);
     const nationalNumber = extractNationalNumber(number, cc.main);
     if (nationalNumber === number) return finishBytes(cc, digits, i, d, dst, at);
