@@ -14,7 +14,7 @@ import { csvFileProfiles } from '../src/reconcile/profiles/csv-file.js';
 import { IdMatcher, UNMATCHED_REASONS, type MatchSource } from '../src/worker/lookup-match.js';
 import { tempDir } from './helpers/cli.js';
 import { expectedKey, expectedSource } from './helpers/profile-keys.js';
-import { generateProfiles, profilesCsv } from './helpers/profiles.js';
+import { generateProfiles, prng, profilesCsv } from './helpers/profiles.js';
 import { build, KEY_HEX } from './helpers/reconcile.js';
 import { parseJob } from '../src/reconcile/job-file.js';
 import type { ReconcileJob } from '../src/reconcile/job-types.js';
@@ -178,5 +178,36 @@ describe('IDs decoded before the match (the lookup op, for a format without quot
       expect(snapshot(first.match(bytes, starts, ends, ids.length, true)), `order ${order}`).toEqual(own);
       expect(own.reasons.filter((r) => r === 0).length, `order ${order}`).toBeGreaterThan(100);
     }
+  });
+});
+
+describe('IdMatcher.decodeHex (hand-written: four digits a load)', () => {
+  it('gives the bytes and the verdict of a strict hex decode, for digits of either case, any other byte anywhere, at any offset of a pooled buffer', async () => {
+    const { view } = await build(job, csvFileProfiles(path));
+    const m = new IdMatcher(view, matchSources([1]));
+    const n = 3000;
+    m.prepare(n);
+    const r = prng(77);
+    const digits = '0123456789abcdefABCDEF';
+    const values: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      const v = Buffer.from(Array.from({ length: 64 }, () => digits.charCodeAt(Math.floor(r() * digits.length))));
+      // A third of them with one byte that is no digit: any byte value, at any place.
+      if (i % 3 === 1) v[Math.floor(r() * 64)] = [0x00, 0x2f, 0x3a, 0x40, 0x47, 0x60, 0x67, 0x7f, 0x80, 0xb0, 0xe6, 0xff][i % 12];
+      values.push(v);
+    }
+    // One buffer, the values at odd offsets, itself a view at an odd offset of a larger one.
+    const backing = Buffer.alloc(7 + n * 67);
+    const src = backing.subarray(7);
+    const digests = (m as unknown as { digestBytesA: Uint8Array }).digestBytesA;
+    values.forEach((v, i) => {
+      const at = i * 67 + (i % 3);
+      v.copy(src, at);
+      const strict = /^[0-9a-f]{64}$/i.test(v.toString('latin1'));
+      expect(m.decodeHex(i, src, at, at + 64), `value ${i}`).toBe(strict);
+      if (strict) expect(Buffer.from(digests.subarray(32 * i, 32 * i + 32)).toString('hex'), `value ${i}`).toBe(v.toString('latin1').toLowerCase());
+    });
+    expect(m.decodeHex(0, src, 0, 63)).toBe(false);
+    expect(m.decodeHex(0, src, src.length - 60, src.length + 4)).toBe(false);
   });
 });
