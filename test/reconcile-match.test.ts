@@ -52,7 +52,8 @@ const matchSources = (order: readonly number[]): MatchSource[] =>
     return p.kind === 'aes' ? { index, aes: { key: p.key, iv: p.iv, encoding: p.encoding } } : { index };
   });
 
-function run(matcher: IdMatcher, ids: readonly string[]) {
+/** The IDs back to back, as a chunk holds them: ID i is bytes[starts[i], ends[i]). */
+function packIds(ids: readonly string[]) {
   const bytes = Buffer.from(ids.join(''));
   const starts = new Int32Array(ids.length);
   const ends = new Int32Array(ids.length);
@@ -62,6 +63,11 @@ function run(matcher: IdMatcher, ids: readonly string[]) {
     at += Buffer.byteLength(id);
     ends[i] = at;
   });
+  return { bytes, starts, ends };
+}
+
+function run(matcher: IdMatcher, ids: readonly string[]) {
+  const { bytes, starts, ends } = packIds(ids);
   const r = matcher.match(bytes, starts, ends, ids.length);
   return ids.map((_, i) => ({ profile: r.profiles[i], source: r.sources[i], reason: UNMATCHED_REASONS[r.reasons[i]] }));
 }
@@ -150,15 +156,7 @@ describe('IDs decoded before the match (the lookup op, for a format without quot
       if (p % 7 === 0) ids.push(row.ecid, `${k.slice(0, 63)}g`, k.slice(1), `é${k.slice(2)}`);
     });
     ids.push('', '   ', sha('nobody'), encrypt('nobody@example.com', 'ffeeddccbbaa99887766554433221100'));
-    const bytes = Buffer.from(ids.join(''));
-    const starts = new Int32Array(ids.length);
-    const ends = new Int32Array(ids.length);
-    let at = 0;
-    ids.forEach((id, i) => {
-      starts[i] = at;
-      at += Buffer.byteLength(id);
-      ends[i] = at;
-    });
+    const { bytes, starts, ends } = packIds(ids);
     const space = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
     const snapshot = (r: ReturnType<IdMatcher['match']>) => ({ profiles: [...r.profiles], sources: [...r.sources], reasons: [...r.reasons], readBy: [...r.readBy], badFor: [...r.badFor] });
     for (const order of [[1, 2, 3, 4, 0], [2, 3], [2, 1], [1], [4, 1], [0]]) {
