@@ -45,6 +45,9 @@ const parts = [
   { name: 'end-to-end against DuckDB', args: [here('e2e.mjs'), ...(opts.rows ? ['--rows', opts.rows] : []), ...(opts['scale-rows'] ? ['--scale-rows', opts['scale-rows']] : []), '--reps', reps, '--json-out', e2eJson] },
   // Issue 11's vendor-format jobs: AAM inbound gzip beside pigz, the dedup job, the AAM outbound reader.
   { name: 'vendor formats (bench/formats.bench.mjs)', args: [here('formats.bench.mjs'), ...(opts.rows ? ['--rows', opts.rows] : []), '--reps', reps] },
+  // Issue 12's index: the build beside `process --hash crm_id=sha256` over the same 10M profiles (50k with --quick).
+  { name: 'reconcile: the profile index beside the hash job (bench/reconcile-index.bench.mjs)', args: [here('reconcile-index.bench.mjs'),
+    '--rows', opts.quick ? '50000' : (opts.rows ?? '10000000'), '--reps', reps] },
   // Issue 12's matching: import-audience beside a DuckDB hash join (10M profiles and 10M IDs; 50k of each with --quick).
   { name: 'reconcile: import-audience beside DuckDB (bench/reconcile.bench.mjs)', args: [here('reconcile.bench.mjs'),
     '--profiles', opts.quick ? '50000' : (opts.rows ?? '10000000'), '--ids', opts.quick ? '50000' : (opts.rows ?? '10000000'), '--reps', reps] },
