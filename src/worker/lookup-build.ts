@@ -10,14 +10,14 @@ import { decodeField } from '../formats/csv/field-codec.js';
 import { RecordScanner, type Dialect } from '../formats/csv/scan.js';
 import { CR, LF } from '../formats/line-ends.js';
 import { DIGEST_BYTES, FIELD_LONG, FINGERPRINT_WORDS, HELD_FINGERPRINT } from '../protocol/profile-index.js';
-
-const FINGERPRINT_BYTES = 4 * FINGERPRINT_WORDS;
-/** Profiles a chunk's arrays have room for at first: a 1 MiB chunk of 70-byte records has ~15,000. */
-const INITIAL_ROOM = 1 << 14;
 import { Bytes, isAsciiSpace } from '../transforms/byte-buffers.js';
 import { decodeHexStrictInto, isHex64 } from '../transforms/encoding.js';
 import { sha256DigestsInto } from '../transforms/sha256-batch.js';
 import { ASCII_ROOM, KEY_EMPTY, KEY_INVALID, KEY_INVALID_AT, KEY_OK, KeyForms, UNDECIDED } from './lookup-key.js';
+
+const FINGERPRINT_BYTES = 4 * FINGERPRINT_WORDS;
+/** Profiles a chunk's arrays have room for at first: a 1 MiB chunk of 70-byte records has ~15,000. */
+const INITIAL_ROOM = 1 << 14;
 
 /** What a chunk is read by: structured-clonable, the same for every chunk of a build. */
 export interface ExtractPlan {
@@ -71,8 +71,6 @@ export interface ChunkExtract {
   /** The one buffer every array above is a view of, to be given back for a later chunk's result. */
   readonly result?: ArrayBuffer;
 }
-
-/** A value's bytes as the build reads them: trimmed of ASCII spaces. */
 
 /** The buffers a result moves with. */
 export function transferList(r: ChunkExtract): ArrayBuffer[] {

@@ -72,7 +72,6 @@ export interface MatchResult {
   readonly plain: KeptPlaintexts;
 }
 
-
 export class IdMatcher {
   private readonly ciphers: (AesCbcBatch | undefined)[];
   private readonly raw = new Bytes(1 << 14);

@@ -20,8 +20,6 @@ import { TableRowFields } from './row-fields.js';
 import { ProbeValues } from './probes.js';
 import type { Written } from './record-engine.js';
 
-/** JavaScript's `trim()` whitespace, within ASCII. */
-
 /** What the engine shares with the path: its table columns, ops, field reader and record ends. */
 export interface EngineParts {
   /** Per table column: its input field index; the ops' columns first. */

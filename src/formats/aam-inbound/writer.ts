@@ -27,7 +27,6 @@ const QUOTE = 0x22;
 const COLON = 0x3a;
 const COMMA = 0x2c;
 
-
 const SID = Buffer.from('d_sid=');
 const UNSID = Buffer.from('d_unsid=');
 

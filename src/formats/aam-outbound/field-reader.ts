@@ -7,7 +7,6 @@ import { R_UTF8 } from '../../protocol/codes.js';
 import { isAsciiSpace, latin1Slice } from '../../transforms/byte-buffers.js';
 import { FIELD_ASCII, FIELD_NOT_ASCII, type FieldReader } from '../worker-format.js';
 
-
 export class PlainFieldReader implements FieldReader {
   asciiSrc: Buffer = Buffer.alloc(0);
   asciiStart = 0;

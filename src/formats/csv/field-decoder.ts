@@ -10,8 +10,6 @@ import { isAsciiSpace, latin1Slice } from '../../transforms/byte-buffers.js';
 import { R_QUOTE, R_UTF8 } from '../../protocol/codes.js';
 import { FIELD_ASCII, FIELD_NOT_ASCII, type FieldReader } from '../worker-format.js';
 
-/** JavaScript's `trim()` whitespace, within ASCII. */
-
 export class FieldDecoder implements FieldReader {
   /** After `asciiRange` returns ASCII: the trimmed value is `asciiSrc[asciiStart, asciiEnd)`. */
   asciiSrc: Buffer = Buffer.alloc(0);
