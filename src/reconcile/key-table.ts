@@ -5,11 +5,11 @@
  * duplicate (a later profile with a key an entry has) is counted and takes no room; the table
  * doubles, and is filled again from the entries, before it is more than MAX_LOAD full.
  */
-import { createRequire } from 'node:module';
 import type { SharedRegion } from '../pool/shared-state.js';
 import { RunError } from '../errors/errors.js';
 import { FIRST_SLOTS, keyHash, MAX_ENTRIES, MAX_LOAD, sameBytes, SLOT_ENTRY_MASK, slotHome, slotTag } from '../protocol/profile-index.js';
 import { SHARED_HEADER_BYTES } from '../protocol/shared-layout.js';
+import { nativeFunction } from '../transforms/native-addon.js';
 import { KEY_EMPTY, KEY_OK } from '../worker/lookup-key.js';
 import { SharedBytesWriter, SharedWordsWriter } from './index-layout.js';
 
@@ -26,17 +26,7 @@ type NativeAdd = (
  * insert loop of addDigests with the slots read ahead by prefetch, byte for byte the same table
  * (test/key-table-native.test.ts); undefined without the addon, when the loop below runs.
  */
-function loadNative(): NativeAdd | undefined {
-  try {
-    // dist/reconcile/ and src/reconcile/ are both two levels below the package root.
-    const addon = createRequire(import.meta.url)('../../native/build/Release/sha256_batch.node') as { keyTableAdd?: NativeAdd };
-    return typeof addon.keyTableAdd === 'function' ? addon.keyTableAdd : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const NATIVE_ADD = loadNative();
+const NATIVE_ADD = nativeFunction<NativeAdd>('keyTableAdd');
 
 /** Whether the index build adds its keys with the native loop. */
 export const NATIVE_KEY_TABLE = NATIVE_ADD !== undefined;

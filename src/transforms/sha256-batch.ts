@@ -11,8 +11,8 @@
  * two are proven equal by test/sha256-batch.test.ts.
  */
 import { hash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { Bytes, IntColumns, latin1Write } from './byte-buffers.js';
+import { nativeFunction } from './native-addon.js';
 
 type NativeBatch = (src: Uint8Array, starts: Int32Array, ends: Int32Array, count: number, out: Uint8Array, slots: Int32Array) => void;
 interface NativeAddon {
@@ -27,14 +27,8 @@ export const SHA256_HEX = 64;
 export const SHA256_BYTES = 32;
 
 function loadNative(): NativeAddon | undefined {
-  try {
-    // dist/transforms/ and src/transforms/ are both two levels below the package root.
-    const addon = createRequire(import.meta.url)('../../native/build/Release/sha256_batch.node') as { sha256HexBatch?: NativeBatch; sha256DigestBatch?: NativeBatch };
-    if (typeof addon.sha256HexBatch !== 'function') return undefined;
-    return { hex: addon.sha256HexBatch, digest: typeof addon.sha256DigestBatch === 'function' ? addon.sha256DigestBatch : undefined };
-  } catch {
-    return undefined;
-  }
+  const hex = nativeFunction<NativeBatch>('sha256HexBatch');
+  return hex === undefined ? undefined : { hex, digest: nativeFunction<NativeBatch>('sha256DigestBatch') };
 }
 
 const NATIVE = loadNative();

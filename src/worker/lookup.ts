@@ -10,7 +10,6 @@
  * decrypted, is normalised as the profile's e-mail or phone was), then that form's SHA-256
  * fingerprint is looked up (or the form itself, for a source held in full).
  */
-import { createRequire } from 'node:module';
 import { RunError } from '../errors/errors.js';
 import {
   DIGEST_BYTES, FIELD_BLOCK, FIELD_LONG, FINGERPRINT_WORDS, HELD_FINGERPRINT, INDEX_MAGIC, INDEX_VERSION, indexRegion, keyHash, KEYS_DIGEST, M_COUNTRY, M_FIELDS, M_HEADER_WORDS, M_MAGIC, M_PROFILES, M_SOURCE_WORDS, M_SOURCES, M_VERSION,
@@ -18,6 +17,7 @@ import {
 } from '../protocol/profile-index.js';
 import { decodeHexStrictInto } from '../transforms/encoding.js';
 import { Bytes } from '../transforms/byte-buffers.js';
+import { nativeFunction } from '../transforms/native-addon.js';
 import { Sha256Batch } from '../transforms/sha256-batch.js';
 import { KEY_OK, KeyForms } from './lookup-key.js';
 import { readShared } from './shared.js';
@@ -26,23 +26,13 @@ type NativeFind = (slots: Int32Array, size: number, keys: Uint32Array, width: nu
 type NativeTouch = (fieldEnds: Uint32Array, fieldBytes: Uint8Array, block: number, profiles: Int32Array, n: number) => void;
 
 /**
- * native/key_table.c's keyTableFind (the addon `npm ci` builds): lookupDecodedDigests' loop with
- * two stages of prefetch; undefined without the addon, when the JavaScript passes below run
- * (test/key-table-native.test.ts proves the two give the same answers).
+ * native/key_table.c's keyTableFind and indexTouchFields (the addon `npm ci` builds):
+ * lookupDecodedDigests' loop with two stages of prefetch, and prefetchFields' touch pipelined;
+ * undefined without the addon, when the JavaScript passes below run (test/key-table-native.test.ts
+ * proves the two lookups give the same answers).
  */
-function loadNative(): { find: NativeFind; touch: NativeTouch } | undefined {
-  try {
-    // dist/worker/ and src/worker/ are both two levels below the package root.
-    const addon = createRequire(import.meta.url)('../../native/build/Release/sha256_batch.node') as { keyTableFind?: NativeFind; indexTouchFields?: NativeTouch };
-    return typeof addon.keyTableFind === 'function' && typeof addon.indexTouchFields === 'function' ? { find: addon.keyTableFind, touch: addon.indexTouchFields } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const NATIVE = loadNative();
-const NATIVE_FIND = NATIVE?.find;
-const NATIVE_TOUCH = NATIVE?.touch;
+const NATIVE_FIND = nativeFunction<NativeFind>('keyTableFind');
+const NATIVE_TOUCH = nativeFunction<NativeTouch>('indexTouchFields');
 
 /** Whether the workers look IDs up with the native loop. */
 export const NATIVE_INDEX_FIND = NATIVE_FIND !== undefined;
