@@ -33,6 +33,17 @@ for (let v = 0; v < 16; v++) {
 }
 for (let v = 0; v < 64; v++) B64_VAL[B64_ALPHABET[v]] = v;
 
+/**
+ * Two hex digits (either case) read as one little-endian 16-bit word, the first in the low byte:
+ * the byte they make, or -1 (HEX_VAL's digits, a pair at a look-up: IdMatcher.decodeHex). 128 KiB,
+ * of which the digits' pairs touch ~4 KiB.
+ */
+export const HEX_PAIRS = new Int16Array(65536).fill(-1);
+for (let a = 0; a < 256; a++) {
+  if (HEX_VAL[a] < 0) continue;
+  for (let b = 0; b < 256; b++) if (HEX_VAL[b] >= 0) HEX_PAIRS[a | (b << 8)] = (HEX_VAL[a] << 4) | HEX_VAL[b];
+}
+
 function asciiBytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);

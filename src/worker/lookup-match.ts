@@ -11,23 +11,10 @@ import { isUtf8 } from 'node:buffer';
 import { RunError } from '../errors/errors.js';
 import { KEYS_DIGEST, KEYS_NONE } from '../protocol/profile-index.js';
 import { AesCbcBatch } from '../transforms/aes-cbc.js';
-import { decodeBase64StrictInto, decodeHexStrictInto } from '../transforms/encoding.js';
+import { decodeBase64StrictInto, decodeHexStrictInto, HEX_PAIRS } from '../transforms/encoding.js';
 import { Bytes, isAsciiSpace } from '../transforms/byte-buffers.js';
 import type { ProfileIndexView } from './lookup.js';
 
-/**
- * Two hex digits (either case) read as one little-endian 16-bit word, the first in the low byte:
- * the byte they make, or -1. 128 KiB, of which the digits' pairs touch ~4 KiB.
- */
-const HEX_PAIRS = (() => {
-  const digit = (c: number): number => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1);
-  const t = new Int16Array(65536).fill(-1);
-  for (let a = 0; a < 256; a++) {
-    if (digit(a) < 0) continue;
-    for (let b = 0; b < 256; b++) if (digit(b) >= 0) t[a | (b << 8)] = (digit(a) << 4) | digit(b);
-  }
-  return t;
-})();
 /** Whether a Uint32Array holds its words' bytes lowest first (decodeHex builds the words so). */
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
