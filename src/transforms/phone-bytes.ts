@@ -19,8 +19,8 @@ import {
   getKnownCallingCodes,
   MAX_INPUT_STRING_LENGTH,
   MAX_LENGTH_FOR_NSN,
-  MIN_LENGTH_FOR_NSN,
   national,
+  possibleLength,
   type CallingCodeFacts,
   type PlanFacts,
 } from './phone-fast-path.js';
@@ -132,9 +132,7 @@ function international(digits: Buffer, d: number, dst: Uint8Array, at: number): 
 
 /** The fast path's finish() for the national number digits[from, to). */
 function finishBytes(cc: CallingCodeFacts, digits: Buffer, from: number, to: number, dst: Uint8Array, at: number): number {
-  const len = to - from;
-  if (len < MIN_LENGTH_FOR_NSN || len > MAX_LENGTH_FOR_NSN) return PHONE_BYTES_INVALID;
-  const possible = cc.possible[len];
+  const possible = possibleLength(cc, to - from);
   if (possible === 0) return PHONE_BYTES_INVALID;
   if (possible !== 1) return PHONE_BYTES_UNSURE;
   const code = cc.callingCode;

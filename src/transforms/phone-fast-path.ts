@@ -26,7 +26,7 @@ interface MetadataView {
   getCountryCodesForCallingCode(callingCode: string): string[] | undefined;
 }
 
-export const MIN_LENGTH_FOR_NSN = 2;
+const MIN_LENGTH_FOR_NSN = 2;
 export const MAX_LENGTH_FOR_NSN = 17;
 export const MAX_INPUT_STRING_LENGTH = 250;
 /** Length tables run to this index; every possible length in the metadata is far below it. */
@@ -201,11 +201,19 @@ export function extractNationalNumber(number: string, plan: PlanFacts): string |
   return accepts === 1 ? national : number;
 }
 
+/**
+ * Whether a national number of `len` digits is a possible number of the calling code: 1 yes, 0 no
+ * (too short, too long, or no length of its countries), -1 its countries disagree (decline). The
+ * rule of finish(), for the text path and the byte path (phone-bytes.ts) alike.
+ */
+export function possibleLength(cc: CallingCodeFacts, len: number): number {
+  if (len < MIN_LENGTH_FOR_NSN || len > MAX_LENGTH_FOR_NSN) return 0;
+  return cc.possible[len]!;
+}
+
 export function finish(cc: CallingCodeFacts, national: string | typeof DECLINE): PhoneOutcome | undefined {
   if (national === DECLINE) return undefined;
-  const len = national.length;
-  if (len < MIN_LENGTH_FOR_NSN || len > MAX_LENGTH_FOR_NSN) return PHONE_INVALID;
-  const possible = cc.possible[len]!;
+  const possible = possibleLength(cc, national.length);
   if (possible === 1) return '+' + cc.callingCode + national;
   return possible === 0 ? PHONE_INVALID : undefined;
 }
