@@ -5,6 +5,7 @@
  * its UTF-8 bytes. Already-hashed values are `isHex64` of encoding.ts. Values are trimmed with
  * JavaScript's `trim()` and non-empty.
  */
+import { isAsciiSpace } from './byte-buffers.js';
 
 /** lowerEmailBits: the value is a valid address. */
 export const EMAIL_VALID = 1;
@@ -19,7 +20,7 @@ const C_HIGH = 3;
  * times 256, plus the byte itself or an ASCII capital's small letter.
  */
 const EMAIL_BYTE = Uint16Array.from({ length: 256 }, (_, c) => {
-  const kind = c === 0x40 ? C_AT : c === 0x20 || (c >= 0x09 && c <= 0x0d) ? C_SPACE : c >= 0x80 ? C_HIGH : 0;
+  const kind = c === 0x40 ? C_AT : isAsciiSpace(c) ? C_SPACE : c >= 0x80 ? C_HIGH : 0;
   return (kind << 8) | (c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
 });
 
