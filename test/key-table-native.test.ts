@@ -12,6 +12,7 @@ import { SHARED_HEADER_BYTES } from '../src/protocol/shared-layout.js';
 import { buildProfileIndex } from '../src/reconcile/index-build.js';
 import { defineIndexRegions } from '../src/reconcile/index-layout.js';
 import { KeyTable, NATIVE_KEY_TABLE } from '../src/reconcile/key-table.js';
+import { Prng } from '../src/tools/generate/prng.js';
 import { csvFileProfiles } from '../src/reconcile/profiles/csv-file.js';
 import { NATIVE_INDEX_FIND, ProfileIndexView } from '../src/worker/lookup.js';
 import { KEY_EMPTY, KEY_INVALID, KEY_OK } from '../src/worker/lookup-key.js';
@@ -22,17 +23,6 @@ import { incoming, jobFor, SOURCES } from './helpers/reconcile.js';
 const { dir, cleanup } = tempDir('ap-key-table-native-');
 afterAll(cleanup);
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
 interface Chunk {
   readonly d: Uint32Array;
   readonly stride: number;
@@ -42,7 +32,8 @@ interface Chunk {
 
 /** `chunks` chunks of `size` profiles: a share of duplicates (of any earlier key, or of one in the same chunk), empty and invalid keys; `stride` >= width words a key. */
 function chunksOf(seed: number, chunks: number, size: number, width: number, stride: number): Chunk[] {
-  const r = prng(seed);
+  const prng = new Prng(seed);
+  const r = (): number => prng.u32();
   const seen: Uint32Array[] = [];
   const out: Chunk[] = [];
   let first = 0;
