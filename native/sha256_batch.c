@@ -68,10 +68,12 @@ static napi_value sha256_digest_batch(napi_env env, napi_callback_info info) { r
 
 /** native/key_table.c: the profile index's insert loop, in the same addon. */
 int key_table_register(napi_env env, napi_value exports);
+/** native/lookup_rows.c: import-audience's chunk loop. */
+int lookup_rows_register(napi_env env, napi_value exports);
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_value fn;
-  if (!key_table_register(env, exports)) return NULL;
+  if (!key_table_register(env, exports) || !lookup_rows_register(env, exports)) return NULL;
   if (napi_create_function(env, "sha256HexBatch", NAPI_AUTO_LENGTH, sha256_hex_batch, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "sha256HexBatch", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "sha256DigestBatch", NAPI_AUTO_LENGTH, sha256_digest_batch, NULL, &fn) != napi_ok) return NULL;

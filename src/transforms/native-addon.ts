@@ -1,5 +1,5 @@
 /**
- * The project's N-API addon (native/: sha256_batch.c and key_table.c in one module, built by
+ * The project's N-API addon (native/: sha256_batch.c, key_table.c and lookup_rows.c in one module, built by
  * `npm ci`, see scripts/build-native.mjs), loaded once per thread. Each user takes the functions
  * it needs by name and keeps its JavaScript fallback for an addon that is missing, or older than
  * the function. Worker-side and main-side code read it alike.

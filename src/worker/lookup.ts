@@ -127,6 +127,21 @@ export class ProfileIndexView {
     return this.sources[s].keys;
   }
 
+  /**
+   * Source s's table as native/lookup_rows.c reads it, `[slots, size, keys, width, owners,
+   * entries, s]`, when its keys are digests held as words (a digest source); else undefined.
+   */
+  digestTable(s: number): readonly [Int32Array, number, Uint32Array, number, Uint32Array, number, number] | undefined {
+    const src = this.sources[s];
+    if (src.keys !== KEYS_DIGEST || src.width === 0) return undefined;
+    return [src.slots, src.size, src.digestWords, src.width, src.owners, src.counts.indexed, s];
+  }
+
+  /** The kept fields' arena (layout: src/protocol/profile-index.ts): the blocks' ends and the bytes, never to be written. */
+  get keptArena(): { readonly ends: Uint32Array; readonly bytes: Buffer } {
+    return { ends: this.fieldEnds, bytes: this.fieldBytes };
+  }
+
   /** What the build counted for source s. */
   counts(s: number): SourceView['counts'] {
     return this.sources[s].counts;

@@ -26,6 +26,12 @@ import { WORKER_FORMATS } from '../formats/worker-registry.js';
 import { RecordTable, TableColumn } from './record-table.js';
 import { packRejects } from './rejects.js';
 import { neededFields, RowPath } from './row-path.js';
+import { LookupRows } from './lookup-rows.js';
+
+/** How an engine may run (tests): `fastPaths: false` keeps every chunk on the engine's own path. */
+export interface EngineOptions {
+  readonly fastPaths?: boolean;
+}
 
 export class RecordEngine {
   private readonly columns: readonly ColumnOp[];
@@ -50,8 +56,10 @@ export class RecordEngine {
   private readonly keepEnds: boolean;
   /** The converting path (./row-path.ts), when the plan has an output plan. */
   private readonly rows: RowPath | undefined;
+  /** import-audience's native fast path (./lookup-rows.ts), when the plan is one it takes. */
+  private readonly lookupRows: LookupRows | undefined;
 
-  constructor(init: WorkerInit, plan: Omit<ChunkPlan, 'id'>) {
+  constructor(init: WorkerInit, plan: Omit<ChunkPlan, 'id'>, options: EngineOptions = {}) {
     const format = (WORKER_FORMATS as Readonly<Record<string, WorkerFormat | undefined>>)[init.format.name];
     if (!format) throw new RunError('ERR_INTERNAL', `no worker side for the record format '${init.format.name}'`);
     // The line end is learnt from the input's header, after the pool started: the plan brings it.
@@ -81,12 +89,15 @@ export class RecordEngine {
     const fields = format.fields(settings);
     this.views = this.columns.map((_, k) => new TableColumn(k, fields, this.notes));
     this.table = new RecordTable(kept.length);
+    this.lookupRows = options.fastPaths === false ? undefined : LookupRows.for(init, plan);
     this.rows = plan.output ? new RowPath(plan, plan.output, { indexes: this.indexes, runners: this.runners, fieldReader: fields, recordEnds: this.recordEnds, keepEnds: this.keepEnds }) : undefined;
   }
 
 
   process(input: Uint8Array, length: number, spare?: ArrayBuffer): Omit<ChunkResult, 'input'> {
     const buf = Buffer.from(input.buffer, input.byteOffset, length);
+    const fast = this.lookupRows?.process(buf, length, spare);
+    if (fast !== undefined) return fast;
     this.hashes.clear(); // nothing left over from a chunk that threw
     this.notes.phonesNeedingCountry = 0;
     const { lineFeeds, blankLines } = this.scan(buf, length);
