@@ -47,7 +47,10 @@ enum { L_SEPARATOR, L_MAX_RECORD, L_FIELDS, L_ID, L_BLOCK, L_KEPT, L_WORDS };
 #define MAX_KEPT 64
 #define MAX_PROGRAM 64
 #define BATCH 256
-#define AHEAD 16
+/** The lookups' prefetch distances: the home slot 2 * AHEAD IDs on, the entry and its owner AHEAD on. */
+#define AHEAD 32
+/** The rows' prefetch distance: a profile's block start 2 * FIELDS_AHEAD rows on, its first bytes FIELDS_AHEAD on. */
+#define FIELDS_AHEAD 8
 
 typedef struct {
   const int32_t* slots;
@@ -79,6 +82,26 @@ static inline int is_blank(uint8_t c) { return c == 0x20 || c == 0x09; }
 static inline int is_space(uint8_t c) { return c == 0x20 || (c >= 0x09 && c <= 0x0d); }
 
 static inline uint32_t slot_home(uint32_t hash, double size) { return (uint32_t)((double)hash * size / 4294967296.0); }
+
+/**
+ * The end of the run of bytes other than space and TAB from i (at most end): eight bytes a step,
+ * the first blank one found as the lowest byte that XORs to zero with a blank.
+ */
+static inline int32_t run_end(const uint8_t* b, int32_t i, int32_t end) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  while (end - i >= 8) {
+    uint64_t x;
+    memcpy(&x, b + i, 8);
+    const uint64_t sp = x ^ (0x20 * ones), tab = x ^ (0x09 * ones);
+    const uint64_t z = (((sp - ones) & ~sp) | ((tab - ones) & ~tab)) & highs;
+    if (z != 0) return i + (__builtin_ctzll(z) >> 3);
+    i += 8;
+  }
+#endif
+  while (i < end && !is_blank(b[i])) i++;
+  return i;
+}
 
 /** The AAM reader's blankLine: the bytes of a blank line at pos, or 0. */
 static int32_t blank_line(const uint8_t* b, int32_t pos, int32_t length) {
@@ -124,7 +147,7 @@ static int frame(const uint8_t* b, int32_t pos, int32_t length, const int32_t* l
       while (i < end && is_blank(b[i])) i++;
       if (i >= end) break;
       const int32_t s = i;
-      while (i < end && !is_blank(b[i])) i++;
+      i = run_end(b, i, end);
       if (nf < cap) {
         it->fs[nf] = s;
         it->fe[nf] = i;
@@ -138,9 +161,6 @@ static int frame(const uint8_t* b, int32_t pos, int32_t length, const int32_t* l
   // machine's byte order: lookup-match.ts decodeHex); any other ASCII value is an invalid ID.
   const int32_t idf = layout[L_ID];
   int32_t s = it->fs[idf], e = it->fe[idf];
-  for (int32_t i = s; i < e; i++) {
-    if (b[i] >= 0x80) return 0;
-  }
   while (s < e && is_space(b[s])) s++;
   while (e > s && is_space(b[e - 1])) e--;
   it->hex = 0;
@@ -155,6 +175,12 @@ static int frame(const uint8_t* b, int32_t pos, int32_t length, const int32_t* l
       d[i] = (uint8_t)((hi << 4) | lo);
     }
     it->hex = bad >= 0;
+  }
+  // Not hex digits: the engine reads a value that is not ASCII as text (a reject when it is not UTF-8).
+  if (!it->hex) {
+    for (int32_t i = it->fs[idf]; i < it->fe[idf]; i++) {
+      if (b[i] >= 0x80) return 0;
+    }
   }
   return 1;
 }
@@ -202,6 +228,18 @@ static inline int64_t block_start(const uint32_t* ends, size_t ends_len, int32_t
   const int32_t k = p / block;
   if (k == 0) return 0;
   return (size_t)(k - 1) < ends_len ? (int64_t)ends[k - 1] : -1;
+}
+
+/** Brings the start of profile p's block (its entry of fieldEnds) into the cache; nothing for p < 0. */
+static inline void prefetch_block(const uint32_t* ends, size_t ends_len, int32_t p, int32_t block) {
+  if (p >= block && (size_t)(p / block - 1) < ends_len) __builtin_prefetch(&ends[p / block - 1], 0, 0);
+}
+
+/** Brings the first bytes of profile p's block into the cache; nothing for p < 0. */
+static inline void prefetch_bytes(const uint8_t* bytes, size_t len, const uint32_t* ends, size_t ends_len, int32_t p, int32_t block) {
+  if (p < 0) return;
+  const int64_t at = block_start(ends, ends_len, p, block);
+  if (at >= 0 && (size_t)at < len) __builtin_prefetch(&bytes[at], 0, 0);
 }
 
 /** Profile p's kept fields: field f is bytes[ks[f], ke[f]); 0 when the arena does not hold them. */
@@ -347,6 +385,7 @@ static napi_value lookup_rows(napi_env env, napi_callback_info info) {
         it->start = pos;
         it->next = pos + blank;
         it->blank = 1;
+        it->profile = -1;
         pos += blank;
         continue;
       }
@@ -361,18 +400,13 @@ static napi_value lookup_rows(napi_env env, napi_callback_info info) {
       }
       if (m > 0 && !find(&sources[k], list, m)) return throw_range(env, "lookupRows: a slot names an entry the index does not hold");
     }
-    // The matched profiles' kept fields, brought into the cache: their blocks' starts, then the bytes there.
+    // The rows, in order; each line committed to `state` once done. The matched profiles' kept
+    // fields are brought into the cache rows ahead: their block's start, then the bytes there.
+    for (int32_t i = 0; i < 2 * FIELDS_AHEAD && i < n; i++) prefetch_block(fends, fends_len, items[i].profile, block);
+    for (int32_t i = 0; i < FIELDS_AHEAD && i < n; i++) prefetch_bytes(fbytes, fbytes_len, fends, fends_len, items[i].profile, block);
     for (int32_t i = 0; i < n; i++) {
-      const int32_t p = items[i].profile;
-      if (!items[i].blank && p >= block && (size_t)(p / block - 1) < fends_len) __builtin_prefetch(&fends[p / block - 1], 0, 0);
-    }
-    for (int32_t i = 0; i < n; i++) {
-      if (items[i].blank || items[i].profile < 0) continue;
-      const int64_t at = block_start(fends, fends_len, items[i].profile, block);
-      if (at >= 0 && (size_t)at < fbytes_len) __builtin_prefetch(&fbytes[at], 0, 0);
-    }
-    // The rows, in order; each line committed to `state` once done.
-    for (int32_t i = 0; i < n; i++) {
+      if (i + 2 * FIELDS_AHEAD < n) prefetch_block(fends, fends_len, items[i + 2 * FIELDS_AHEAD].profile, block);
+      if (i + FIELDS_AHEAD < n) prefetch_bytes(fbytes, fbytes_len, fends, fends_len, items[i + FIELDS_AHEAD].profile, block);
       const item_t* it = &items[i];
       if (it->blank) {
         state[LS_BLANK]++;
