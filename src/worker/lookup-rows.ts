@@ -44,6 +44,8 @@ const LS_BLANK = 3;
 const LS_RECORDS = 4;
 const LS_WRITTEN = 5;
 const LS_UNMATCHED = 6;
+/** The layout word that holds the kept fields a profile has (lookup_rows.c L_KEPT). */
+const L_KEPT = 5;
 /** Fields a line may have and kept fields a profile may have, at most (lookup_rows.c MAX_LINE_FIELDS, MAX_KEPT). */
 const MAX_LINE_FIELDS = 8;
 const MAX_KEPT = 64;
@@ -73,7 +75,9 @@ export class LookupRows {
     fieldCount: number,
     idField: number,
   ) {
-    this.layout = Int32Array.of(separator, init.maxRecordBytes, fieldCount, idField, FIELD_BLOCK, 0);
+    // lookup_rows.c's L_*: separator, maxRecordBytes, fields a line may have, ID field, FIELD_BLOCK, kept fields (set per index view).
+    // A limit past int32 is no limit for a chunk's line (a chunk is shorter).
+    this.layout = Int32Array.of(separator, Math.min(init.maxRecordBytes, 0x7fffffff), fieldCount, idField, FIELD_BLOCK, 0);
     this.counts = new Int32Array(2 * params.labels.length);
   }
 
@@ -121,7 +125,7 @@ export class LookupRows {
       const tables = this.params.sources.map((s) => (s.index < view.sourceCount ? view.digestTable(s.index) : undefined));
       const fits = view.sourceCount === this.params.labels.length && view.fieldCount <= MAX_KEPT && this.rows.maxKept < view.fieldCount;
       this.tables = fits && tables.every((t) => t !== undefined) ? (tables as Table[]) : undefined;
-      this.layout[5] = view.fieldCount;
+      this.layout[L_KEPT] = view.fieldCount;
     }
     return this.tables;
   }

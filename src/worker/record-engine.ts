@@ -13,6 +13,10 @@
  * With an output plan (ChunkPlan.output, issue 11) the write step takes the converting path
  * (./row-path.ts) instead: the table keeps every field the output needs, and the output format's
  * row writer builds each row field by field.
+ *
+ * import-audience's usual plan (AAM outbound lines against hashed sources) has a native fast path
+ * (./lookup-rows.ts) that gives the same result for a whole chunk in one call; the engine asks it
+ * first, and does the chunk itself when it declines.
  */
 import { KIND_INVALID, NCOUNTERS, R_UNMATCHED } from '../protocol/codes.js';
 import { RunError } from '../errors/errors.js';
