@@ -49,7 +49,7 @@ enum { L_SEPARATOR, L_MAX_RECORD, L_FIELDS, L_ID, L_BLOCK, L_KEPT, L_WORDS };
 #define BATCH 256
 /** The lookups' prefetch distances: the home slot 2 * AHEAD IDs on, the entry and its owner AHEAD on. */
 #define AHEAD 32
-/** The rows' prefetch distance: a profile's block start 2 * FIELDS_AHEAD rows on, its first bytes FIELDS_AHEAD on. */
+/** The rows' prefetch distance: a matched profile's first kept bytes FIELDS_AHEAD rows on (its block's start was prefetched when it was found). */
 #define FIELDS_AHEAD 8
 
 typedef struct {
@@ -185,8 +185,27 @@ static int frame(const uint8_t* b, int32_t pos, int32_t length, const int32_t* l
   return 1;
 }
 
+/** The start of profile p's block of kept fields (fieldEnds[p / block - 1], or 0), or -1 past the arena. */
+static inline int64_t block_start(const uint32_t* ends, size_t ends_len, int32_t p, int32_t block) {
+  const int32_t k = p / block;
+  if (k == 0) return 0;
+  return (size_t)(k - 1) < ends_len ? (int64_t)ends[k - 1] : -1;
+}
+
+/** Brings the start of profile p's block (its entry of fieldEnds) into the cache; nothing for p < 0. */
+static inline void prefetch_block(const uint32_t* ends, size_t ends_len, int32_t p, int32_t block) {
+  if (p >= block && (size_t)(p / block - 1) < ends_len) __builtin_prefetch(&ends[p / block - 1], 0, 0);
+}
+
+/** Brings the first bytes of profile p's block into the cache; nothing for p < 0. */
+static inline void prefetch_bytes(const uint8_t* bytes, size_t len, const uint32_t* ends, size_t ends_len, int32_t p, int32_t block) {
+  if (p < 0) return;
+  const int64_t at = block_start(ends, ends_len, p, block);
+  if (at >= 0 && (size_t)at < len) __builtin_prefetch(&bytes[at], 0, 0);
+}
+
 /** The items' lookups in one source, their misses overlapped: the home slots AHEAD * 2 on, the entries AHEAD on. */
-static int find(const source_t* src, item_t** list, int32_t n) {
+static int find(const source_t* src, item_t** list, int32_t n, const uint32_t* fends, size_t fends_len, int32_t block) {
   const double dsize = src->dsize;
   for (int32_t j = 0; j < 2 * AHEAD && j < n; j++) __builtin_prefetch(&src->slots[slot_home(list[j]->d[0], dsize)], 0, 0);
   for (int32_t j = 0; j < n; j++) {
@@ -214,6 +233,8 @@ static int find(const source_t* src, item_t** list, int32_t n) {
         if (i == src->width) {
           it->profile = (int32_t)src->owners[e - 1];
           it->source = src->index;
+          // The start of its block of kept fields, for the rows written after the batch's lookups.
+          prefetch_block(fends, fends_len, it->profile, block);
           break;
         }
       }
@@ -221,25 +242,6 @@ static int find(const source_t* src, item_t** list, int32_t n) {
     }
   }
   return 1;
-}
-
-/** The start of profile p's block of kept fields (fieldEnds[p / block - 1], or 0), or -1 past the arena. */
-static inline int64_t block_start(const uint32_t* ends, size_t ends_len, int32_t p, int32_t block) {
-  const int32_t k = p / block;
-  if (k == 0) return 0;
-  return (size_t)(k - 1) < ends_len ? (int64_t)ends[k - 1] : -1;
-}
-
-/** Brings the start of profile p's block (its entry of fieldEnds) into the cache; nothing for p < 0. */
-static inline void prefetch_block(const uint32_t* ends, size_t ends_len, int32_t p, int32_t block) {
-  if (p >= block && (size_t)(p / block - 1) < ends_len) __builtin_prefetch(&ends[p / block - 1], 0, 0);
-}
-
-/** Brings the first bytes of profile p's block into the cache; nothing for p < 0. */
-static inline void prefetch_bytes(const uint8_t* bytes, size_t len, const uint32_t* ends, size_t ends_len, int32_t p, int32_t block) {
-  if (p < 0) return;
-  const int64_t at = block_start(ends, ends_len, p, block);
-  if (at >= 0 && (size_t)at < len) __builtin_prefetch(&bytes[at], 0, 0);
 }
 
 /** Profile p's kept fields: field f is bytes[ks[f], ke[f]); 0 when the arena does not hold them. */
@@ -398,14 +400,12 @@ static napi_value lookup_rows(napi_env env, napi_callback_info info) {
       for (int32_t i = 0; i < n; i++) {
         if (!items[i].blank && items[i].hex && items[i].profile < 0) list[m++] = &items[i];
       }
-      if (m > 0 && !find(&sources[k], list, m)) return throw_range(env, "lookupRows: a slot names an entry the index does not hold");
+      if (m > 0 && !find(&sources[k], list, m, fends, fends_len, block)) return throw_range(env, "lookupRows: a slot names an entry the index does not hold");
     }
     // The rows, in order; each line committed to `state` once done. The matched profiles' kept
-    // fields are brought into the cache rows ahead: their block's start, then the bytes there.
-    for (int32_t i = 0; i < 2 * FIELDS_AHEAD && i < n; i++) prefetch_block(fends, fends_len, items[i].profile, block);
+    // bytes are brought into the cache rows ahead (their blocks' starts came in with the lookups).
     for (int32_t i = 0; i < FIELDS_AHEAD && i < n; i++) prefetch_bytes(fbytes, fbytes_len, fends, fends_len, items[i].profile, block);
     for (int32_t i = 0; i < n; i++) {
-      if (i + 2 * FIELDS_AHEAD < n) prefetch_block(fends, fends_len, items[i + 2 * FIELDS_AHEAD].profile, block);
       if (i + FIELDS_AHEAD < n) prefetch_bytes(fbytes, fbytes_len, fends, fends_len, items[i + FIELDS_AHEAD].profile, block);
       const item_t* it = &items[i];
       if (it->blank) {
