@@ -31,9 +31,9 @@ const { state } = await build(job, csvFileProfiles(path));
 const IDS = [0, 1, 2].flatMap((s) => incoming(ROWS, s, 40 + s)).filter((id) => /^[0-9a-f]{64}$/i.test(id));
 const MAX_RECORD = 300;
 
-function setup(opts: { separator: number; order: number[]; keepUnmatched?: boolean; fields?: string[] }): { init: WorkerInit; plan: Omit<ChunkPlan, 'id'> } {
+function setup(opts: { separator: number; order: number[]; keepUnmatched?: boolean; fields?: string[]; maxRecordBytes?: number }): { init: WorkerInit; plan: Omit<ChunkPlan, 'id'> } {
   const format = { name: 'aam-outbound', fieldSeparator: opts.separator, listSeparator: 0x2c };
-  const init: WorkerInit = { format, maxRecordBytes: MAX_RECORD, keys: [{ key: new Uint8Array(16), iv: new Uint8Array(16) }], sha256: 'js', shared: state.buffers };
+  const init: WorkerInit = { format, maxRecordBytes: opts.maxRecordBytes ?? MAX_RECORD, keys: [{ key: new Uint8Array(16), iv: new Uint8Array(16) }], sha256: 'js', shared: state.buffers };
   const sources = opts.order.map((index) => (index >= 5 && index <= 7 ? { index, key: 0, encoding: 'hex' as const } : { index }));
   const { columns, design } = importPlan(
     job,
@@ -147,6 +147,16 @@ describe('the import fast path', () => {
       expect(declined).toBeGreaterThan(50);
     });
   }
+
+  it('a --max-record-bytes past int32 (4GiB) is no limit for the fast path: a clean chunk is still taken', () => {
+    for (const maxRecordBytes of [2 ** 31, 2 ** 32]) {
+      const { init, plan } = setup({ separator: WHITESPACE_RUNS, order: [0], maxRecordBytes });
+      const chunk = Buffer.from(`${IDS[0]} 1,2\n${IDS[1]} 3\n`);
+      const fast = LookupRows.for(init, plan)!.process(chunk, chunk.length);
+      expect(fast).toBeDefined();
+      expect(readable(fast!)).toEqual(readable(new RecordEngine(init, plan, { fastPaths: false }).process(chunk, chunk.length)));
+    }
+  });
 
   it('a chunk of thousands of lines, most unmatched: the unmatched list and the output grow across calls, the result is the engine\'s', () => {
     const { init, plan } = setup({ separator: 0x09, order: [1, 0] });
