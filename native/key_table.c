@@ -23,22 +23,11 @@
 // returns maxEntries + 1 (the caller then fails the build with its own error).
 #include <node_api.h>
 #include "napi_args.h"
+#include "key_slots.h"
 #include <stdint.h>
 #include <stddef.h>
 
-#define SLOT_ENTRY_BITS 26
-#define SLOT_TAG_BITS 5
-#define SLOT_ENTRY_MASK ((1u << SLOT_ENTRY_BITS) - 1u)
 #define AHEAD 16
-
-static int whole(napi_env env, napi_value v, int64_t* out) {
-  return napi_get_value_int64(env, v, out) == napi_ok && *out >= 0;
-}
-
-/** The slot `hash` starts at, as the JavaScript side computes it (profile-index.ts slotHome): in doubles, to round alike. */
-static inline uint32_t slot_home(uint32_t hash, double size) {
-  return (uint32_t)((double)hash * size / 4294967296.0);
-}
 
 static napi_value key_table_add(napi_env env, napi_callback_info info) {
   size_t argc = 12;
@@ -49,12 +38,12 @@ static napi_value key_table_add(napi_env env, napi_callback_info info) {
   uint8_t* status;
   size_t slots_len, keys_len, owners_len, d_len, status_len;
   int64_t size, width, entries, stride, count, first, max_entries;
-  if (!typed_of(env, argv[0], napi_int32_array, (void**)&slots, &slots_len) || !whole(env, argv[1], &size) ||
-      !typed_of(env, argv[2], napi_uint32_array, (void**)&keys, &keys_len) || !whole(env, argv[3], &width) ||
-      !typed_of(env, argv[4], napi_uint32_array, (void**)&owners, &owners_len) || !whole(env, argv[5], &entries) ||
-      !typed_of(env, argv[6], napi_uint32_array, (void**)&d, &d_len) || !whole(env, argv[7], &stride) ||
-      !typed_of(env, argv[8], napi_uint8_array, (void**)&status, &status_len) || !whole(env, argv[9], &count) ||
-      !whole(env, argv[10], &first) || !whole(env, argv[11], &max_entries)) {
+  if (!typed_of(env, argv[0], napi_int32_array, (void**)&slots, &slots_len) || !whole_arg(env, argv[1], &size) ||
+      !typed_of(env, argv[2], napi_uint32_array, (void**)&keys, &keys_len) || !whole_arg(env, argv[3], &width) ||
+      !typed_of(env, argv[4], napi_uint32_array, (void**)&owners, &owners_len) || !whole_arg(env, argv[5], &entries) ||
+      !typed_of(env, argv[6], napi_uint32_array, (void**)&d, &d_len) || !whole_arg(env, argv[7], &stride) ||
+      !typed_of(env, argv[8], napi_uint8_array, (void**)&status, &status_len) || !whole_arg(env, argv[9], &count) ||
+      !whole_arg(env, argv[10], &first) || !whole_arg(env, argv[11], &max_entries)) {
     return throw_range(env, "keyTableAdd: bad arguments");
   }
   if (size < 1 || (size_t)size > slots_len || width < 1 || stride < width || (size_t)count > status_len || max_entries > SLOT_ENTRY_MASK - 1) {
@@ -77,25 +66,12 @@ static napi_value key_table_add(napi_env env, napi_callback_info info) {
     if (k + AHEAD < ok) __builtin_prefetch(&slots[slot_home(d[(k + AHEAD) * stride], dsize)], 1, 0);
     const uint32_t* key = d + k * stride;
     k++;
-    const uint32_t hash = key[0];
-    const uint32_t tag = (hash & ((1u << SLOT_TAG_BITS) - 1u)) << SLOT_ENTRY_BITS;
-    uint32_t s = slot_home(hash, dsize);
-    int duplicate = 0;
-    for (;;) {
-      const uint32_t q = (uint32_t)slots[s];
-      if (q == 0) break;
-      if ((q & ~SLOT_ENTRY_MASK) == tag) {
-        const uint32_t* v = keys + (size_t)((q & SLOT_ENTRY_MASK) - 1) * w;
-        uint32_t j = 0;
-        while (j < w && v[j] == key[j]) j++;
-        if (j == w) {
-          duplicate = 1;
-          break;
-        }
-      }
-      if (++s == usize) s = 0;
-    }
-    if (duplicate) continue;
+    uint32_t s;
+    const uint32_t held = slot_probe(slots, usize, dsize, keys, w, e, key, &s);
+    if (held == SLOT_CORRUPT) return throw_range(env, "keyTableAdd: a slot names an entry the table does not hold");
+    // A duplicate: the key's first profile keeps it.
+    if (held != 0) continue;
+    if (s == usize) return throw_range(env, "keyTableAdd: the table has no empty slot");
     if (e == (uint32_t)max_entries) {
       napi_value r;
       napi_create_int64(env, max_entries + 1, &r);
@@ -105,7 +81,7 @@ static napi_value key_table_add(napi_env env, napi_callback_info info) {
     for (uint32_t j = 0; j < w; j++) to[j] = key[j];
     owners[e] = (uint32_t)(first + i);
     e++;
-    slots[s] = (int32_t)(e | tag);
+    slots[s] = (int32_t)(e | slot_tag(key[0]));
   }
   napi_value r;
   if (napi_create_int64(env, e, &r) != napi_ok) return NULL;
@@ -130,11 +106,11 @@ static napi_value key_table_find(napi_env env, napi_callback_info info) {
   uint32_t *keys, *owners, *d;
   size_t slots_len, keys_len, owners_len, d_len, at_len, out_len;
   int64_t size, width, entries, n;
-  if (!typed_of(env, argv[0], napi_int32_array, (void**)&slots, &slots_len) || !whole(env, argv[1], &size) ||
-      !typed_of(env, argv[2], napi_uint32_array, (void**)&keys, &keys_len) || !whole(env, argv[3], &width) ||
-      !typed_of(env, argv[4], napi_uint32_array, (void**)&owners, &owners_len) || !whole(env, argv[5], &entries) ||
+  if (!typed_of(env, argv[0], napi_int32_array, (void**)&slots, &slots_len) || !whole_arg(env, argv[1], &size) ||
+      !typed_of(env, argv[2], napi_uint32_array, (void**)&keys, &keys_len) || !whole_arg(env, argv[3], &width) ||
+      !typed_of(env, argv[4], napi_uint32_array, (void**)&owners, &owners_len) || !whole_arg(env, argv[5], &entries) ||
       !typed_of(env, argv[6], napi_uint32_array, (void**)&d, &d_len) || !typed_of(env, argv[7], napi_int32_array, (void**)&at, &at_len) ||
-      !whole(env, argv[8], &n) || !typed_of(env, argv[9], napi_int32_array, (void**)&out, &out_len)) {
+      !whole_arg(env, argv[8], &n) || !typed_of(env, argv[9], napi_int32_array, (void**)&out, &out_len)) {
     return throw_range(env, "keyTableFind: bad arguments");
   }
   if (size < 1 || (size_t)size > slots_len || width < 1 || width > 8 || (size_t)(entries * width) > keys_len || (size_t)entries > owners_len ||
@@ -156,28 +132,10 @@ static napi_value key_table_find(napi_env env, napi_callback_info info) {
       const uint32_t e = q & SLOT_ENTRY_MASK;
       if (e != 0 && e <= max_entry) __builtin_prefetch(&keys[(size_t)(e - 1) * w], 0, 0);
     }
-    const uint32_t* key = d + 8 * (size_t)at[j];
-    const uint32_t hash = key[0];
-    const uint32_t tag = (hash & ((1u << SLOT_TAG_BITS) - 1u)) << SLOT_ENTRY_BITS;
-    uint32_t s = slot_home(hash, dsize);
-    int32_t found = -1;
-    for (uint32_t probes = 0; probes < usize; probes++) {
-      const uint32_t q = (uint32_t)slots[s];
-      if (q == 0) break;
-      if ((q & ~SLOT_ENTRY_MASK) == tag) {
-        const uint32_t e = q & SLOT_ENTRY_MASK;
-        if (e > max_entry) return throw_range(env, "keyTableFind: a slot names an entry the index does not hold");
-        const uint32_t* v = keys + (size_t)(e - 1) * w;
-        uint32_t i = 0;
-        while (i < w && v[i] == key[i]) i++;
-        if (i == w) {
-          found = (int32_t)owners[e - 1];
-          break;
-        }
-      }
-      if (++s == usize) s = 0;
-    }
-    out[j] = found;
+    uint32_t empty;
+    const uint32_t held = slot_probe(slots, usize, dsize, keys, w, max_entry, d + 8 * (size_t)at[j], &empty);
+    if (held == SLOT_CORRUPT) return throw_range(env, "keyTableFind: a slot names an entry the index does not hold");
+    out[j] = held == 0 ? -1 : (int32_t)owners[held - 1];
   }
   return NULL;
 }
@@ -198,7 +156,7 @@ static napi_value index_touch_fields(napi_env env, napi_callback_info info) {
   size_t ends_len, bytes_len, profiles_len;
   int64_t block, n;
   if (!typed_of(env, argv[0], napi_uint32_array, (void**)&ends, &ends_len) || !typed_of(env, argv[1], napi_uint8_array, (void**)&bytes, &bytes_len) ||
-      !whole(env, argv[2], &block) || !typed_of(env, argv[3], napi_int32_array, (void**)&profiles, &profiles_len) || !whole(env, argv[4], &n)) {
+      !whole_arg(env, argv[2], &block) || !typed_of(env, argv[3], napi_int32_array, (void**)&profiles, &profiles_len) || !whole_arg(env, argv[4], &n)) {
     return throw_range(env, "indexTouchFields: bad arguments");
   }
   if (block < 1 || (size_t)n > profiles_len) return throw_range(env, "indexTouchFields: sizes out of range");

@@ -28,12 +28,10 @@
 //   unmatched  Int32Array, 4 per unmatched ID: line offset, reason, the ID field's start and end
 #include <node_api.h>
 #include "napi_args.h"
+#include "key_slots.h"
 #include <stdint.h>
 #include <string.h>
 
-#define SLOT_ENTRY_BITS 26
-#define SLOT_TAG_BITS 5
-#define SLOT_ENTRY_MASK ((1u << SLOT_ENTRY_BITS) - 1u)
 #define FIELD_LONG 255
 
 enum { P_ID = 0, P_INPUT = 1, P_KEPT = 2, P_LABEL = 3, P_CONST = 4 };
@@ -80,8 +78,6 @@ static const int8_t HEX1[256] = {
 static inline int is_blank(uint8_t c) { return c == 0x20 || c == 0x09; }
 /** JavaScript's trim() of ASCII: space, TAB, LF, VT, FF, CR (byte-buffers.ts isAsciiSpace). */
 static inline int is_space(uint8_t c) { return c == 0x20 || (c >= 0x09 && c <= 0x0d); }
-
-static inline uint32_t slot_home(uint32_t hash, double size) { return (uint32_t)((double)hash * size / 4294967296.0); }
 
 /**
  * The end of the run of bytes other than space and TAB from i (at most end): eight bytes a step,
@@ -218,27 +214,14 @@ static int find(const source_t* src, item_t** list, int32_t n, const uint32_t* f
       }
     }
     item_t* it = list[j];
-    const uint32_t hash = it->d[0];
-    const uint32_t tag = (hash & ((1u << SLOT_TAG_BITS) - 1u)) << SLOT_ENTRY_BITS;
-    uint32_t s = slot_home(hash, dsize);
-    for (uint32_t probes = 0; probes < src->size; probes++) {
-      const uint32_t q = (uint32_t)src->slots[s];
-      if (q == 0) break;
-      if ((q & ~SLOT_ENTRY_MASK) == tag) {
-        const uint32_t e = q & SLOT_ENTRY_MASK;
-        if (e > src->entries) return 0;
-        const uint32_t* v = src->keys + (size_t)(e - 1) * src->width;
-        uint32_t i = 0;
-        while (i < src->width && v[i] == it->d[i]) i++;
-        if (i == src->width) {
-          it->profile = (int32_t)src->owners[e - 1];
-          it->source = src->index;
-          // The start of its block of kept fields, for the rows written after the batch's lookups.
-          prefetch_block(fends, fends_len, it->profile, block);
-          break;
-        }
-      }
-      if (++s == src->size) s = 0;
+    uint32_t empty;
+    const uint32_t held = slot_probe(src->slots, src->size, dsize, src->keys, src->width, src->entries, it->d, &empty);
+    if (held == SLOT_CORRUPT) return 0;
+    if (held != 0) {
+      it->profile = (int32_t)src->owners[held - 1];
+      it->source = src->index;
+      // The start of its block of kept fields, for the rows written after the batch's lookups.
+      prefetch_block(fends, fends_len, it->profile, block);
     }
   }
   return 1;
@@ -294,8 +277,6 @@ static inline uint8_t* put_field(uint8_t* o, const uint8_t* v, int32_t n) {
   return o;
 }
 
-static int int_arg(napi_env env, napi_value v, int64_t* out) { return napi_get_value_int64(env, v, out) == napi_ok && *out >= 0; }
-
 static napi_value status_value(napi_env env, int32_t status) {
   napi_value r;
   napi_create_int32(env, status, &r);
@@ -313,7 +294,7 @@ static napi_value lookup_rows(napi_env env, napi_callback_info info) {
   int64_t length;
   bool is_array;
   uint32_t nsources;
-  if (!typed_of(env, argv[0], napi_uint8_array, (void**)&chunk, &chunk_len) || !int_arg(env, argv[1], &length) ||
+  if (!typed_of(env, argv[0], napi_uint8_array, (void**)&chunk, &chunk_len) || !whole_arg(env, argv[1], &length) ||
       !typed_of(env, argv[2], napi_int32_array, (void**)&layout, &layout_len) || !typed_of(env, argv[3], napi_int32_array, (void**)&program, &program_len) ||
       !typed_of(env, argv[4], napi_uint8_array, (void**)&texts, &texts_len) || !typed_of(env, argv[5], napi_int32_array, (void**)&text_ends, &text_ends_len) ||
       !typed_of(env, argv[6], napi_uint32_array, (void**)&fends, &fends_len) || !typed_of(env, argv[7], napi_uint8_array, (void**)&fbytes, &fbytes_len) ||
@@ -353,8 +334,8 @@ static napi_value lookup_rows(napi_env env, napi_callback_info info) {
     uint32_t *keys, *owners;
     size_t slots_len, keys_len, owners_len;
     int64_t size, width, entries, index;
-    if (!typed_of(env, v[0], napi_int32_array, (void**)&slots, &slots_len) || !int_arg(env, v[1], &size) || !typed_of(env, v[2], napi_uint32_array, (void**)&keys, &keys_len) ||
-        !int_arg(env, v[3], &width) || !typed_of(env, v[4], napi_uint32_array, (void**)&owners, &owners_len) || !int_arg(env, v[5], &entries) || !int_arg(env, v[6], &index)) {
+    if (!typed_of(env, v[0], napi_int32_array, (void**)&slots, &slots_len) || !whole_arg(env, v[1], &size) || !typed_of(env, v[2], napi_uint32_array, (void**)&keys, &keys_len) ||
+        !whole_arg(env, v[3], &width) || !typed_of(env, v[4], napi_uint32_array, (void**)&owners, &owners_len) || !whole_arg(env, v[5], &entries) || !whole_arg(env, v[6], &index)) {
       return throw_range(env, "lookupRows: bad source");
     }
     if (size < 1 || (size_t)size > slots_len || width < 1 || width > 8 || (size_t)(entries * width) > keys_len || (size_t)entries > owners_len || entries > SLOT_ENTRY_MASK || index > 255) {

@@ -72,7 +72,7 @@ function makeTree(opts: { asDependency?: boolean; wrapHeaderIsDir?: boolean } = 
   if (opts.asDependency) write(join(pkg, 'package.json'), JSON.stringify({ name: 'audience-pipe', version: '0.1.0' }));
   mkdirSync(join(pkg, 'scripts'), { recursive: true });
   copyFileSync(join(ROOT, 'scripts', 'build-native.mjs'), join(pkg, 'scripts', 'build-native.mjs'));
-  for (const f of ['binding.gyp', 'sha256_batch.c', 'key_table.c', 'lookup_rows.c', 'napi_args.h']) write(join(pkg, 'native', f), readFileSync(join(ROOT, 'native', f)));
+  for (const f of ['binding.gyp', 'sha256_batch.c', 'key_table.c', 'lookup_rows.c', 'key_slots.h', 'napi_args.h']) write(join(pkg, 'native', f), readFileSync(join(ROOT, 'native', f)));
   const ownBinding = join(pkg, 'native', 'build', 'Release', 'sha256_batch.node');
   write(ownBinding, OLD);
 
